@@ -1,0 +1,152 @@
+# xdpsec build. Quiet unless V=1; everything generated goes to build/.
+# SAN=1 builds userspace with ASan+UBSan into build-san/.
+
+.DELETE_ON_ERROR:
+SHELL := /bin/bash
+.SUFFIXES:
+
+ARCH := $(shell uname -m)
+TRIPLET := $(shell gcc -dumpmachine)
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PYTEST ?= /usr/bin/pytest
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+XS_CFLAGS := $(CFLAGS) $(WARN) $(SANFLAGS) -std=gnu11 -D_GNU_SOURCE -pthread \
+	-Iengine -Iinclude -I$(BUILD)
+LDLIBS_CRYPTO := -lcrypto
+
+# Intel's multi-buffer IPsec library: the fast path on x86-64 when present.
+IPSECMB_H := $(wildcard /usr/include/intel-ipsec-mb.h)
+ifneq ($(and $(IPSECMB_H),$(filter x86_64,$(ARCH))),)
+XS_CFLAGS += -DXS_HAVE_IPSECMB
+LDLIBS_CRYPTO += -lIPSec_MB
+else
+ENGINE_EXCLUDE := engine/crypto_ipsecmb.c
+endif
+
+ENGINE_SRCS := $(filter-out $(ENGINE_EXCLUDE),$(wildcard engine/*.c))
+ENGINE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRCS))
+ENGINE_LIB := $(BUILD)/libxdpsec-engine.a
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+# BPF program tests (BPF_PROG_TEST_RUN, need root): tests/bpf/test_*.c
+BPFTEST_SRCS := $(wildcard tests/bpf/test_*.c)
+BPFTEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf_%,$(BPFTEST_SRCS))
+LDLIBS_BPF := -lxdp -lbpf -lelf -lz
+HARNESS_SRCS := $(wildcard tests/harness/*.c)
+HARNESS_BINS := $(patsubst tests/harness/%.c,$(BUILD)/tests/%,$(HARNESS_SRCS))
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+# BPF objects.
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
+	-I/usr/include/$(TRIPLET) -Iinclude -Ibpf
+
+# Fuzzers: libFuzzer + ASan + UBSan, always with clang, separate build dir.
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-std=gnu11 -D_GNU_SOURCE -Iengine -Iinclude $(filter -DXS_HAVE_IPSECMB,$(XS_CFLAGS))
+
+.PHONY: all engine bpf tests bench test test-unit test-integration fuzz fuzz-run \
+	bench-engine clean
+all: engine bpf tests bench
+
+engine: $(ENGINE_LIB)
+bpf: $(BPF_OBJS)
+tests: $(UNIT_BINS) $(HARNESS_BINS) $(BPFTEST_BINS)
+bench: $(BENCH_BINS)
+
+$(BUILD)/engine/%.o: engine/%.c $(wildcard engine/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) -c $< -o $@
+
+$(ENGINE_LIB): $(ENGINE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c $(ENGINE_LIB) $(wildcard tests/unit/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) -Itests/unit $< -o $@ $(ENGINE_LIB) -lcmocka $(LDLIBS_CRYPTO)
+
+$(BUILD)/tests/%: tests/harness/%.c $(ENGINE_LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) $< -o $@ $(ENGINE_LIB) $(LDLIBS_CRYPTO)
+
+$(BUILD)/tests/bpf_%: tests/bpf/%.c $(BPF_OBJS) $(wildcard tests/bpf/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) -DXS_BPF_OBJ_DIR='"$(abspath $(BUILD))/bpf"' -Itests/bpf $< -o $@ -lcmocka $(LDLIBS_BPF)
+
+$(BUILD)/bench/%: bench/%.c $(ENGINE_LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) $< -o $@ $(ENGINE_LIB) $(LDLIBS_CRYPTO)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/xdpsec/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+build-fuzz/%: fuzz/%.c $(ENGINE_SRCS) $(wildcard engine/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(ENGINE_SRCS) -o $@ $(LDLIBS_CRYPTO)
+
+fuzz: $(FUZZ_BINS)
+
+# Runs every fuzzer for FUZZ_SECONDS; any finding fails.
+fuzz-run: fuzz
+	$(Q)set -e; for f in $(FUZZ_BINS); do \
+		name=$$(basename $$f); mkdir -p build-fuzz/corpus-$$name; \
+		echo "== $$name for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=build-fuzz/ build-fuzz/corpus-$$name fuzz/seeds/$$name 2>&1 \
+			| grep -E '^(stat::number_of_executed_units|stat::peak_rss|==|INFO: Running|Done)' || true; \
+		test $${PIPESTATUS[0]} -eq 0; \
+	done
+
+test-unit: tests
+	$(Q)set -e; pass=0; for t in $(UNIT_BINS) $(BPFTEST_BINS); do \
+		echo "== $$t"; $$t; pass=$$((pass+1)); done; \
+	echo "unit: $$pass test programs passed"
+
+test-integration: all
+	$(Q)XS_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/integration
+
+test: test-unit test-integration
+
+bench-engine: $(BUILD)/bench/bench_engine
+	$(Q)$(BUILD)/bench/bench_engine
+
+clean:
+	$(Q)rm -rf build build-san build-fuzz

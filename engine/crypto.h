@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The one small interface every per-packet cipher goes through. Two
+ * backends implement it: Intel's multi-buffer IPsec library (fast path on
+ * x86-64) and OpenSSL EVP (portable fallback and reference).
+ *
+ * All operations work in place on contiguous bytes and return 0 or -errno;
+ * aead_open returns -EBADMSG when the tag does not verify.
+ */
+#ifndef XS_CRYPTO_H
+#define XS_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+
+enum xs_suite {
+	XS_SUITE_AES128GCM16 = 0,   /* RFC 4106, 8-byte IV, 16-byte ICV */
+	XS_SUITE_AES256GCM16,
+	XS_SUITE_CHACHA20POLY1305,  /* RFC 7634 */
+	XS_SUITE_AES128CBC_SHA256,  /* RFC 3602 + RFC 4868 HMAC-SHA-256-128 */
+	XS_SUITE_AES256CBC_SHA256,
+	XS_SUITE_NULL_SHA256,       /* RFC 2410 + RFC 4868 (ESP) */
+	XS_SUITE_SHA256,            /* AH: HMAC-SHA-256-128, RFC 4868 */
+	XS_SUITE_MAX
+};
+
+enum xs_backend_id {
+	XS_BACKEND_AUTO = 0,
+	XS_BACKEND_OPENSSL,
+	XS_BACKEND_IPSECMB,
+	XS_BACKEND_MAX
+};
+
+struct xs_suite_info {
+	const char *name;       /* ip-xfrm-like name, e.g. "aes128gcm16" */
+	uint8_t aead;           /* 1: AEAD (enc_key includes salt) */
+	uint8_t enc_key_len;    /* bytes, including salt for AEAD */
+	uint8_t auth_key_len;   /* bytes; 0 for AEAD */
+	uint8_t iv_len;         /* explicit IV on the wire */
+	uint8_t block;          /* cipher block for padding; 4 for stream */
+	uint8_t esp;            /* usable with ESP */
+	uint8_t ah;             /* usable with AH */
+};
+
+const struct xs_suite_info *xs_suite_info(unsigned int suite);
+/* Looks a suite up by name; returns XS_SUITE_MAX if unknown. */
+unsigned int xs_suite_by_name(const char *name);
+
+/* Per-SA, per-backend state. Opaque to everything but the backends. */
+struct xs_cipher {
+	const struct xs_backend *be;
+	unsigned int suite;
+	uint8_t salt[XS_SALT_LEN];
+	void *priv;             /* backend-owned, allocated at setup */
+};
+
+struct xs_backend {
+	const char *name;
+	/* 0 if the backend can run here (CPU features, library present). */
+	int (*probe)(void);
+	int (*setup)(struct xs_cipher *c, const uint8_t *ekey, size_t ekey_len,
+		     const uint8_t *akey, size_t akey_len);
+	void (*teardown)(struct xs_cipher *c);
+	/* AEAD: nonce is salt||iv (12 bytes), tag is XS_ICV_LEN bytes. */
+	int (*aead_seal)(struct xs_cipher *c, const uint8_t *nonce,
+			 const uint8_t *aad, size_t aad_len, uint8_t *data,
+			 size_t len, uint8_t *tag);
+	int (*aead_open)(struct xs_cipher *c, const uint8_t *nonce,
+			 const uint8_t *aad, size_t aad_len, uint8_t *data,
+			 size_t len, const uint8_t *tag);
+	/* AES-CBC; len is a multiple of 16. */
+	int (*cbc_encrypt)(struct xs_cipher *c, const uint8_t *iv,
+			   uint8_t *data, size_t len);
+	int (*cbc_decrypt)(struct xs_cipher *c, const uint8_t *iv,
+			   uint8_t *data, size_t len);
+	/* HMAC-SHA-256 over data, full 32-byte output. */
+	int (*hmac)(struct xs_cipher *c, const uint8_t *data, size_t len,
+		    uint8_t *out);
+};
+
+extern const struct xs_backend xs_backend_openssl;
+#ifdef XS_HAVE_IPSECMB
+extern const struct xs_backend xs_backend_ipsecmb;
+#endif
+
+/* The backend for id, or the fastest usable one for XS_BACKEND_AUTO.
+ * NULL if that backend is not built or cannot run here. */
+const struct xs_backend *xs_backend_get(unsigned int id);
+/* By name: "openssl", "ipsecmb", "auto". XS_BACKEND_MAX if unknown. */
+unsigned int xs_backend_by_name(const char *name);
+
+#endif

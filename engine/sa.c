@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * SA lifecycle: validation, cipher setup, lifetimes, key wiping.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+
+#include "sa.h"
+
+void xs_sa_config_init(struct xs_sa_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->proto = XS_PROTO_ESP;
+	cfg->mode = XS_MODE_TUNNEL;
+	cfg->family = AF_INET;
+	cfg->replay_window = XS_REPLAY_WINDOW_DEFAULT;
+	cfg->backend = XS_BACKEND_AUTO;
+}
+
+static int sa_config_check(const struct xs_sa_config *cfg,
+			   const struct xs_suite_info *si)
+{
+	/* RFC 4303 §2.1: SPIs 1..255 are reserved by IANA, 0 is local-only. */
+	if (cfg->spi < 256)
+		return -EINVAL;
+	if (!si)
+		return -EINVAL;
+	if (cfg->proto == XS_PROTO_ESP ? !si->esp : cfg->proto == XS_PROTO_AH ? !si->ah : 1)
+		return -EINVAL;
+	if (cfg->mode != XS_MODE_TUNNEL && cfg->mode != XS_MODE_TRANSPORT)
+		return -EINVAL;
+	if (cfg->family != AF_INET && cfg->family != AF_INET6)
+		return -EINVAL;
+	if (cfg->enc_key_len != si->enc_key_len || cfg->auth_key_len != si->auth_key_len)
+		return -EINVAL;
+	if (cfg->replay_window % XS_REPLAY_WORD_BITS ||
+	    cfg->replay_window > XS_REPLAY_WINDOW_MAX)
+		return -EINVAL;
+	/* RFC 3948 encapsulates ESP only. */
+	if ((cfg->encap_sport || cfg->encap_dport) &&
+	    (cfg->proto != XS_PROTO_ESP || !cfg->encap_sport || !cfg->encap_dport))
+		return -EINVAL;
+	if (!cfg->esn && cfg->seq_start > UINT32_MAX)
+		return -EINVAL;
+	if (cfg->backend >= XS_BACKEND_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+struct xs_sa *xs_sa_new(const struct xs_sa_config *cfg)
+{
+	const struct xs_suite_info *si = xs_suite_info(cfg->suite);
+	const struct xs_backend *be;
+	struct xs_sa *sa;
+	int ret;
+
+	ret = sa_config_check(cfg, si);
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	be = xs_backend_get(cfg->backend);
+	if (!be) {
+		errno = ENOTSUP;
+		return NULL;
+	}
+	sa = aligned_alloc(64, (sizeof(*sa) + 63) & ~(size_t)63);
+	if (!sa) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(sa, 0, sizeof(*sa));
+	sa->cfg = *cfg;
+	sa->cipher.be = be;
+	sa->cipher.suite = cfg->suite;
+	if (si->aead)
+		memcpy(sa->cipher.salt, cfg->enc_key + cfg->enc_key_len - XS_SALT_LEN,
+		       XS_SALT_LEN);
+	ret = be->setup(&sa->cipher, cfg->enc_key, cfg->enc_key_len,
+			cfg->auth_key, cfg->auth_key_len);
+	/* The backend holds what it needs; no copy of the keys stays here. */
+	OPENSSL_cleanse(sa->cfg.enc_key, sizeof(sa->cfg.enc_key));
+	OPENSSL_cleanse(sa->cfg.auth_key, sizeof(sa->cfg.auth_key));
+	if (ret) {
+		OPENSSL_cleanse(sa, sizeof(*sa));
+		free(sa);
+		errno = -ret;
+		return NULL;
+	}
+	if (!sa->cfg.outer_ttl)
+		sa->cfg.outer_ttl = 64;
+	sa->iv_len = si->iv_len;
+	sa->block = si->block;
+	sa->tx_seq = cfg->seq_start;
+	xs_replay_init(&sa->replay, cfg->replay_window, cfg->esn);
+	return sa;
+}
+
+void xs_sa_free(struct xs_sa *sa)
+{
+	if (!sa)
+		return;
+	sa->cipher.be->teardown(&sa->cipher);
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+void xs_sa_set_iv_fn(struct xs_sa *sa, xs_iv_fn fn, void *arg)
+{
+	sa->iv_fn = fn;
+	sa->iv_arg = arg;
+}
+
+static bool limit_reached(const struct xs_lifetime *l, const struct xs_sa_stats *s)
+{
+	return (l->packets && s->packets >= l->packets) ||
+	       (l->bytes && s->bytes >= l->bytes);
+}
+
+void xs_sa_account(struct xs_sa *sa, uint32_t bytes)
+{
+	sa->stats.packets++;
+	sa->stats.bytes += bytes;
+	if (!sa->soft_expired && limit_reached(&sa->cfg.soft, &sa->stats))
+		sa->soft_expired = true;
+	if (!sa->hard_expired && limit_reached(&sa->cfg.hard, &sa->stats))
+		sa->hard_expired = true;
+}
