@@ -49,6 +49,16 @@ ENGINE_SRCS := $(filter-out $(ENGINE_EXCLUDE),$(wildcard engine/*.c))
 ENGINE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRCS))
 ENGINE_LIB := $(BUILD)/libxdpsec-engine.a
 
+# The loader: the CLI + daemon binary. The pure parts (parsing, control
+# protocol, output) also form a library the unit tests link.
+LOADER_LIB_SRCS := $(wildcard loader/parse.c loader/outbuf.c loader/commands.c loader/ctl.c)
+LOADER_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LOADER_LIB_SRCS))
+LOADER_LIB := $(BUILD)/libxdpsec-loader.a
+LOADER_SRCS := $(wildcard loader/*.c)
+LOADER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LOADER_SRCS))
+XDPSEC := $(if $(wildcard loader/xdpsec.c),$(BUILD)/xdpsec)
+BPF_SKELS = $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 # BPF program tests (BPF_PROG_TEST_RUN, need root): tests/bpf/test_*.c
@@ -73,11 +83,12 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=gnu11 -D_GNU_SOURCE -Iengine -Iinclude $(filter -DXS_HAVE_IPSECMB,$(XS_CFLAGS))
 
-.PHONY: all engine bpf tests bench test test-unit test-integration fuzz fuzz-run \
+.PHONY: loader all engine bpf tests bench test test-unit test-integration fuzz fuzz-run \
 	bench-engine clean
-all: engine bpf tests bench
+all: engine bpf loader tests bench
 
 engine: $(ENGINE_LIB)
+loader: $(XDPSEC)
 bpf: $(BPF_OBJS)
 tests: $(UNIT_BINS) $(HARNESS_BINS) $(BPFTEST_BINS)
 bench: $(BENCH_BINS)
@@ -92,10 +103,28 @@ $(ENGINE_LIB): $(ENGINE_OBJS)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c $(ENGINE_LIB) $(wildcard tests/unit/*.h)
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(BUILD)/loader/%.o: loader/%.c $(wildcard loader/*.h engine/*.h include/xdpsec/*.h) $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(XS_CFLAGS) -Itests/unit $< -o $@ $(ENGINE_LIB) -lcmocka $(LDLIBS_CRYPTO)
+	$(Q)$(CC) $(XS_CFLAGS) -Iloader -c $< -o $@
+
+$(LOADER_LIB): $(LOADER_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/xdpsec: $(LOADER_OBJS) $(ENGINE_LIB) $(BPF_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(XS_CFLAGS) $(LOADER_OBJS) -o $@ $(ENGINE_LIB) $(LDLIBS_BPF) $(LDLIBS_CRYPTO)
+
+$(BUILD)/tests/%: tests/unit/%.c $(ENGINE_LIB) $(LOADER_LIB) $(wildcard tests/unit/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) -Iloader -Itests/unit $< -o $@ $(LOADER_LIB) $(ENGINE_LIB) -lcmocka $(LDLIBS_CRYPTO)
 
 $(BUILD)/tests/%: tests/harness/%.c $(ENGINE_LIB)
 	$(call msg,CC,$@)

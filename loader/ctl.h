@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The control protocol between clients (the xdpsec CLI, the IKE agent) and
+ * the daemon, over a root-only UNIX stream socket per instance.
+ *
+ * Request: u32 argc (host order), then argc NUL-terminated words, at most
+ * XS_CTL_REQ_MAX bytes in all. The words are what follows `xdpsec` on a
+ * command line, global options included (e.g. "--json" "sa" "list").
+ * Reply: i32 status (0 or -errno), u32 length, then length bytes of text:
+ * the output on success, a one-line error otherwise. One request per
+ * connection.
+ */
+#ifndef XSD_CTL_H
+#define XSD_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define XS_CTL_RUN_DIR "/run/xdpsec"
+#define XS_CTL_ARGS_MAX 96
+#define XS_CTL_REQ_MAX 8192u
+#define XS_CTL_REPLY_MAX (4u << 20)
+#define XS_INSTANCE_MAX 32  /* [A-Za-z0-9_-], the default is "default" */
+
+/* Validates an instance name; 0 or -EINVAL. */
+int xs_ctl_instance_ok(const char *instance);
+/* XS_CTL_RUN_DIR/<instance>.sock */
+int xs_ctl_path(const char *instance, char *buf, size_t len);
+
+/* Client side. */
+int xs_ctl_connect(const char *instance);     /* fd or -errno */
+int xs_ctl_send_req(int fd, int argc, char *const argv[]);
+/* *text is malloc'ed and NUL-terminated; the caller frees it. */
+int xs_ctl_recv_reply(int fd, int *status, char **text, size_t *len);
+
+/* Server side. argv points into buf; argv[argc] is NULL. */
+int xs_ctl_recv_req(int fd, int *argc, char *argv[XS_CTL_ARGS_MAX + 1],
+		    char *buf, size_t buflen);
+int xs_ctl_send_reply(int fd, int status, const char *text, size_t len);
+
+#endif

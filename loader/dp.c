@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Attaching an interface: BPF programs with maps pinned per instance, the
+ * steer veth pair, workers. Programs are attached through netlink (not BPF
+ * links), so they stay when the daemon dies: protected traffic then meets
+ * an empty socket slot and is dropped, never sent or accepted in clear.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "dp.h"
+#include "skel.h"
+#include "netlink.h"
+#include "worker.h"
+
+#define TC_HANDLE 1
+#define TC_PRIO 1
+
+
+static int pin_maps(struct bpf_object *obj, const char *dir)
+{
+	struct bpf_map *map;
+	char path[PATH_MAX];
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
+		if (bpf_map__set_pin_path(map, path))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void unpin_all(const char *dir)
+{
+	static const char *const names[] = {
+		XS_STR(XS_MAP_SPI), XS_STR(XS_MAP_XSKS), XS_STR(XS_MAP_XDP_STATS),
+		XS_STR(XS_MAP_SPD_V4), XS_STR(XS_MAP_SPD_V6), XS_STR(XS_MAP_SPD_RULES),
+		XS_STR(XS_MAP_STEER_IFS), XS_STR(XS_MAP_TC_STATS),
+		XS_STR(XS_MAP_STEER_XSKS), XS_STR(XS_MAP_STEER_STATS),
+		"xs_policy_store",
+	};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static struct bpf_program *first_prog(struct bpf_object *obj)
+{
+	return bpf_object__next_program(obj, NULL);
+}
+
+static int xdp_attach(uint32_t ifindex, int fd, uint8_t mode)
+{
+	__u32 flags = mode == XS_ATTACH_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	__u32 other = mode == XS_ATTACH_GENERIC ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+	int ret = bpf_xdp_attach((int)ifindex, fd, flags, NULL);
+
+	/* A program left in the other mode (an earlier run) blocks this one. */
+	if (ret == -EEXIST || ret == -EBUSY) {
+		bpf_xdp_detach((int)ifindex, other, NULL);
+		ret = bpf_xdp_attach((int)ifindex, fd, flags, NULL);
+	}
+	return ret;
+}
+
+static int steer_setup(struct xsd_dp *dp, uint32_t mtu, char *err, size_t errlen)
+{
+	int ret;
+
+	snprintf(dp->stack_if, sizeof(dp->stack_if), "xs%us", dp->ifindex);
+	snprintf(dp->worker_if, sizeof(dp->worker_if), "xs%uw", dp->ifindex);
+	if (!if_nametoindex(dp->stack_if)) {
+		ret = xs_nl_veth_add(dp->stack_if, dp->worker_if, mtu);
+		if (ret) {
+			snprintf(err, errlen, "cannot create steer veth %s: %s",
+				 dp->stack_if, strerror(-ret));
+			return ret;
+		}
+	}
+	if ((ret = xs_nl_link_set(dp->stack_if, 1, mtu, 0)) ||
+	    (ret = xs_nl_link_set(dp->worker_if, 1, mtu, 0))) {
+		snprintf(err, errlen, "cannot bring up steer veth: %s", strerror(-ret));
+		return ret;
+	}
+	dp->stack_ifindex = if_nametoindex(dp->stack_if);
+	dp->worker_ifindex = if_nametoindex(dp->worker_if);
+	/* Opened packets enter the stack on the steer device while their
+	 * route back leads out of the outside interface. */
+	char path[128];
+
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", dp->stack_if);
+	xs_sysctl_write(path, "0");
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/accept_local", dp->stack_if);
+	xs_sysctl_write(path, "1");
+	return 0;
+}
+
+static int policy_store_open(struct xsd_dp *dp)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/xs_policy_store", dp->d->pin_dir) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd >= 0)
+		return fd;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xs_policy_store", sizeof(__u32),
+			    sizeof(struct xs_policy_req), XS_SPD_RULES_MAX, NULL);
+	if (fd < 0)
+		return fd;
+	if (bpf_obj_pin(fd, path)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* After a daemon restart, the pinned store still holds the policies. */
+static void policies_restore(struct xsd_dp *dp)
+{
+	struct xsd *d = dp->d;
+
+	for (uint32_t i = 0; i < XS_SPD_RULES_MAX; i++)
+		if (d->policies[i].used)
+			return;
+	for (__u32 i = 0; i < XS_SPD_RULES_MAX; i++) {
+		struct xs_policy_req req;
+
+		if (bpf_map_lookup_elem(dp->policy_store_fd, &i, &req) || !req.action)
+			continue;
+		d->policies[i].used = true;
+		d->policies[i].req = req;
+	}
+}
+
+static int load_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
+			 char *err, size_t errlen)
+{
+	const char *dir = dp->d->pin_dir;
+	int ret;
+
+	dp->ingress = xdp_ingress_bpf__open();
+	dp->egress = tc_egress_bpf__open();
+	dp->steer = xdp_steer_bpf__open();
+	if (!dp->ingress || !dp->egress || !dp->steer) {
+		snprintf(err, errlen, "cannot open BPF objects");
+		return -ENOMEM;
+	}
+	dp->ingress->rodata->XS_CFG_XDP.unknown_spi_pass = req->unknown_spi_pass;
+	dp->ingress->rodata->XS_CFG_XDP.ike_port = XS_PORT_IKE;
+	dp->ingress->rodata->XS_CFG_XDP.natt_port = XS_PORT_NATT;
+	dp->egress->rodata->XS_CFG_TC.default_action = XS_SPD_BYPASS;
+	dp->egress->rodata->XS_CFG_TC.ike_port = XS_PORT_IKE;
+	dp->egress->rodata->XS_CFG_TC.natt_port = XS_PORT_NATT;
+	if (pin_maps(dp->ingress->obj, dir) || pin_maps(dp->egress->obj, dir) ||
+	    pin_maps(dp->steer->obj, dir)) {
+		snprintf(err, errlen, "cannot set pin paths under %s", dir);
+		return -EINVAL;
+	}
+	if ((ret = xdp_ingress_bpf__load(dp->ingress)) ||
+	    (ret = tc_egress_bpf__load(dp->egress)) ||
+	    (ret = xdp_steer_bpf__load(dp->steer))) {
+		snprintf(err, errlen, "cannot load BPF programs: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int attach_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
+			   char *warn, size_t warnlen, char *err, size_t errlen)
+{
+	int in_fd = bpf_program__fd(first_prog(dp->ingress->obj));
+	int tc_fd = bpf_program__fd(first_prog(dp->egress->obj));
+	int st_fd = bpf_program__fd(first_prog(dp->steer->obj));
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)dp->ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE, .priority = TC_PRIO,
+		    .prog_fd = tc_fd, .flags = BPF_TC_F_REPLACE);
+	int ret;
+
+	/* The steer side first: once TC protects, frames must have a way in. */
+	ret = xdp_attach(dp->worker_ifindex, st_fd, XS_ATTACH_NATIVE);
+	if (ret) {
+		snprintf(err, errlen, "cannot attach XDP to %s: %s", dp->worker_if,
+			 strerror(-ret));
+		return ret;
+	}
+	dp->mode = req->mode == XS_ATTACH_GENERIC ? XS_ATTACH_GENERIC : XS_ATTACH_NATIVE;
+	ret = xdp_attach(dp->ifindex, in_fd, dp->mode);
+	if (ret && req->mode == XS_ATTACH_AUTO) {
+		snprintf(warn, warnlen, "warning: native XDP failed on %s (%s), using generic\n",
+			 dp->ifname, strerror(-ret));
+		dp->mode = XS_ATTACH_GENERIC;
+		ret = xdp_attach(dp->ifindex, in_fd, dp->mode);
+	}
+	if (ret) {
+		snprintf(err, errlen, "cannot attach XDP to %s: %s", dp->ifname, strerror(-ret));
+		return ret;
+	}
+	ret = bpf_tc_hook_create(&hook);
+	if (ret && ret != -EEXIST) {
+		snprintf(err, errlen, "cannot create clsact on %s: %s", dp->ifname,
+			 strerror(-ret));
+		return ret;
+	}
+	ret = bpf_tc_attach(&hook, &tco);
+	if (ret) {
+		snprintf(err, errlen, "cannot attach TC egress to %s: %s", dp->ifname,
+			 strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static void detach_programs(struct xsd_dp *dp)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)dp->ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE, .priority = TC_PRIO);
+
+	bpf_tc_detach(&hook, &tco);
+	bpf_xdp_detach((int)dp->ifindex, dp->mode == XS_ATTACH_GENERIC ?
+			XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE, NULL);
+	if (dp->worker_ifindex)
+		bpf_xdp_detach((int)dp->worker_ifindex, XDP_FLAGS_DRV_MODE, NULL);
+}
+
+static void spi_map_clear(struct xsd_dp *dp)
+{
+	int fd = bpf_map__fd(dp->ingress->maps.XS_MAP_SPI);
+	struct xs_spi_key key, next;
+
+	while (!bpf_map_get_next_key(fd, NULL, &next)) {
+		key = next;
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	}
+}
+
+struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
+			     char *warn, size_t warnlen, char *err, size_t errlen)
+{
+	struct xsd_dp *dp = calloc(1, sizeof(*dp));
+	uint8_t out_mac[6], stack_mac[6], steer_mac[6];
+	uint32_t mtu, queues;
+	int ret;
+
+	if (!dp) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	dp->d = d;
+	dp->policy_store_fd = -1;
+	snprintf(dp->ifname, sizeof(dp->ifname), "%s", req->ifname);
+	dp->ifindex = if_nametoindex(req->ifname);
+	if (!dp->ifindex) {
+		snprintf(err, errlen, "unknown interface %s", req->ifname);
+		goto fail;
+	}
+	if (xs_nl_link_info(dp->ifname, out_mac, &mtu)) {
+		snprintf(err, errlen, "cannot read %s's address and MTU", dp->ifname);
+		goto fail;
+	}
+	mkdir("/sys/fs/bpf/xdpsec", 0700);
+	if (mkdir(d->pin_dir, 0700) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s (is bpffs mounted?)",
+			 d->pin_dir, strerror(errno));
+		goto fail;
+	}
+	if (steer_setup(dp, mtu, err, errlen))
+		goto fail;
+	if (load_programs(dp, req, err, errlen))
+		goto fail;
+	dp->policy_store_fd = policy_store_open(dp);
+	if (dp->policy_store_fd < 0) {
+		snprintf(err, errlen, "cannot create the policy store map");
+		goto fail;
+	}
+	/* Local TCP sends one MSS per packet: the TC hook sees packets before
+	 * segmentation, and each must be sealed on its own. */
+	xs_nl_link_set(dp->ifname, 0, 0, 1);
+	if (attach_programs(dp, req, warn, warnlen, err, errlen))
+		goto fail;
+	/* Every worker's frames enter through the one steer pair. */
+	for (__u32 w = 0, sidx = dp->stack_ifindex; w < XS_WORKERS_MAX; w++)
+		bpf_map_update_elem(bpf_map__fd(dp->egress->maps.XS_MAP_STEER_IFS), &w,
+				    &sidx, 0);
+	spi_map_clear(dp);
+
+	queues = (uint32_t)xs_nl_rx_queues(dp->ifname);
+	dp->nworkers = req->workers ? req->workers : 1;
+	if (dp->nworkers > queues || dp->nworkers > (uint32_t)xs_nl_rx_queues(dp->worker_if)) {
+		snprintf(err, errlen, "%u workers need as many rx queues (%s has %u)",
+			 dp->nworkers, dp->ifname, queues);
+		goto fail;
+	}
+	dp->workers = calloc(dp->nworkers, sizeof(*dp->workers));
+	if (!dp->workers) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (xs_nl_link_info(dp->stack_if, stack_mac, &mtu) ||
+	    xs_nl_link_info(dp->worker_if, steer_mac, &mtu)) {
+		snprintf(err, errlen, "cannot read the steer veth addresses");
+		goto fail;
+	}
+	xs_nl_link_info(dp->ifname, out_mac, &mtu);
+	for (uint32_t i = 0; i < dp->nworkers; i++) {
+		struct xsd_worker *w = &dp->workers[i];
+		__u32 slot = XS_XSK_SLOT(i, i);
+
+		w->id = i;
+		w->cpu = req->cpus[i];
+		memcpy(w->out_mac, out_mac, 6);
+		memcpy(w->stack_mac, stack_mac, 6);
+		memcpy(w->steer_mac, steer_mac, 6);
+		w->out_mtu = mtu;
+		w->in_db = xs_sadb_new(XSD_SA_MAX);
+		if (!w->in_db) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		ret = xsd_worker_open(w, dp->ifname, dp->worker_if, i, 0, err, errlen);
+		if (ret)
+			goto fail;
+		if (bpf_map_update_elem(bpf_map__fd(dp->ingress->maps.XS_MAP_XSKS), &slot,
+					&w->out.fd, 0) ||
+		    bpf_map_update_elem(bpf_map__fd(dp->steer->maps.XS_MAP_STEER_XSKS), &slot,
+					&w->steer.fd, 0)) {
+			snprintf(err, errlen, "cannot insert sockets into the XSKMAPs: %s",
+				 strerror(errno));
+			goto fail;
+		}
+	}
+	policies_restore(dp);
+	for (uint32_t i = 0; i < d->nsas; i++)
+		xsd_dp_sa_install(dp, &d->sas[i]);
+	if (xsd_dp_spd_sync(dp, d)) {
+		snprintf(err, errlen, "cannot program the SPD maps");
+		goto fail;
+	}
+	for (uint32_t i = 0; i < dp->nworkers; i++) {
+		if (xsd_worker_start(&dp->workers[i])) {
+			snprintf(err, errlen, "cannot start worker %u", i);
+			goto fail;
+		}
+	}
+	return dp;
+fail:
+	xsd_dp_detach(dp, false);
+	return NULL;
+}
+
+void xsd_dp_detach(struct xsd_dp *dp, bool keep_pins)
+{
+	if (!dp)
+		return;
+	for (uint32_t i = 0; dp->workers && i < dp->nworkers; i++) {
+		xsd_worker_close(&dp->workers[i]);
+		xs_sadb_free(dp->workers[i].in_db);
+	}
+	free(dp->workers);
+	if (!keep_pins && dp->ifindex) {
+		detach_programs(dp);
+		if (dp->stack_if[0])
+			xs_nl_link_del(dp->stack_if);
+		unpin_all(dp->d->pin_dir);
+	}
+	if (dp->policy_store_fd >= 0)
+		close(dp->policy_store_fd);
+	xdp_ingress_bpf__destroy(dp->ingress);
+	tc_egress_bpf__destroy(dp->egress);
+	xdp_steer_bpf__destroy(dp->steer);
+	free(dp);
+}
+
+void xsd_dp_info(const struct xsd_dp *dp, struct xs_iface_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	snprintf(info->ifname, sizeof(info->ifname), "%s", dp->ifname);
+	snprintf(info->steer_ifname, sizeof(info->steer_ifname), "%s", dp->stack_if);
+	info->ifindex = dp->ifindex;
+	info->mode = dp->mode;
+	info->queues = (uint16_t)xs_nl_rx_queues(dp->ifname);
+	info->workers = (uint16_t)dp->nworkers;
+}
+
+uint32_t xsd_dp_workers(const struct xsd_dp *dp)
+{
+	return dp->nworkers;
+}
+
+void xsd_dp_lock_all(struct xsd_dp *dp)
+{
+	for (uint32_t i = 0; i < dp->nworkers; i++)
+		pthread_mutex_lock(&dp->workers[i].lock);
+}
+
+void xsd_dp_unlock_all(struct xsd_dp *dp)
+{
+	for (uint32_t i = dp->nworkers; i-- > 0;)
+		pthread_mutex_unlock(&dp->workers[i].lock);
+}
+
+static void spi_key(const struct xsd_sa *s, struct xs_spi_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->spi = htonl(s->sa->cfg.spi);
+	k->proto = s->sa->cfg.proto;
+}
+
+int xsd_dp_sa_install(struct xsd_dp *dp, struct xsd_sa *s)
+{
+	struct xsd_worker *w;
+	int ret = 0;
+
+	s->worker = s->sa->cfg.spi % dp->nworkers;
+	w = &dp->workers[s->worker];
+	if (s->dir == XS_DIR_IN) {
+		struct xs_spi_key k;
+		struct xs_spi_val v = {
+			.worker = s->worker,
+			.flags = s->sa->cfg.encap_sport ? XS_SPI_F_UDP_ENCAP : 0,
+		};
+
+		pthread_mutex_lock(&w->lock);
+		ret = xs_sadb_add(w->in_db, s->sa);
+		pthread_mutex_unlock(&w->lock);
+		if (ret)
+			return ret;
+		/* Steer only once the worker can open the packets. */
+		spi_key(s, &k);
+		if (bpf_map_update_elem(bpf_map__fd(dp->ingress->maps.XS_MAP_SPI), &k, &v, 0))
+			return -errno;
+		return 0;
+	}
+	for (uint32_t id = 0; id < XS_SPD_RULES_MAX; id++) {
+		const struct xsd_policy *p = &dp->d->policies[id];
+
+		if (p->used && p->req.dir == XS_DIR_OUT && p->req.action == XS_SPD_PROTECT &&
+		    p->req.spi == s->sa->cfg.spi)
+			xsd_dp_policy_bind(dp, id, s);
+	}
+	return 0;
+}
+
+void xsd_dp_sa_remove(struct xsd_dp *dp, struct xsd_sa *s)
+{
+	struct xsd_worker *w = &dp->workers[s->worker % dp->nworkers];
+
+	if (s->dir == XS_DIR_IN) {
+		struct xs_spi_key k;
+
+		spi_key(s, &k);
+		bpf_map_delete_elem(bpf_map__fd(dp->ingress->maps.XS_MAP_SPI), &k);
+		pthread_mutex_lock(&w->lock);
+		xs_sadb_del(w->in_db, s->sa->cfg.spi, s->sa->cfg.proto);
+		pthread_mutex_unlock(&w->lock);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	for (uint32_t id = 0; id < XS_SPD_RULES_MAX; id++)
+		if (w->out_sa[id] == s->sa)
+			w->out_sa[id] = NULL;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void xsd_dp_policy_bind(struct xsd_dp *dp, uint32_t id, struct xsd_sa *s)
+{
+	if (id >= XS_SPD_RULES_MAX)
+		return;
+	xsd_dp_lock_all(dp);
+	for (uint32_t i = 0; i < dp->nworkers; i++)
+		dp->workers[i].out_sa[id] = NULL;
+	if (s)
+		dp->workers[s->worker % dp->nworkers].out_sa[id] = s->sa;
+	xsd_dp_unlock_all(dp);
+}

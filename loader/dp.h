@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The datapath of one attached interface: BPF programs and pinned maps,
+ * the steer veth pair, AF_XDP sockets and worker threads.
+ *
+ *   ingress: outside --XDP(SPI)--> XSK(outside, q) --worker: open-->
+ *            XSK(steer worker side) --veth--> steer stack side --> stack
+ *   egress:  stack --TC(SPD) PROTECT--> steer stack side --veth-->
+ *            XDP --> XSK(steer worker side) --worker: seal--> XSK(outside)
+ */
+#ifndef XSD_DP_H
+#define XSD_DP_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <xdpsec/abi.h>
+
+#include <net/if.h>
+
+#include "daemon.h"
+
+struct xdp_ingress_bpf;
+struct tc_egress_bpf;
+struct xdp_steer_bpf;
+
+#define XSD_FRAME_SIZE 4096u
+#define XSD_FRAMES 8192u          /* per worker; fewer starve a busy peer */
+#define XSD_RING 2048u            /* rx/tx/fill/completion ring entries */
+#define XSD_BATCH 64u
+#define XSD_POLL_MS 100
+
+/* Worker-local counters, summed by `stats` (group "worker"). */
+#define XSD_WORKER_COUNTERS(X)                \
+	X(RX_INBOUND, "rx_inbound")           \
+	X(TX_INBOUND, "tx_inbound")           \
+	X(RX_OUTBOUND, "rx_outbound")         \
+	X(TX_OUTBOUND, "tx_outbound")         \
+	X(DROP_RUNT, "drop_runt")             \
+	X(DROP_NOT_TAGGED, "drop_not_tagged") \
+	X(DROP_NO_SA, "drop_no_sa")           \
+	X(DROP_OPEN, "drop_open")             \
+	X(DROP_SEAL, "drop_seal")             \
+	X(DROP_TOO_BIG, "drop_too_big")       \
+	X(DROP_TX_FULL, "drop_tx_full")
+
+enum xsd_worker_counter {
+#define XSD_WC_ENUM(n, s) XSD_WC_##n,
+	XSD_WORKER_COUNTERS(XSD_WC_ENUM)
+#undef XSD_WC_ENUM
+	XSD_WC_MAX
+};
+
+/* Loader-internal: the attached state. */
+struct xsd_dp {
+	struct xsd *d;
+	char ifname[IF_NAMESIZE];
+	char stack_if[IF_NAMESIZE];   /* steer side the stack sees */
+	char worker_if[IF_NAMESIZE];  /* steer side the workers read */
+	uint32_t ifindex, stack_ifindex, worker_ifindex;
+	uint8_t mode;
+	uint32_t nworkers;
+	struct xdp_ingress_bpf *ingress;
+	struct tc_egress_bpf *egress;
+	struct xdp_steer_bpf *steer;
+	int policy_store_fd;
+	struct xsd_worker *workers;
+};
+
+struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
+			     char *warn, size_t warnlen, char *err, size_t errlen);
+/* Stops workers, closes sockets; keep_pins leaves programs attached and
+ * maps pinned (fail-closed on daemon exit), otherwise removes everything. */
+void xsd_dp_detach(struct xsd_dp *dp, bool keep_pins);
+void xsd_dp_info(const struct xsd_dp *dp, struct xs_iface_info *info);
+uint32_t xsd_dp_workers(const struct xsd_dp *dp);
+
+/* Worker tables, changed by the control thread under the worker's lock. */
+int xsd_dp_sa_install(struct xsd_dp *dp, struct xsd_sa *s);
+void xsd_dp_sa_remove(struct xsd_dp *dp, struct xsd_sa *s);
+/* Programs the SPD maps from the daemon's policy table. */
+int xsd_dp_spd_sync(struct xsd_dp *dp, const struct xsd *d);
+/* Binds policy id -> outbound SA (NULL unbinds) in the owning worker. */
+void xsd_dp_policy_bind(struct xsd_dp *dp, uint32_t id, struct xsd_sa *s);
+
+/* Runs fn(lock held) so that no worker is inside a batch. */
+void xsd_dp_lock_all(struct xsd_dp *dp);
+void xsd_dp_unlock_all(struct xsd_dp *dp);
+
+int xsd_dp_counters(struct xsd_dp *dp, int (*fn)(const struct xs_counter_row *, void *),
+		    void *arg);
+
+#endif

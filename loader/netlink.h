@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The few rtnetlink/ioctl operations the daemon needs: the steer veth pair,
+ * link state, and device facts.
+ */
+#ifndef XSD_NETLINK_H
+#define XSD_NETLINK_H
+
+#include <stdint.h>
+
+/* Creates a veth pair a <-> b with the given MTU, both down. 0 or -errno. */
+int xs_nl_veth_add(const char *a, const char *b, uint32_t mtu);
+/* Deletes a link (and so its veth peer). 0, or -ENODEV if absent. */
+int xs_nl_link_del(const char *name);
+/* Sets a link up; mtu / gso_max_segs are set when non-zero. */
+int xs_nl_link_set(const char *name, int up, uint32_t mtu, uint32_t gso_max_segs);
+/* Reads the MAC address (6 bytes) and MTU of a link. */
+int xs_nl_link_info(const char *name, uint8_t mac[6], uint32_t *mtu);
+/* Number of rx queues of a link (from /sys/class/net/<name>/queues). */
+int xs_nl_rx_queues(const char *name);
+/* Writes value to /proc/sys/<path> (net sysctls follow our netns). */
+int xs_sysctl_write(const char *path, const char *value);
+/* 1 if addr (AF_INET: 4 bytes, AF_INET6: 16) is assigned to a local
+ * interface of this network namespace, 0 if not, -errno on error. */
+int xs_addr_is_local(int family, const void *addr);
+
+#endif

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Programs the outbound SPD (RFC 4301 §4.4.1) into the BPF maps: one rule
+ * per policy id, and per destination prefix the ordered list of rules that
+ * can match inside it, covering prefixes included (decorrelation, §4.4.1.2,
+ * done here so the BPF side needs one trie lookup). Updates are ordered so
+ * a lookup never misses a protecting rule: new rules and lists are written
+ * before stale ones are removed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dp.h"
+#include "skel.h"
+#include "worker.h"
+
+static uint32_t policy_rank(const struct xs_policy_req *r)
+{
+	if (r->priority)
+		return r->priority;
+	/* Unranked policies: more specific first, then the ranked ones. */
+	return 0x10000u + (128u - r->dst_plen) * 256u + (128u - r->src_plen) * 2u +
+	       (r->proto ? 0u : 1u);
+}
+
+static bool prefix_covers(const struct xs_policy_req *r, const uint8_t *addr,
+			  uint32_t plen)
+{
+	uint32_t bits = r->dst_plen, full = bits / 8, rest = bits % 8;
+
+	if (bits > plen)
+		return false;
+	if (memcmp(r->dst.b, addr, full))
+		return false;
+	return !rest || !((r->dst.b[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest)));
+}
+
+static void rule_make(const struct xsd *d, uint32_t id, struct xs_spd_rule *rule)
+{
+	const struct xs_policy_req *r = &d->policies[id].req;
+
+	memset(rule, 0, sizeof(*rule));
+	memcpy(rule->src, r->src.b, r->family == AF_INET ? 4 : 16);
+	rule->src_plen = r->src_plen;
+	rule->family = r->family == AF_INET ? XS_FAMILY_V4 : XS_FAMILY_V6;
+	rule->proto = r->proto;
+	rule->action = r->action;
+	rule->sport_lo = r->sport_lo;
+	rule->sport_hi = r->sport_hi;
+	rule->dport_lo = r->dport_lo;
+	rule->dport_hi = r->dport_hi;
+	rule->policy_id = id;
+	rule->worker = 0;
+	for (uint32_t i = 0; i < d->nsas; i++)
+		if (d->sas[i].dir == XS_DIR_OUT && d->sas[i].sa->cfg.spi == r->spi)
+			rule->worker = d->sas[i].worker;
+}
+
+static int cmp_rank_d(const void *a, const void *b, void *arg)
+{
+	const struct xsd *d = arg;
+	uint32_t ia = *(const uint32_t *)a, ib = *(const uint32_t *)b;
+	uint32_t ra = policy_rank(&d->policies[ia].req), rb = policy_rank(&d->policies[ib].req);
+
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return ia < ib ? -1 : ia > ib;
+}
+
+static bool is_out(const struct xsd *d, uint32_t id, int family)
+{
+	const struct xsd_policy *p = &d->policies[id];
+
+	return p->used && p->req.dir == XS_DIR_OUT && p->req.family == family;
+}
+
+/* Writes one trie per family; removes keys no policy has any more. */
+static int sync_family(struct xsd_dp *dp, const struct xsd *d, int family, int fd)
+{
+	const uint32_t alen = family == AF_INET ? 4 : 16;
+	const size_t ksz = family == AF_INET ? sizeof(struct xs_lpm_v4) : sizeof(struct xs_lpm_v6);
+	uint8_t key[sizeof(struct xs_lpm_v6)], next[sizeof(struct xs_lpm_v6)];
+	uint32_t *ids = calloc(XS_SPD_RULES_MAX, sizeof(*ids)), nids = 0;
+	uint8_t (*stale)[sizeof(struct xs_lpm_v6)] = NULL;
+	uint32_t nstale = 0;
+	int ret = 0;
+
+	(void)dp;
+	if (!ids)
+		return -ENOMEM;
+	for (uint32_t id = 0; id < XS_SPD_RULES_MAX; id++)
+		if (is_out(d, id, family))
+			ids[nids++] = id;
+	qsort_r(ids, nids, sizeof(*ids), cmp_rank_d, (void *)(uintptr_t)d);
+	for (uint32_t i = 0; i < nids; i++) {
+		const struct xs_policy_req *p = &d->policies[ids[i]].req;
+		struct xs_spd_list list = { 0 };
+
+		for (uint32_t j = 0; j < nids && list.count < XS_SPD_LIST_MAX; j++)
+			if (prefix_covers(&d->policies[ids[j]].req, p->dst.b, p->dst_plen))
+				list.rule[list.count++] = ids[j];
+		memset(key, 0, sizeof(key));
+		*(uint32_t *)key = p->dst_plen;
+		memcpy(key + 4, p->dst.b, alen);
+		if (bpf_map_update_elem(fd, key, &list, 0)) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	stale = calloc(XS_SPD_PREFIXES_MAX, sizeof(*stale));
+	if (!stale) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (void *prev = NULL; !bpf_map_get_next_key(fd, prev, next); prev = key) {
+		bool live = false;
+
+		memcpy(key, next, ksz);
+		for (uint32_t i = 0; i < nids && !live; i++) {
+			const struct xs_policy_req *p = &d->policies[ids[i]].req;
+
+			live = *(uint32_t *)key == p->dst_plen && !memcmp(key + 4, p->dst.b, alen);
+		}
+		if (!live && nstale < XS_SPD_PREFIXES_MAX)
+			memcpy(stale[nstale++], key, ksz);
+	}
+	for (uint32_t i = 0; i < nstale; i++)
+		bpf_map_delete_elem(fd, stale[i]);
+out:
+	free(stale);
+	free(ids);
+	return ret;
+}
+
+int xsd_dp_spd_sync(struct xsd_dp *dp, const struct xsd *d)
+{
+	int rules = bpf_map__fd(dp->egress->maps.XS_MAP_SPD_RULES);
+	int ret;
+
+	for (__u32 id = 0; id < XS_SPD_RULES_MAX; id++) {
+		struct xs_spd_rule rule;
+		struct xs_policy_req empty = { 0 };
+
+		if (!d->policies[id].used)
+			continue;
+		bpf_map_update_elem(dp->policy_store_fd, &id, &d->policies[id].req, 0);
+		if (d->policies[id].req.dir != XS_DIR_OUT)
+			continue;
+		rule_make(d, id, &rule);
+		if (bpf_map_update_elem(rules, &id, &rule, 0))
+			return -errno;
+		(void)empty;
+	}
+	ret = sync_family(dp, d, AF_INET, bpf_map__fd(dp->egress->maps.XS_MAP_SPD_V4));
+	if (!ret)
+		ret = sync_family(dp, d, AF_INET6, bpf_map__fd(dp->egress->maps.XS_MAP_SPD_V6));
+	if (ret)
+		return ret;
+	/* Only now retire rules no list refers to. */
+	for (__u32 id = 0; id < XS_SPD_RULES_MAX; id++) {
+		struct xs_spd_rule none = { 0 };
+		struct xs_policy_req empty = { 0 };
+
+		if (d->policies[id].used && d->policies[id].req.dir == XS_DIR_OUT)
+			continue;
+		if (!d->policies[id].used)
+			bpf_map_update_elem(dp->policy_store_fd, &id, &empty, 0);
+		bpf_map_update_elem(rules, &id, &none, 0);
+	}
+	return 0;
+}
+
+static int percpu_rows(int fd, uint32_t n, const char *group, const char *const *names,
+		       int (*fn)(const struct xs_counter_row *, void *), void *arg)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct xs_counter *vals;
+	int ret = 0;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 i = 0; i < n && !ret; i++) {
+		struct xs_counter_row row = { group, names[i], 0, 0 };
+
+		if (!bpf_map_lookup_elem(fd, &i, vals)) {
+			for (int c = 0; c < ncpu; c++) {
+				row.packets += vals[c].packets;
+				row.bytes += vals[c].bytes;
+			}
+		}
+		ret = fn(&row, arg);
+	}
+	free(vals);
+	return ret;
+}
+
+#define XS_NAME_ENTRY_(name, str) str,
+static const char *const xdp_names[] = { XS_XDP_COUNTERS(XS_NAME_ENTRY_) };
+static const char *const tc_names[] = { XS_TC_COUNTERS(XS_NAME_ENTRY_) };
+static const char *const steer_names[] = { XS_STEER_COUNTERS(XS_NAME_ENTRY_) };
+#define XSD_WC_NAME(n, s) s,
+static const char *const worker_names[] = { XSD_WORKER_COUNTERS(XSD_WC_NAME) };
+
+int xsd_dp_counters(struct xsd_dp *dp, int (*fn)(const struct xs_counter_row *, void *),
+		    void *arg)
+{
+	uint64_t wc[XSD_WC_MAX] = { 0 };
+	int ret;
+
+	ret = percpu_rows(bpf_map__fd(dp->ingress->maps.XS_MAP_XDP_STATS), XS_XDP_COUNTER_MAX,
+			  "xdp", xdp_names, fn, arg);
+	if (!ret)
+		ret = percpu_rows(bpf_map__fd(dp->egress->maps.XS_MAP_TC_STATS),
+				  XS_TC_COUNTER_MAX, "tc", tc_names, fn, arg);
+	if (!ret)
+		ret = percpu_rows(bpf_map__fd(dp->steer->maps.XS_MAP_STEER_STATS),
+				  XS_STEER_COUNTER_MAX, "steer", steer_names, fn, arg);
+	if (ret)
+		return ret;
+	xsd_dp_lock_all(dp);
+	for (uint32_t i = 0; i < dp->nworkers; i++)
+		for (uint32_t c = 0; c < XSD_WC_MAX; c++)
+			wc[c] += dp->workers[i].counters[c];
+	xsd_dp_unlock_all(dp);
+	for (uint32_t c = 0; c < XSD_WC_MAX && !ret; c++) {
+		struct xs_counter_row row = { "worker", worker_names[c], wc[c], 0 };
+
+		ret = fn(&row, arg);
+	}
+	return ret;
+}

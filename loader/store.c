@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The daemon's SA and policy tables and the state API of state.h. The
+ * control thread is the only writer; workers see SAs through their own
+ * tables, changed under their locks (dp.c).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "dp.h"
+#include "netlink.h"
+#include "worker.h"
+
+#define ERR(...) (snprintf(err, errlen, __VA_ARGS__))
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == XS_PROTO_AH ? "ah" : "esp";
+}
+
+static struct xsd_sa *sa_find(struct xsd *d, uint32_t spi, uint8_t proto, uint8_t dir)
+{
+	for (uint32_t i = 0; i < d->nsas; i++) {
+		struct xsd_sa *s = &d->sas[i];
+
+		if (s->sa->cfg.spi == spi && (!proto || s->sa->cfg.proto == proto) &&
+		    (dir == XS_DIR_ANY || s->dir == dir))
+			return s;
+	}
+	return NULL;
+}
+
+static uint64_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static int spd_resync(struct xsd *d)
+{
+	return d->dp ? xsd_dp_spd_sync(d->dp, d) : 0;
+}
+
+int xsd_sa_add(struct xsd *d, struct xs_sa_req *req, char *err, size_t errlen)
+{
+	struct xs_sa_config *cfg = &req->cfg;
+	uint8_t dir = req->dir;
+	struct xsd_sa *s;
+	struct xs_sa *sa;
+	int ret = 0;
+
+	if (dir == XS_DIR_ANY) {
+		int local = xs_addr_is_local(cfg->family, cfg->dst.b);
+
+		if (local < 0) {
+			ERR("cannot read local addresses: %s", strerror(-local));
+			ret = local;
+			goto out;
+		}
+		dir = local ? XS_DIR_IN : XS_DIR_OUT;
+	}
+	if (sa_find(d, cfg->spi, cfg->proto, dir)) {
+		ERR("SA with spi 0x%08x proto %s dir %s exists", cfg->spi, proto_name(cfg->proto),
+		    dir == XS_DIR_IN ? "in" : "out");
+		ret = -EEXIST;
+		goto out;
+	}
+	if (d->nsas == XSD_SA_MAX) {
+		ERR("too many SAs (at most %u)", XSD_SA_MAX);
+		ret = -ENOSPC;
+		goto out;
+	}
+	if (cfg->spi < 256) {
+		ERR("spi 0x%x is reserved (RFC 4303 §2.1: SPIs 1-255 are IANA's)", cfg->spi);
+		ret = -EINVAL;
+		goto out;
+	}
+	sa = xs_sa_new(cfg);
+	if (!sa) {
+		ret = -errno;
+		ERR("cannot create SA spi 0x%08x: %s", cfg->spi,
+		    errno == EINVAL ? "invalid combination of parameters" : strerror(errno));
+		goto out;
+	}
+	s = &d->sas[d->nsas++];
+	memset(s, 0, sizeof(*s));
+	s->sa = sa;
+	s->dir = dir;
+	s->reqid = req->reqid;
+	s->add_time = now_s();
+	s->soft_time = req->soft_time;
+	s->hard_time = req->hard_time;
+	if (d->dp) {
+		ret = xsd_dp_sa_install(d->dp, s);
+		if (!ret)
+			ret = spd_resync(d);
+		if (ret) {
+			xsd_dp_sa_remove(d->dp, s);
+			xs_sa_free(sa);
+			d->nsas--;
+			ERR("cannot install SA spi 0x%08x: %s", cfg->spi, strerror(-ret));
+		}
+	}
+out:
+	OPENSSL_cleanse(cfg->enc_key, sizeof(cfg->enc_key));
+	OPENSSL_cleanse(cfg->auth_key, sizeof(cfg->auth_key));
+	return ret;
+}
+
+int xsd_sa_del(struct xsd *d, uint32_t spi, uint8_t proto, uint8_t dir,
+	       char *err, size_t errlen)
+{
+	struct xsd_sa *s = sa_find(d, spi, proto, dir);
+
+	if (!s) {
+		ERR("no SA with spi 0x%08x", spi);
+		return -ENOENT;
+	}
+	if (d->dp)
+		xsd_dp_sa_remove(d->dp, s);
+	xs_sa_free(s->sa);
+	*s = d->sas[--d->nsas];
+	memset(&d->sas[d->nsas], 0, sizeof(d->sas[0]));
+	return spd_resync(d);
+}
+
+static void sa_info(struct xsd *d, const struct xsd_sa *s, struct xs_sa_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (d->dp)
+		xsd_dp_lock_all(d->dp);
+	info->cfg = s->sa->cfg;   /* the engine wiped the keys at creation */
+	info->stats = s->sa->stats;
+	info->tx_seq = s->sa->tx_seq;
+	info->rx_top = s->sa->replay.top;
+	info->soft_expired = s->sa->soft_expired;
+	info->hard_expired = s->sa->hard_expired;
+	if (d->dp)
+		xsd_dp_unlock_all(d->dp);
+	info->dir = s->dir;
+	info->reqid = s->reqid;
+	info->worker = s->worker;
+	info->add_time = s->add_time;
+	info->soft_time = s->soft_time;
+	info->hard_time = s->hard_time;
+}
+
+int xsd_sa_get(struct xsd *d, uint32_t spi, uint8_t proto, uint8_t dir,
+	       struct xs_sa_info *out, char *err, size_t errlen)
+{
+	struct xsd_sa *s = sa_find(d, spi, proto, dir);
+
+	if (!s) {
+		ERR("no SA with spi 0x%08x", spi);
+		return -ENOENT;
+	}
+	sa_info(d, s, out);
+	return 0;
+}
+
+int xsd_sa_foreach(struct xsd *d, int (*fn)(const struct xs_sa_info *, void *), void *arg)
+{
+	struct xs_sa_info info;
+	int ret = 0;
+
+	for (uint32_t i = 0; i < d->nsas && !ret; i++) {
+		sa_info(d, &d->sas[i], &info);
+		ret = fn(&info, arg);
+	}
+	return ret;
+}
+
+/* Time lifetimes (RFC 4301 §4.4.2.1), checked once a second. */
+void xsd_sa_expire(struct xsd *d)
+{
+	uint64_t now = now_s();
+
+	for (uint32_t i = 0; i < d->nsas; i++) {
+		struct xsd_sa *s = &d->sas[i];
+		bool soft = s->soft_time && now - s->add_time >= s->soft_time;
+		bool hard = s->hard_time && now - s->add_time >= s->hard_time;
+
+		if ((!soft || s->sa->soft_expired) && (!hard || s->sa->hard_expired))
+			continue;
+		if (d->dp)
+			xsd_dp_lock_all(d->dp);
+		if (soft)
+			s->sa->soft_expired = true;
+		if (hard)
+			s->sa->hard_expired = true;
+		if (d->dp)
+			xsd_dp_unlock_all(d->dp);
+	}
+}
+
+static bool policy_same(const struct xs_policy_req *a, const struct xs_policy_req *b)
+{
+	return a->family == b->family && a->dir == b->dir && a->proto == b->proto &&
+	       a->src_plen == b->src_plen && a->dst_plen == b->dst_plen &&
+	       !memcmp(&a->src, &b->src, sizeof(a->src)) &&
+	       !memcmp(&a->dst, &b->dst, sizeof(a->dst)) && a->sport_lo == b->sport_lo &&
+	       a->sport_hi == b->sport_hi && a->dport_lo == b->dport_lo &&
+	       a->dport_hi == b->dport_hi;
+}
+
+static void policy_bind(struct xsd *d, uint32_t id)
+{
+	const struct xs_policy_req *r = &d->policies[id].req;
+	struct xsd_sa *s = NULL;
+
+	if (!d->dp || r->dir != XS_DIR_OUT)
+		return;
+	if (d->policies[id].used && r->action == XS_SPD_PROTECT)
+		s = sa_find(d, r->spi, 0, XS_DIR_OUT);
+	xsd_dp_policy_bind(d->dp, id, s);
+}
+
+int xsd_policy_add(struct xsd *d, struct xs_policy_req *req, char *err, size_t errlen)
+{
+	uint32_t id;
+	int ret;
+
+	if (req->family != AF_INET && req->family != AF_INET6) {
+		ERR("policy needs IPv4 or IPv6 prefixes");
+		return -EINVAL;
+	}
+	if (req->dir != XS_DIR_IN && req->dir != XS_DIR_OUT) {
+		ERR("policy needs dir in or dir out");
+		return -EINVAL;
+	}
+	if (req->action != XS_SPD_PROTECT && req->action != XS_SPD_BYPASS &&
+	    req->action != XS_SPD_DISCARD) {
+		ERR("policy action must be protect, bypass or discard");
+		return -EINVAL;
+	}
+	if (req->action == XS_SPD_PROTECT && !sa_find(d, req->spi, 0, req->dir)) {
+		ERR("policy names missing SA spi 0x%08x (dir %s)", req->spi,
+		    req->dir == XS_DIR_IN ? "in" : "out");
+		return -ENOENT;
+	}
+	for (id = 0; id < XS_SPD_RULES_MAX; id++) {
+		if (d->policies[id].used && policy_same(&d->policies[id].req, req)) {
+			ERR("policy with these selectors exists (id %u)", id);
+			return -EEXIST;
+		}
+	}
+	for (id = 0; id < XS_SPD_RULES_MAX && d->policies[id].used; id++)
+		;
+	if (id == XS_SPD_RULES_MAX) {
+		ERR("too many policies (at most %u)", XS_SPD_RULES_MAX);
+		return -ENOSPC;
+	}
+	req->id = id;
+	d->policies[id].req = *req;
+	d->policies[id].used = true;
+	/* Bind the SA before the SPD steers anything to the worker. */
+	policy_bind(d, id);
+	ret = spd_resync(d);
+	if (ret) {
+		d->policies[id].used = false;
+		policy_bind(d, id);
+		spd_resync(d);
+		ERR("cannot program the SPD: %s", strerror(-ret));
+	}
+	return ret;
+}
+
+int xsd_policy_del(struct xsd *d, uint32_t id, char *err, size_t errlen)
+{
+	int ret;
+
+	if (id >= XS_SPD_RULES_MAX || !d->policies[id].used) {
+		ERR("no policy with id %u", id);
+		return -ENOENT;
+	}
+	d->policies[id].used = false;
+	ret = spd_resync(d);
+	policy_bind(d, id);
+	memset(&d->policies[id].req, 0, sizeof(d->policies[id].req));
+	return ret;
+}
+
+int xsd_policy_foreach(struct xsd *d, int (*fn)(const struct xs_policy_info *, void *),
+		       void *arg)
+{
+	int ret = 0;
+
+	for (uint32_t id = 0; id < XS_SPD_RULES_MAX && !ret; id++) {
+		struct xs_policy_info info = { 0 };
+
+		if (!d->policies[id].used)
+			continue;
+		info.req = d->policies[id].req;
+		info.req.id = id;
+		ret = fn(&info, arg);
+	}
+	return ret;
+}
+
+int xsd_attach(struct xsd *d, const struct xs_attach_req *req, char *warn,
+	       size_t warnlen, char *err, size_t errlen)
+{
+	if (d->dp) {
+		ERR("instance %s is attached to %s already (detach it first)", d->instance,
+		    d->dp->ifname);
+		return -EBUSY;
+	}
+	d->dp = xsd_dp_attach(d, req, warn, warnlen, err, errlen);
+	return d->dp ? 0 : -EINVAL;
+}
+
+int xsd_detach(struct xsd *d, const char *ifname, char *err, size_t errlen)
+{
+	if (!d->dp || strcmp(d->dp->ifname, ifname)) {
+		ERR("instance %s is not attached to %s", d->instance, ifname);
+		return -ENOENT;
+	}
+	xsd_dp_detach(d->dp, false);
+	d->dp = NULL;
+	return 0;
+}
+
+int xsd_iface_foreach(struct xsd *d, int (*fn)(const struct xs_iface_info *, void *),
+		      void *arg)
+{
+	struct xs_iface_info info;
+
+	if (!d->dp)
+		return 0;
+	xsd_dp_info(d->dp, &info);
+	return fn(&info, arg);
+}
+
+int xsd_counters_foreach(struct xsd *d, int (*fn)(const struct xs_counter_row *, void *),
+			 void *arg)
+{
+	uint64_t drops[XS_DROP_MAX] = { 0 };
+	int ret = 0;
+
+	if (d->dp) {
+		ret = xsd_dp_counters(d->dp, fn, arg);
+		if (ret)
+			return ret;
+		xsd_dp_lock_all(d->dp);
+		for (uint32_t w = 0; w < d->dp->nworkers; w++)
+			for (uint32_t r = 0; r < XS_DROP_MAX; r++)
+				drops[r] += d->dp->workers[w].in_db->drops[r];
+	}
+	for (uint32_t i = 0; i < d->nsas; i++)
+		for (uint32_t r = 0; r < XS_DROP_MAX; r++)
+			drops[r] += d->sas[i].sa->stats.drops[r];
+	if (d->dp)
+		xsd_dp_unlock_all(d->dp);
+	for (uint32_t r = 1; r < XS_DROP_MAX && !ret; r++) {
+		struct xs_counter_row row = { "engine", xs_drop_name(r), drops[r], 0 };
+
+		ret = fn(&row, arg);
+	}
+	return ret;
+}
+
+const char *xsd_instance(const struct xsd *d)
+{
+	return d->instance;
+}
+
+const char *xsd_pin_dir(const struct xsd *d)
+{
+	return d->pin_dir;
+}

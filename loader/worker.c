@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The AF_XDP worker loop. Per batch: take the worker lock, move inbound
+ * frames (outside rx -> open -> steer tx) and outbound frames (steer rx ->
+ * seal -> outside tx), release; then reap completions, refill the fill
+ * rings and kick transmission (copy mode needs a sendto() per batch). An
+ * idle worker sleeps in poll().
+ */
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/if_ether.h>
+#include <linux/if_xdp.h>
+
+#include "csum.h"
+#include "ip.h"
+#include "worker.h"
+
+#define ETH_HLEN_ 14u
+#define VLAN_HLEN_ 4u
+
+struct tx_batch {
+	uint32_t n;
+	uint64_t addr[XSD_BATCH];
+	uint32_t len[XSD_BATCH];
+};
+
+static inline uint64_t frame_base(uint64_t addr)
+{
+	return addr & ~(uint64_t)(XSD_FRAME_SIZE - 1);
+}
+
+static inline void frame_free(struct xsd_worker *w, uint64_t addr)
+{
+	w->free_frames[w->nfree++] = frame_base(addr);
+}
+
+static void eth_write(uint8_t *eth, const uint8_t *dst, const uint8_t *src,
+		      const uint8_t *ip)
+{
+	memcpy(eth, dst, 6);
+	memcpy(eth + 6, src, 6);
+	xs_put_be16(eth + 12, (ip[0] >> 4) == 4 ? ETH_P_IP : ETH_P_IPV6);
+}
+
+/* Inbound: an ESP/AH frame from the outside. Returns 0 if queued in tb. */
+static int do_inbound(struct xsd_worker *w, uint64_t addr, uint32_t len,
+		      struct tx_batch *tb)
+{
+	uint8_t *frame = xsk_umem__get_data(w->umem_area, frame_base(addr));
+	uint32_t off = (uint32_t)(addr - frame_base(addr)), l2 = ETH_HLEN_;
+	struct xs_pkt p;
+
+	w->counters[XSD_WC_RX_INBOUND]++;
+	if (len < ETH_HLEN_)
+		goto runt;
+	/* One 802.1Q tag, as the XDP program accepts. */
+	if (xs_get_be16(frame + off + 12) == ETH_P_8021Q) {
+		l2 += VLAN_HLEN_;
+		if (len < l2)
+			goto runt;
+	}
+	p = (struct xs_pkt){ frame, XSD_FRAME_SIZE, off + l2, len - l2 };
+	if (xs_open(w->in_db, &p, NULL)) {
+		w->counters[XSD_WC_DROP_OPEN]++;
+		return -1;
+	}
+	eth_write(frame + p.off - ETH_HLEN_, w->stack_mac, w->steer_mac, frame + p.off);
+	tb->addr[tb->n] = frame_base(addr) + p.off - ETH_HLEN_;
+	tb->len[tb->n++] = p.len + ETH_HLEN_;
+	return 0;
+runt:
+	w->counters[XSD_WC_DROP_RUNT]++;
+	return -1;
+}
+
+/* Outbound: a cleartext frame steered here by the SPD. */
+static int do_outbound(struct xsd_worker *w, uint64_t addr, uint32_t len,
+		       struct tx_batch *tb)
+{
+	uint8_t *frame = xsk_umem__get_data(w->umem_area, frame_base(addr));
+	uint32_t off = (uint32_t)(addr - frame_base(addr));
+	uint8_t *eth = frame + off, dst[6];
+	struct xs_sa *sa = NULL;
+	uint32_t policy;
+	struct xs_pkt p;
+
+	w->counters[XSD_WC_RX_OUTBOUND]++;
+	if (len < ETH_HLEN_ + XS_IPV4_HDR_LEN) {
+		w->counters[XSD_WC_DROP_RUNT]++;
+		return -1;
+	}
+	/* The steer tag in the source MAC names the policy (abi.h). */
+	if (eth[6] != XS_STEER_MAGIC) {
+		w->counters[XSD_WC_DROP_NOT_TAGGED]++;
+		return -1;
+	}
+	policy = xs_get_be32(eth + 8);
+	if (policy < XS_SPD_RULES_MAX)
+		sa = w->out_sa[policy];
+	if (!sa) {
+		w->counters[XSD_WC_DROP_NO_SA]++;
+		return -1;
+	}
+	memcpy(dst, eth, 6);
+	p = (struct xs_pkt){ frame, XSD_FRAME_SIZE, off + ETH_HLEN_, len - ETH_HLEN_ };
+	xsd_l4_csum_complete(frame + p.off, p.len);
+	if (xs_seal(sa, &p)) {
+		w->counters[XSD_WC_DROP_SEAL]++;
+		return -1;
+	}
+	if (p.len > w->out_mtu) {
+		w->counters[XSD_WC_DROP_TOO_BIG]++;
+		return -1;
+	}
+	eth_write(frame + p.off - ETH_HLEN_, dst, w->out_mac, frame + p.off);
+	tb->addr[tb->n] = frame_base(addr) + p.off - ETH_HLEN_;
+	tb->len[tb->n++] = p.len + ETH_HLEN_;
+	return 0;
+}
+
+static void tx_flush(struct xsd_worker *w, struct xsd_port *port, struct tx_batch *tb)
+{
+	uint32_t idx, n, i;
+
+	if (!tb->n)
+		return;
+	n = xsk_ring_prod__reserve(&port->tx, tb->n, &idx);
+	for (i = 0; i < n; i++) {
+		struct xdp_desc *d = xsk_ring_prod__tx_desc(&port->tx, idx + i);
+
+		d->addr = tb->addr[i];
+		d->len = tb->len[i];
+		d->options = 0;
+	}
+	xsk_ring_prod__submit(&port->tx, n);
+	port->tx_pending += n;
+	for (; i < tb->n; i++) {
+		w->counters[XSD_WC_DROP_TX_FULL]++;
+		frame_free(w, tb->addr[i]);
+	}
+	tb->n = 0;
+}
+
+/* Moves up to one batch from port's rx ring through fn into tb. */
+static uint32_t rx_batch(struct xsd_worker *w, struct xsd_port *port,
+			 int (*fn)(struct xsd_worker *, uint64_t, uint32_t, struct tx_batch *),
+			 struct tx_batch *tb)
+{
+	uint32_t idx, n, i;
+
+	n = xsk_ring_cons__peek(&port->rx, XSD_BATCH, &idx);
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&port->rx, idx + i);
+
+		if (fn(w, d->addr, d->len, tb))
+			frame_free(w, d->addr);
+	}
+	xsk_ring_cons__release(&port->rx, n);
+	return n;
+}
+
+static void complete_tx(struct xsd_worker *w, struct xsd_port *port)
+{
+	uint32_t idx, n, i;
+
+	if (!port->tx_pending)
+		return;
+	/* Copy mode transmits in sendto(); it moves a bounded number of
+	 * frames per call, so kick while anything is outstanding. */
+	if (sendto(port->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
+	    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN)
+		w->counters[XSD_WC_DROP_TX_FULL]++;
+	n = xsk_ring_cons__peek(&port->comp, XSD_RING, &idx);
+	for (i = 0; i < n; i++)
+		frame_free(w, *xsk_ring_cons__comp_addr(&port->comp, idx + i));
+	xsk_ring_cons__release(&port->comp, n);
+	port->tx_pending -= n;
+}
+
+static void refill(struct xsd_worker *w, struct xsd_port *port)
+{
+	uint32_t idx, n, want;
+
+	/* Keep half the free frames for the other port's fill ring. */
+	want = xsk_prod_nb_free(&port->fill, w->nfree / 2 + 1);
+	if (want > w->nfree / 2)
+		want = w->nfree / 2;
+	if (!want)
+		return;
+	n = xsk_ring_prod__reserve(&port->fill, want, &idx);
+	for (uint32_t i = 0; i < n; i++)
+		*xsk_ring_prod__fill_addr(&port->fill, idx + i) = w->free_frames[--w->nfree];
+	xsk_ring_prod__submit(&port->fill, n);
+}
+
+static void *worker_main(void *arg)
+{
+	struct xsd_worker *w = arg;
+	struct tx_batch to_stack, to_out;
+	struct pollfd pfd[2] = {
+		{ .fd = w->out.fd, .events = POLLIN },
+		{ .fd = w->steer.fd, .events = POLLIN },
+	};
+
+	if (w->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(w->cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
+	to_stack.n = to_out.n = 0;
+	while (!w->stop) {
+		uint32_t work = 0;
+
+		pthread_mutex_lock(&w->lock);
+		work += rx_batch(w, &w->out, do_inbound, &to_stack);
+		work += rx_batch(w, &w->steer, do_outbound, &to_out);
+		pthread_mutex_unlock(&w->lock);
+		tx_flush(w, &w->steer, &to_stack);
+		tx_flush(w, &w->out, &to_out);
+		complete_tx(w, &w->steer);
+		complete_tx(w, &w->out);
+		refill(w, &w->out);
+		refill(w, &w->steer);
+		/* Spin while there is work; sleep when idle (2 cores are shared
+		 * with the stack and the applications). */
+		if (!work && !w->out.tx_pending && !w->steer.tx_pending)
+			poll(pfd, 2, XSD_POLL_MS);
+	}
+	return NULL;
+}
+
+static int port_open(struct xsd_worker *w, struct xsd_port *port, const char *ifname,
+		     uint32_t queue, uint16_t bind_flags, bool first)
+{
+	struct xsk_socket_config cfg = {
+		.rx_size = XSD_RING,
+		.tx_size = XSD_RING,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = bind_flags,
+	};
+	int ret;
+
+	/* The first socket uses the rings made with the UMEM. */
+	if (first)
+		ret = xsk_socket__create(&port->xsk, ifname, queue, w->umem, &port->rx,
+					 &port->tx, &cfg);
+	else
+		ret = xsk_socket__create_shared(&port->xsk, ifname, queue, w->umem,
+						&port->rx, &port->tx, &port->fill,
+						&port->comp, &cfg);
+	if (ret)
+		return ret;
+	port->fd = xsk_socket__fd(port->xsk);
+	return 0;
+}
+
+int xsd_worker_open(struct xsd_worker *w, const char *out_if, const char *steer_if,
+		    uint32_t queue, uint16_t bind_flags, char *err, size_t errlen)
+{
+	struct xsk_umem_config ucfg = {
+		.fill_size = XSD_RING,
+		.comp_size = XSD_RING,
+		.frame_size = XSD_FRAME_SIZE,
+		.frame_headroom = 0,
+	};
+	const size_t size = (size_t)XSD_FRAMES * XSD_FRAME_SIZE;
+	int ret;
+
+	pthread_mutex_init(&w->lock, NULL);
+	w->out.fd = w->steer.fd = -1;
+	w->umem_area = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (w->umem_area == MAP_FAILED) {
+		w->umem_area = NULL;
+		snprintf(err, errlen, "cannot map %zu bytes of UMEM", size);
+		return -ENOMEM;
+	}
+	ret = xsk_umem__create(&w->umem, w->umem_area, size, &w->out.fill,
+			       &w->out.comp, &ucfg);
+	if (ret) {
+		snprintf(err, errlen, "cannot create UMEM: %s", strerror(-ret));
+		return ret;
+	}
+	ret = port_open(w, &w->out, out_if, queue, bind_flags, true);
+	if (ret) {
+		snprintf(err, errlen, "cannot open AF_XDP socket on %s queue %u: %s",
+			 out_if, queue, strerror(-ret));
+		return ret;
+	}
+	ret = port_open(w, &w->steer, steer_if, queue, bind_flags, false);
+	if (ret) {
+		snprintf(err, errlen, "cannot open AF_XDP socket on %s queue %u: %s",
+			 steer_if, queue, strerror(-ret));
+		return ret;
+	}
+	for (uint32_t i = 0; i < XSD_FRAMES; i++)
+		w->free_frames[i] = (uint64_t)i * XSD_FRAME_SIZE;
+	w->nfree = XSD_FRAMES;
+	refill(w, &w->out);
+	refill(w, &w->steer);
+	return 0;
+}
+
+int xsd_worker_start(struct xsd_worker *w)
+{
+	int ret = pthread_create(&w->thread, NULL, worker_main, w);
+
+	if (ret)
+		return -ret;
+	w->running = true;
+	return 0;
+}
+
+void xsd_worker_close(struct xsd_worker *w)
+{
+	if (w->running) {
+		w->stop = 1;
+		pthread_join(w->thread, NULL);
+		w->running = false;
+	}
+	if (w->steer.xsk)
+		xsk_socket__delete(w->steer.xsk);
+	if (w->out.xsk)
+		xsk_socket__delete(w->out.xsk);
+	w->steer.xsk = w->out.xsk = NULL;
+	if (w->umem)
+		xsk_umem__delete(w->umem);
+	w->umem = NULL;
+	if (w->umem_area)
+		munmap(w->umem_area, (size_t)XSD_FRAMES * XSD_FRAME_SIZE);
+	w->umem_area = NULL;
+}
