@@ -266,7 +266,9 @@ int xs_ah_open_parsed(struct xs_sa *sa, struct xs_pkt *p, const struct xs_outer 
 	if (r)
 		return drop(sa, r);
 	memcpy(rx_icv, ah + XS_AH_HDR_LEN, XS_ICV_LEN);
-	memset(ah + XS_AH_HDR_LEN, 0, alen - XS_AH_HDR_LEN);
+	/* RFC 4302 §3.3.3.2.1: the ICV is zeroed; alignment padding after
+	 * it is covered as received. */
+	memset(ah + XS_AH_HDR_LEN, 0, XS_ICV_LEN);
 	r = ah_icv(sa, pkt, o->l3.len, o->off, seq, calc);
 	if (r)
 		return drop(sa, r);

@@ -77,7 +77,7 @@ int xs_l3_walk(const uint8_t *pkt, struct xs_l3 *l3, enum xs_walk mode)
 	for (unsigned int i = 0; ip6_is_ext(l3->nh); i++) {
 		uint32_t elen;
 
-		if (i == XS_IPV6_EXT_MAX)
+		if (i == XS_ENGINE_EXT_MAX)
 			return XS_DROP_BAD_IP_HEADER;
 		if (l3->nh == IP6_NH_FRAGMENT)
 			return XS_DROP_FRAGMENT;
@@ -162,7 +162,27 @@ uint16_t xs_csum(const void *data, uint32_t len, uint32_t sum)
 {
 	const uint8_t *p = data;
 	uint64_t s = sum;
+	uint32_t w;
 
+	/* Sum 32-bit words in native order; fold and swap once at the end
+	 * (RFC 1071 §2(B): the sum is byte-order independent). */
+	uint64_t n = 0;
+
+	for (; len >= 4; p += 4, len -= 4) {
+		memcpy(&w, p, 4);
+		n += w;
+	}
+	while (n >> 16)
+		n = (n & 0xffff) + (n >> 16);
+	/* n is in native byte order: bring it to network order. */
+	{
+		uint16_t v = (uint16_t)n, be;
+		uint8_t b[2];
+
+		memcpy(b, &v, 2);
+		be = (uint16_t)(b[0] << 8 | b[1]);
+		s += be;
+	}
 	for (; len >= 2; p += 2, len -= 2)
 		s += (uint32_t)(p[0] << 8 | p[1]);
 	if (len)

@@ -33,7 +33,7 @@
 #define XS_UDP_HDR_LEN 8u
 #define XS_IPV4_HDR_LEN 20u
 #define XS_IPV6_HDR_LEN 40u
-#define XS_IPV6_EXT_MAX 8u      /* extension headers we walk before giving up */
+#define XS_ENGINE_EXT_MAX 8u      /* extension headers we walk before giving up */
 
 /* Room a caller must leave around a packet for seal: outer IPv6 + UDP +
  * ESP header + CBC IV in front, worst-case padding + trailer + ICV (+ ESN

@@ -126,7 +126,8 @@ static int do_outbound(struct xsd_worker *w, uint64_t addr, uint32_t len,
 	return 0;
 }
 
-static void tx_flush(struct xsd_worker *w, struct xsd_port *port, struct tx_batch *tb)
+static void tx_flush(struct xsd_worker *w, struct xsd_port *port, struct tx_batch *tb,
+		     enum xsd_worker_counter counter)
 {
 	uint32_t idx, n, i;
 
@@ -142,6 +143,7 @@ static void tx_flush(struct xsd_worker *w, struct xsd_port *port, struct tx_batc
 	}
 	xsk_ring_prod__submit(&port->tx, n);
 	port->tx_pending += n;
+	w->counters[counter] += n;
 	for (; i < tb->n; i++) {
 		w->counters[XSD_WC_DROP_TX_FULL]++;
 		frame_free(w, tb->addr[i]);
@@ -225,8 +227,8 @@ static void *worker_main(void *arg)
 		work += rx_batch(w, &w->out, do_inbound, &to_stack);
 		work += rx_batch(w, &w->steer, do_outbound, &to_out);
 		pthread_mutex_unlock(&w->lock);
-		tx_flush(w, &w->steer, &to_stack);
-		tx_flush(w, &w->out, &to_out);
+		tx_flush(w, &w->steer, &to_stack, XSD_WC_TX_INBOUND);
+		tx_flush(w, &w->out, &to_out, XSD_WC_TX_OUTBOUND);
 		complete_tx(w, &w->steer);
 		complete_tx(w, &w->out);
 		refill(w, &w->out);

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xdp_ingress: XDP on the outside interface.
+ *
+ * ESP, AH and ESP-in-UDP (RFC 3948) frames whose SPI is in XS_MAP_SPI go to
+ * the owning worker's AF_XDP socket; IKE and everything that is not IPsec
+ * goes to the kernel untouched. Each frame bumps one verdict counter and
+ * one reason counter in XS_MAP_XDP_STATS. See docs/bpf.md.
+ */
+#include "parsing.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader before load; the verifier prunes what is off. */
+const volatile struct xs_xdp_cfg XS_CFG_XDP = {
+	.unknown_spi_pass = 0,
+	.ike_port = XS_PORT_IKE,
+	.natt_port = XS_PORT_NATT,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XS_SPI_MAX);
+	__type(key, struct xs_spi_key);
+	__type(value, struct xs_spi_val);
+} XS_MAP_SPI SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, XS_XSK_SLOTS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} XS_MAP_XSKS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XS_XDP_COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, struct xs_counter);
+} XS_MAP_XDP_STATS SEC(".maps");
+
+static __always_inline void count(__u32 idx, __u64 bytes)
+{
+	struct xs_counter *ctr = bpf_map_lookup_elem(&XS_MAP_XDP_STATS, &idx);
+
+	if (ctr) {
+		ctr->packets++;
+		ctr->bytes += bytes;
+	}
+}
+
+/* Every exit goes through here: one verdict counter, one reason counter. */
+static __always_inline int verdict(struct xdp_md *ctx, int action,
+				   enum xs_xdp_counter reason)
+{
+	__u64 bytes = ctx->data_end - ctx->data;
+
+	if (action == XDP_REDIRECT)
+		count(XS_XDP_REDIRECT, bytes);
+	else if (action == XDP_PASS)
+		count(XS_XDP_PASS, bytes);
+	else
+		count(XS_XDP_DROP, bytes);
+	count(reason, bytes);
+	return action;
+}
+
+static __always_inline int drop_malformed(struct xdp_md *ctx, int err)
+{
+	if (err == XS_PARSE_BAD)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_BAD_IP_HEADER);
+	if (err == XS_PARSE_EXT_LIMIT)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_EXT_HDR_LIMIT);
+	return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
+}
+
+/* Hands a frame of a known SA to its worker's socket for this rx queue. */
+static __always_inline int to_worker(struct xdp_md *ctx, __be32 spi, __u8 proto,
+				     int encap, enum xs_xdp_counter reason)
+{
+	struct xs_spi_key key = { .spi = spi, .proto = proto };
+	struct xs_spi_val *sa;
+	__u32 queue, worker;
+
+	sa = bpf_map_lookup_elem(&XS_MAP_SPI, &key);
+	if (!sa) {
+		if (XS_CFG_XDP.unknown_spi_pass)
+			return verdict(ctx, XDP_PASS, XS_XDP_PASS_UNKNOWN_SPI);
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_UNKNOWN_SPI);
+	}
+	/* An SA is either UDP-encapsulated (RFC 3948) or not, never both. */
+	if (!!(sa->flags & XS_SPI_F_UDP_ENCAP) != encap)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_ENCAP_MISMATCH);
+
+	queue = ctx->rx_queue_index;
+	worker = sa->worker;
+	if (queue >= XS_QUEUES_MAX || worker >= XS_WORKERS_MAX)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_BAD_SLOT);
+	if (bpf_redirect_map(&XS_MAP_XSKS, XS_XSK_SLOT(queue, worker),
+			     XDP_DROP) != XDP_REDIRECT)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_NO_SOCKET);
+	return verdict(ctx, XDP_REDIRECT, reason);
+}
+
+/* ESP header: SPI, then sequence number (RFC 4303 §2). */
+static __always_inline int handle_esp(struct xdp_md *ctx, struct xs_cursor *c,
+				      struct xs_ip *ip)
+{
+	__be32 *esp;
+
+	if (ip->frag != XS_FRAG_NONE)
+		return verdict(ctx, XDP_PASS, XS_XDP_PASS_FRAGMENT);
+	esp = xs_peek(c, ip, 8);
+	if (!esp)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
+	return to_worker(ctx, esp[0], XS_IPPROTO_ESP, 0, XS_XDP_REDIRECT_ESP);
+}
+
+/* AH header: next header, length, reserved, SPI, sequence (RFC 4302 §2). */
+static __always_inline int handle_ah(struct xdp_md *ctx, struct xs_cursor *c,
+				     struct xs_ip *ip)
+{
+	__be32 *ah;
+
+	if (ip->frag != XS_FRAG_NONE)
+		return verdict(ctx, XDP_PASS, XS_XDP_PASS_FRAGMENT);
+	ah = xs_peek(c, ip, 12);
+	if (!ah)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
+	return to_worker(ctx, ah[1], XS_IPPROTO_AH, 0, XS_XDP_REDIRECT_AH);
+}
+
+/*
+ * UDP to the NAT-T port carries three things (RFC 3948 §2): a one-octet
+ * 0xFF NAT-keepalive (§2.3), IKE behind a four-octet zero Non-ESP Marker
+ * (§2.2), or ESP whose SPI, never zero, starts the payload (§2.1).
+ */
+static __always_inline int handle_udp(struct xdp_md *ctx, struct xs_cursor *c,
+				      struct xs_ip *ip)
+{
+	struct udphdr *udp;
+	__u8 *payload;
+	__u32 ulen, plen;
+	__u16 dport;
+
+	if (ip->frag == XS_FRAG_LATER)	/* no ports to look at */
+		return verdict(ctx, XDP_PASS, XS_XDP_PASS_NOT_IPSEC);
+	udp = xs_peek(c, ip, sizeof(*udp));
+	if (!udp)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
+	dport = bpf_ntohs(udp->dest);
+	if (dport == XS_CFG_XDP.ike_port)
+		return verdict(ctx, XDP_PASS, XS_XDP_PASS_IKE);
+	if (dport != XS_CFG_XDP.natt_port)
+		return verdict(ctx, XDP_PASS, XS_XDP_PASS_NOT_IPSEC);
+
+	payload = (void *)(udp + 1);
+	if (ip->frag == XS_FRAG_FIRST) {
+		/*
+		 * IKE messages are often fragmented and go to the kernel like
+		 * any fragment; ESP is handed over only whole (docs/bpf.md).
+		 * The UDP length here describes the reassembled datagram.
+		 */
+		if ((void *)(payload + 4) <= c->end && *(__u32 *)payload == 0)
+			return verdict(ctx, XDP_PASS, XS_XDP_PASS_IKE);
+		return verdict(ctx, XDP_PASS, XS_XDP_PASS_FRAGMENT);
+	}
+
+	/* RFC 768: Length covers header and data and fits the datagram. */
+	ulen = bpf_ntohs(udp->len);
+	if (ulen < sizeof(*udp) || ulen > ip->left)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_BAD_NATT);
+	plen = ulen - sizeof(*udp);
+
+	if (plen == 1) {
+		if ((void *)(payload + 1) > c->end)
+			return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
+		if (payload[0] == 0xff)
+			return verdict(ctx, XDP_DROP, XS_XDP_DROP_NATT_KEEPALIVE);
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_BAD_NATT);
+	}
+	if (plen < 4)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_BAD_NATT);
+	if ((void *)(payload + 4) > c->end)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
+	if (*(__u32 *)payload == 0)
+		return verdict(ctx, XDP_PASS, XS_XDP_PASS_IKE);
+	/* ESP needs at least SPI and sequence number (RFC 4303 §2). */
+	if (plen < 8)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_BAD_NATT);
+	return to_worker(ctx, *(__be32 *)payload, XS_IPPROTO_ESP, 1,
+			 XS_XDP_REDIRECT_ESP_UDP);
+}
+
+SEC("xdp")
+int xs_xdp_ingress(struct xdp_md *ctx)
+{
+	struct xs_cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+		.start = (void *)(long)ctx->data,
+		.wire = ctx->data_end - ctx->data,
+	};
+	struct xs_ip ip = {};
+	int proto;
+
+	proto = parse_ethhdr(&c);
+	if (proto < 0)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
+	if (proto == ETH_P_IP) {
+		proto = parse_iphdr(&c, &ip, NULL);
+	} else if (proto == ETH_P_IPV6) {
+		proto = parse_ipv6hdr(&c, &ip, NULL);
+		if (proto >= 0)
+			proto = parse_ipv6_ext(&c, &ip, proto);
+	} else {
+		return verdict(ctx, XDP_PASS, XS_XDP_PASS_NOT_IP);
+	}
+	if (proto < 0)
+		return drop_malformed(ctx, proto);
+
+	switch (proto) {
+	case IPPROTO_ESP:
+		return handle_esp(ctx, &c, &ip);
+	case IPPROTO_AH:
+		return handle_ah(ctx, &c, &ip);
+	case IPPROTO_UDP:
+		return handle_udp(ctx, &c, &ip);
+	default:
+		return verdict(ctx, XDP_PASS, XS_XDP_PASS_NOT_IPSEC);
+	}
+}

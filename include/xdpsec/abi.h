@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The BPF <-> userspace ABI of xdpsec: map names, map key/value layouts,
+ * counter indexes and limits. Included by the BPF programs and the loader,
+ * so both sides name and lay out every map the same way.
+ *
+ * Rules for this file: fixed-width __u8/__u16/__u32/__be32 types only, explicit
+ * padding, a _Static_assert on every struct size, no key material anywhere.
+ * See docs/bpf.md for how the maps are used.
+ */
+#ifndef XDPSEC_ABI_H
+#define XDPSEC_ABI_H
+
+#include <linux/types.h>
+
+/* Turns a map-name macro into the string libbpf and bpftool know it by. */
+#define XS_STR_(x) #x
+#define XS_STR(x) XS_STR_(x)
+
+/* ---------------------------------------------------------------- limits */
+
+#define XS_WORKERS_MAX		64	/* worker threads per instance */
+#define XS_QUEUES_MAX		64	/* NIC rx queues served per device */
+#define XS_XSK_SLOTS		(XS_QUEUES_MAX * XS_WORKERS_MAX)
+#define XS_SPI_MAX		65536	/* inbound SAs */
+#define XS_SPD_PREFIXES_MAX	16384	/* destination prefixes per family */
+#define XS_SPD_RULES_MAX	4096	/* SPD rules, both families */
+#define XS_SPD_LIST_MAX		16	/* rules examined per destination prefix */
+#define XS_IPV6_EXT_MAX		6	/* IPv6 extension headers walked */
+
+/*
+ * An AF_XDP socket only receives frames from the (device, rx queue) it is
+ * bound to, so every worker owns one socket per rx queue and the XSKMAP slot
+ * names both. Frames arriving on queue q for worker w go to slot
+ * q * XS_WORKERS_MAX + w.
+ */
+#define XS_XSK_SLOT(queue, worker) ((queue) * XS_WORKERS_MAX + (worker))
+
+/* ------------------------------------------------------------ map names */
+
+/* xdp_ingress.bpf.c */
+#define XS_MAP_SPI		xs_spi		/* HASH  xs_spi_key -> xs_spi_val */
+#define XS_MAP_XSKS		xs_xsks		/* XSKMAP, XS_XSK_SLOT() -> socket */
+#define XS_MAP_XDP_STATS	xs_xdp_stats	/* PERCPU_ARRAY xs_xdp_counter */
+/* tc_egress.bpf.c */
+#define XS_MAP_SPD_V4		xs_spd_v4	/* LPM_TRIE xs_lpm_v4 -> xs_spd_list */
+#define XS_MAP_SPD_V6		xs_spd_v6	/* LPM_TRIE xs_lpm_v6 -> xs_spd_list */
+#define XS_MAP_SPD_RULES	xs_spd_rules	/* ARRAY rule index -> xs_spd_rule */
+#define XS_MAP_STEER_IFS	xs_steer_ifs	/* ARRAY worker -> steer ifindex */
+#define XS_MAP_TC_STATS		xs_tc_stats	/* PERCPU_ARRAY xs_tc_counter */
+/* xdp_steer.bpf.c */
+#define XS_MAP_STEER_XSKS	xs_steer_xsks	/* XSKMAP, XS_XSK_SLOT() -> socket */
+#define XS_MAP_STEER_STATS	xs_steer_stats	/* PERCPU_ARRAY xs_steer_counter */
+
+/* Read-only configuration, one struct per program, set before load. */
+#define XS_CFG_XDP		xs_xdp_cfg	/* struct xs_xdp_cfg */
+#define XS_CFG_TC		xs_tc_cfg	/* struct xs_tc_cfg */
+
+/* IANA port numbers, RFC 7296 §2 and RFC 3948 §1. */
+#define XS_PORT_IKE		500
+#define XS_PORT_NATT		4500
+
+/* -------------------------------------------------------------- counters */
+
+/* One counter slot: packets and bytes (whole frame, L2 included). */
+struct xs_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct xs_counter) == 16, "xs_counter size");
+
+/*
+ * Counter tables are X-macros so userspace can print names without a second
+ * list to keep in sync. Each packet bumps its verdict and exactly one reason.
+ */
+#define XS_XDP_COUNTERS(X)						\
+	/* verdicts */							\
+	X(XS_XDP_PASS,			"pass")				\
+	X(XS_XDP_REDIRECT,		"redirect")			\
+	X(XS_XDP_DROP,			"drop")				\
+	/* why PASS */							\
+	X(XS_XDP_PASS_NOT_IP,		"pass_not_ip")			\
+	X(XS_XDP_PASS_NOT_IPSEC,	"pass_not_ipsec")		\
+	X(XS_XDP_PASS_IKE,		"pass_ike")			\
+	X(XS_XDP_PASS_FRAGMENT,		"pass_fragment")		\
+	X(XS_XDP_PASS_UNKNOWN_SPI,	"pass_unknown_spi")		\
+	/* why REDIRECT */						\
+	X(XS_XDP_REDIRECT_ESP,		"redirect_esp")			\
+	X(XS_XDP_REDIRECT_ESP_UDP,	"redirect_esp_udp")		\
+	X(XS_XDP_REDIRECT_AH,		"redirect_ah")			\
+	/* why DROP */							\
+	X(XS_XDP_DROP_TRUNCATED,	"drop_truncated")		\
+	X(XS_XDP_DROP_BAD_IP_HEADER,	"drop_bad_ip_header")		\
+	X(XS_XDP_DROP_EXT_HDR_LIMIT,	"drop_ext_hdr_limit")		\
+	X(XS_XDP_DROP_BAD_NATT,		"drop_bad_natt")		\
+	X(XS_XDP_DROP_NATT_KEEPALIVE,	"drop_natt_keepalive")		\
+	X(XS_XDP_DROP_UNKNOWN_SPI,	"drop_unknown_spi")		\
+	X(XS_XDP_DROP_ENCAP_MISMATCH,	"drop_encap_mismatch")		\
+	X(XS_XDP_DROP_BAD_SLOT,		"drop_bad_slot")		\
+	X(XS_XDP_DROP_NO_SOCKET,	"drop_no_socket")
+
+#define XS_TC_COUNTERS(X)						\
+	/* verdicts */							\
+	X(XS_TC_BYPASS,			"bypass")			\
+	X(XS_TC_PROTECT,		"protect")			\
+	X(XS_TC_DISCARD,		"discard")			\
+	/* why BYPASS */						\
+	X(XS_TC_BYPASS_NOT_IP,		"bypass_not_ip")		\
+	X(XS_TC_BYPASS_IPSEC,		"bypass_ipsec")			\
+	X(XS_TC_BYPASS_IKE,		"bypass_ike")			\
+	X(XS_TC_BYPASS_POLICY,		"bypass_policy")		\
+	X(XS_TC_BYPASS_DEFAULT,		"bypass_default")		\
+	/* why PROTECT */						\
+	X(XS_TC_PROTECT_POLICY,		"protect_policy")		\
+	/* why DISCARD */						\
+	X(XS_TC_DISCARD_POLICY,		"discard_policy")		\
+	X(XS_TC_DISCARD_DEFAULT,	"discard_default")		\
+	X(XS_TC_DISCARD_TRUNCATED,	"discard_truncated")		\
+	X(XS_TC_DISCARD_BAD_IP_HEADER,	"discard_bad_ip_header")	\
+	X(XS_TC_DISCARD_EXT_HDR_LIMIT,	"discard_ext_hdr_limit")	\
+	X(XS_TC_DISCARD_NO_STEER,	"discard_no_steer")
+
+#define XS_STEER_COUNTERS(X)						\
+	X(XS_STEER_REDIRECT,		"redirect")			\
+	X(XS_STEER_DROP,		"drop")				\
+	X(XS_STEER_DROP_UNTAGGED,	"drop_untagged")		\
+	X(XS_STEER_DROP_BAD_SLOT,	"drop_bad_slot")		\
+	X(XS_STEER_DROP_NO_SOCKET,	"drop_no_socket")
+
+#define XS_ENUM_ENTRY_(name, str) name,
+
+enum xs_xdp_counter { XS_XDP_COUNTERS(XS_ENUM_ENTRY_) XS_XDP_COUNTER_MAX };
+enum xs_tc_counter { XS_TC_COUNTERS(XS_ENUM_ENTRY_) XS_TC_COUNTER_MAX };
+enum xs_steer_counter { XS_STEER_COUNTERS(XS_ENUM_ENTRY_) XS_STEER_COUNTER_MAX };
+
+/* -------------------------------------------------- XDP ingress (SPI map) */
+
+/* IP protocol numbers (IANA) used as xs_spi_key.proto. */
+#define XS_IPPROTO_ESP		50
+#define XS_IPPROTO_AH		51
+
+struct xs_spi_key {
+	__be32 spi;		/* network order, as on the wire */
+	__u8 proto;		/* XS_IPPROTO_ESP or XS_IPPROTO_AH */
+	__u8 pad[3];		/* must be zero: hash keys compare every byte */
+};
+_Static_assert(sizeof(struct xs_spi_key) == 8, "xs_spi_key size");
+
+/* The SA was negotiated with UDP encapsulation (RFC 3948): its packets must
+ * arrive in UDP, and packets of SAs without the flag must not. */
+#define XS_SPI_F_UDP_ENCAP	(1u << 0)
+
+struct xs_spi_val {
+	__u32 worker;		/* owning worker, < XS_WORKERS_MAX */
+	__u32 flags;		/* XS_SPI_F_* */
+};
+_Static_assert(sizeof(struct xs_spi_val) == 8, "xs_spi_val size");
+
+struct xs_xdp_cfg {
+	__u32 unknown_spi_pass;	/* nonzero: unknown SPI -> XDP_PASS, not drop */
+	__u16 ike_port;		/* host order, XS_PORT_IKE */
+	__u16 natt_port;	/* host order, XS_PORT_NATT */
+};
+_Static_assert(sizeof(struct xs_xdp_cfg) == 8, "xs_xdp_cfg size");
+
+/* ----------------------------------------------------- TC egress (SPD-O) */
+
+enum xs_spd_action {
+	XS_SPD_NONE = 0,	/* unused rule slot: never matches */
+	XS_SPD_BYPASS = 1,
+	XS_SPD_DISCARD = 2,
+	XS_SPD_PROTECT = 3,
+};
+
+/* LPM trie keys: prefixlen in bits, then the address in network order. */
+struct xs_lpm_v4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+_Static_assert(sizeof(struct xs_lpm_v4) == 8, "xs_lpm_v4 size");
+
+struct xs_lpm_v6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct xs_lpm_v6) == 20, "xs_lpm_v6 size");
+
+/*
+ * What the destination prefix trie yields: the rules that can match a
+ * destination inside the prefix, in priority order, including those of
+ * shorter covering prefixes (userspace decorrelates, RFC 4301 §4.4.1).
+ */
+struct xs_spd_list {
+	__u32 count;			/* <= XS_SPD_LIST_MAX */
+	__u32 rule[XS_SPD_LIST_MAX];	/* indexes into XS_MAP_SPD_RULES */
+};
+_Static_assert(sizeof(struct xs_spd_list) == 4 + 4 * XS_SPD_LIST_MAX,
+	       "xs_spd_list size");
+
+#define XS_FAMILY_V4		4
+#define XS_FAMILY_V6		6
+
+/*
+ * One SPD rule's remaining selectors (RFC 4301 §4.4.1.1) and its action.
+ * Ports are host order, inclusive ranges; 0..65535 is ANY and also matches
+ * packets whose ports are OPAQUE (non-initial fragments, RFC 4301 §7).
+ * For ICMP/ICMPv6 the source range holds the message type and the
+ * destination range the code, as Linux xfrm selectors do.
+ */
+struct xs_spd_rule {
+	__be32 src[4];		/* source prefix; IPv4 uses src[0] */
+	__u8 src_plen;		/* 0 = any source */
+	__u8 family;		/* XS_FAMILY_V4 / XS_FAMILY_V6 */
+	__u8 proto;		/* next layer protocol, 0 = any */
+	__u8 action;		/* enum xs_spd_action */
+	__u16 sport_lo;
+	__u16 sport_hi;
+	__u16 dport_lo;
+	__u16 dport_hi;
+	__u32 policy_id;	/* PROTECT: handed to the worker in the tag */
+	__u32 worker;		/* PROTECT: the worker that seals */
+};
+_Static_assert(sizeof(struct xs_spd_rule) == 36, "xs_spd_rule size");
+
+struct xs_tc_cfg {
+	__u8 default_action;	/* XS_SPD_BYPASS (default) or XS_SPD_DISCARD */
+	__u8 pad;
+	__u16 ike_port;		/* host order, XS_PORT_IKE */
+	__u16 natt_port;	/* host order, XS_PORT_NATT */
+	__u16 pad2;
+};
+_Static_assert(sizeof(struct xs_tc_cfg) == 8, "xs_tc_cfg size");
+
+/*
+ * The steer tag. PROTECT frames leave tc_egress with their Ethernet source
+ * address replaced by this tag; xdp_steer reads the worker from it and the
+ * worker reads the policy id. The first octet reads as a locally
+ * administered unicast address (IEEE 802: I/G bit clear, U/L bit set), so
+ * nothing on the way takes the tagged frame for a multicast source.
+ */
+#define XS_STEER_MAGIC		0x5a
+
+struct xs_steer_tag {
+	__u8 magic;		/* XS_STEER_MAGIC */
+	__u8 worker;		/* < XS_WORKERS_MAX */
+	__be32 policy_id;	/* xs_spd_rule.policy_id, network order */
+} __attribute__((packed));
+_Static_assert(sizeof(struct xs_steer_tag) == 6, "xs_steer_tag size");
+
+#endif /* XDPSEC_ABI_H */

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The control protocol (ctl.h): framing over a UNIX stream socket.
+ *
+ * Every read and write is non-blocking and waits in poll() against one
+ * deadline per message, so a client that stalls cannot hold the daemon
+ * (which serves one connection at a time) for longer than the deadline.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "ctl.h"
+
+/* The daemon gives a client this long to send a request or take a reply. */
+#define CTL_SERVER_TIMEOUT_MS 5000
+/* A client waits this long for the reply: attach may reset a NIC. */
+#define CTL_CLIENT_TIMEOUT_MS 120000
+
+#define REQ_HDR_LEN 4u  /* u32 argc */
+#define REPLY_HDR_LEN 8u /* i32 status, u32 length */
+
+int xs_ctl_instance_ok(const char *instance)
+{
+	size_t i;
+
+	for (i = 0; instance[i]; i++) {
+		char c = instance[i];
+
+		if (i == XS_INSTANCE_MAX - 1)
+			return -EINVAL;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return -EINVAL;
+	}
+	return i ? 0 : -EINVAL;
+}
+
+int xs_ctl_path(const char *instance, char *buf, size_t len)
+{
+	int n;
+
+	if (xs_ctl_instance_ok(instance))
+		return -EINVAL;
+	n = snprintf(buf, len, "%s/%s.sock", XS_CTL_RUN_DIR, instance);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for events on fd until deadline (now_ms() clock). */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		int n;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, (int)(left > 60000 ? 60000 : left));
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+/* Reads up to len bytes (at least one); 0 at end of stream. */
+static ssize_t read_some(int fd, void *buf, size_t len, int64_t deadline)
+{
+	for (;;) {
+		ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+		int ret;
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		ret = wait_fd(fd, POLLIN, deadline);
+		if (ret)
+			return ret;
+	}
+}
+
+/* Reads exactly len bytes; -ECONNRESET if the peer closes first. */
+static int read_full(int fd, void *buf, size_t len, int64_t deadline)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = read_some(fd, p, len, deadline);
+
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return -ECONNRESET;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const void *buf, size_t len, int64_t deadline)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		int ret;
+
+		if (n >= 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		ret = wait_fd(fd, POLLOUT, deadline);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- client */
+
+int xs_ctl_connect(const char *instance)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, ret;
+
+	ret = xs_ctl_path(instance, sun.sun_path, sizeof(sun.sun_path));
+	if (ret)
+		return ret;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int xs_ctl_send_req(int fd, int argc, char *const argv[])
+{
+	size_t total = REQ_HDR_LEN, off;
+	uint32_t n32 = (uint32_t)argc;
+	uint8_t *buf;
+	int ret;
+
+	if (argc < 0)
+		return -EINVAL;
+	if (argc > XS_CTL_ARGS_MAX)
+		return -E2BIG;
+	for (int i = 0; i < argc; i++) {
+		total += strlen(argv[i]) + 1;
+		if (total > XS_CTL_REQ_MAX)
+			return -E2BIG;
+	}
+	buf = malloc(total);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, &n32, sizeof(n32));
+	off = REQ_HDR_LEN;
+	for (int i = 0; i < argc; i++) {
+		size_t len = strlen(argv[i]) + 1;
+
+		memcpy(buf + off, argv[i], len);
+		off += len;
+	}
+	ret = write_full(fd, buf, total, now_ms() + CTL_CLIENT_TIMEOUT_MS);
+	/* The words may hold keys (sa add). */
+	OPENSSL_cleanse(buf, total);
+	free(buf);
+	return ret;
+}
+
+int xs_ctl_recv_reply(int fd, int *status, char **text, size_t *len)
+{
+	int64_t deadline = now_ms() + CTL_CLIENT_TIMEOUT_MS;
+	uint8_t hdr[REPLY_HDR_LEN];
+	int32_t st;
+	uint32_t n;
+	char *t;
+	int ret;
+
+	ret = read_full(fd, hdr, sizeof(hdr), deadline);
+	if (ret)
+		return ret;
+	memcpy(&st, hdr, sizeof(st));
+	memcpy(&n, hdr + 4, sizeof(n));
+	/* 0 or -errno; errno values stay below 4096. */
+	if (st > 0 || st < -4095 || n > XS_CTL_REPLY_MAX)
+		return -EPROTO;
+	t = malloc((size_t)n + 1);
+	if (!t)
+		return -ENOMEM;
+	ret = read_full(fd, t, n, deadline);
+	if (ret) {
+		free(t);
+		return ret;
+	}
+	t[n] = '\0';
+	*status = st;
+	*text = t;
+	*len = n;
+	return 0;
+}
+
+/* ------------------------------------------------------------- server */
+
+int xs_ctl_recv_req(int fd, int *argc, char *argv[XS_CTL_ARGS_MAX + 1],
+		    char *buf, size_t buflen)
+{
+	int64_t deadline = now_ms() + CTL_SERVER_TIMEOUT_MS;
+	size_t limit = XS_CTL_REQ_MAX - REQ_HDR_LEN, have = 0, off;
+	uint32_t n, nuls = 0;
+	int ret;
+
+	if (buflen < limit)
+		limit = buflen;
+	ret = read_full(fd, &n, sizeof(n), deadline);
+	if (ret)
+		return ret;
+	if (n > XS_CTL_ARGS_MAX)
+		return -E2BIG;
+	/* The client sends nothing after its request, so reading whatever
+	 * is there never takes bytes of a later message. */
+	while (nuls < n) {
+		ssize_t got;
+
+		if (have == limit) {
+			ret = -E2BIG;
+			goto fail;
+		}
+		got = read_some(fd, buf + have, limit - have, deadline);
+		if (got <= 0) {
+			ret = got ? (int)got : -ECONNRESET;
+			goto fail;
+		}
+		for (size_t i = have; i < have + (size_t)got; i++) {
+			if (buf[i])
+				continue;
+			/* Bytes after the last word: not this protocol. */
+			if (++nuls == n && i + 1 != have + (size_t)got) {
+				ret = -EPROTO;
+				have += (size_t)got;
+				goto fail;
+			}
+		}
+		have += (size_t)got;
+	}
+	off = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		argv[i] = buf + off;
+		off += strlen(buf + off) + 1;
+	}
+	argv[n] = NULL;
+	*argc = (int)n;
+	return 0;
+fail:
+	/* A partial request may hold keys too. */
+	OPENSSL_cleanse(buf, have);
+	return ret;
+}
+
+int xs_ctl_send_reply(int fd, int status, const char *text, size_t len)
+{
+	int64_t deadline = now_ms() + CTL_SERVER_TIMEOUT_MS;
+	uint8_t hdr[REPLY_HDR_LEN];
+	int32_t st = status;
+	uint32_t n = (uint32_t)len;
+	int ret;
+
+	if (status > 0 || status < -4095 || len > XS_CTL_REPLY_MAX)
+		return -EINVAL;
+	memcpy(hdr, &st, sizeof(st));
+	memcpy(hdr + 4, &n, sizeof(n));
+	ret = write_full(fd, hdr, sizeof(hdr), deadline);
+	if (!ret && len)
+		ret = write_full(fd, text, len, deadline);
+	return ret;
+}
