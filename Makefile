@@ -59,6 +59,12 @@ LOADER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LOADER_SRCS))
 XDPSEC := $(if $(wildcard loader/xdpsec.c),$(BUILD)/xdpsec)
 BPF_SKELS = $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 
+# The IKEv2 agent: a library (everything but main.c) and its binary.
+IKE_LIB_SRCS := $(filter-out ike/main.c,$(wildcard ike/*.c))
+IKE_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(IKE_LIB_SRCS))
+IKE_LIB := $(BUILD)/libxdpsec-ike.a
+IKE_BIN := $(if $(wildcard ike/main.c),$(BUILD)/xdpsec-ike)
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 # BPF program tests (BPF_PROG_TEST_RUN, need root): tests/bpf/test_*.c
@@ -83,12 +89,15 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=gnu11 -D_GNU_SOURCE -Iengine -Iinclude $(filter -DXS_HAVE_IPSECMB,$(XS_CFLAGS))
 
-.PHONY: loader all engine bpf tests bench test test-unit test-integration fuzz fuzz-run \
+.SECONDARY: $(BPF_SKELS)
+
+.PHONY: ike loader all engine bpf tests bench test test-unit test-integration fuzz fuzz-run \
 	bench-engine clean
-all: engine bpf loader tests bench
+all: engine bpf loader ike tests bench
 
 engine: $(ENGINE_LIB)
 loader: $(XDPSEC)
+ike: $(IKE_LIB) $(IKE_BIN)
 bpf: $(BPF_OBJS)
 tests: $(UNIT_BINS) $(HARNESS_BINS) $(BPFTEST_BINS)
 bench: $(BENCH_BINS)
@@ -112,6 +121,20 @@ $(BUILD)/loader/%.o: loader/%.c $(wildcard loader/*.h engine/*.h include/xdpsec/
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(XS_CFLAGS) -Iloader -c $< -o $@
 
+$(BUILD)/ike/%.o: ike/%.c $(wildcard ike/*.h loader/*.h engine/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) -Iike -Iloader -c $< -o $@
+
+$(IKE_LIB): $(IKE_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/xdpsec-ike: $(BUILD)/ike/main.o $(IKE_LIB) $(LOADER_LIB) $(ENGINE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(XS_CFLAGS) $^ -o $@ $(LDLIBS_CRYPTO)
+
 $(LOADER_LIB): $(LOADER_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@
@@ -121,10 +144,10 @@ $(BUILD)/xdpsec: $(LOADER_OBJS) $(ENGINE_LIB) $(BPF_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(XS_CFLAGS) $(LOADER_OBJS) -o $@ $(ENGINE_LIB) $(LDLIBS_BPF) $(LDLIBS_CRYPTO)
 
-$(BUILD)/tests/%: tests/unit/%.c $(ENGINE_LIB) $(LOADER_LIB) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(ENGINE_LIB) $(LOADER_LIB) $(IKE_LIB) $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(XS_CFLAGS) -Iloader -Itests/unit $< -o $@ $(LOADER_LIB) $(ENGINE_LIB) -lcmocka $(LDLIBS_CRYPTO)
+	$(Q)$(CC) $(XS_CFLAGS) -Iloader -Iike -Itests/unit $< -o $@ $(IKE_LIB) $(LOADER_LIB) $(ENGINE_LIB) -lcmocka $(LDLIBS_CRYPTO)
 
 $(BUILD)/tests/%: tests/harness/%.c $(ENGINE_LIB)
 	$(call msg,CC,$@)
@@ -145,6 +168,11 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/xdpsec/
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+build-fuzz/fuzz_ike_%: fuzz/fuzz_ike_%.c $(IKE_LIB_SRCS) $(wildcard ike/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iike -Iloader $< $(IKE_LIB_SRCS) -o $@ $(LDLIBS_CRYPTO)
 
 build-fuzz/%: fuzz/%.c $(ENGINE_SRCS) $(wildcard engine/*.h)
 	$(call msg,FUZZ,$@)

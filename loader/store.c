@@ -129,7 +129,9 @@ int xsd_sa_del(struct xsd *d, uint32_t spi, uint8_t proto, uint8_t dir,
 	xs_sa_free(s->sa);
 	*s = d->sas[--d->nsas];
 	memset(&d->sas[d->nsas], 0, sizeof(d->sas[0]));
-	return spd_resync(d);
+	/* Policies naming the SA stay; their packets are dropped (no SA)
+	 * until an SA with that SPI is added again. */
+	return 0;
 }
 
 static void sa_info(struct xsd *d, const struct xsd_sa *s, struct xs_sa_info *info)
