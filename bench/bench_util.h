@@ -2,7 +2,7 @@
 /*
  * Shared pieces of the engine benchmark: the timing loop, the test packet
  * and keys, and the copy that restores the packet every iteration.
- * Included by bench_engine.c (one binary per bench/*.c); see
+ * Included by bench_engine.c (each bench/NAME.c is one binary); see
  * docs/bench-engine.md for the method.
  */
 #ifndef XS_BENCH_UTIL_H

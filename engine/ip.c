@@ -109,6 +109,10 @@ int xs_outer_parse(const uint8_t *pkt, uint32_t len, struct xs_outer *o)
 	r = xs_l3_parse(pkt, len, &o->l3);
 	if (r)
 		return r;
+	/* RFC 791 §3.1: nothing before us verified the header checksum, and
+	 * transport-mode open rewrites it. */
+	if (o->l3.ver == 4 && xs_csum(pkt, o->l3.hl, 0))
+		return XS_DROP_BAD_IP_HEADER;
 	r = xs_l3_walk(pkt, &o->l3, XS_WALK_OPEN);
 	if (r)
 		return r;

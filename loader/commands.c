@@ -567,8 +567,10 @@ static int do_sa_del(struct cmd_ctx *c, int argc, char **argv)
 	ret = parse_sa_sel(c, "sa del", argc, argv, &s);
 	if (!ret)
 		ret = sa_lookup(c, &s, &info);
-	if (!ret)
+	if (!ret) {
+		c->err[0] = '\0';      /* drop the lookup's messages */
 		ret = xsd_sa_del(c->d, s.spi, s.proto, s.dir, c->err, sizeof(c->err));
+	}
 	if (ret)
 		return ret;
 	print_sa_done(c, s.spi, s.proto, "deleted");
@@ -1388,8 +1390,8 @@ void xs_cmd_usage(struct xs_outbuf *out)
 	xs_outbuf_puts(out,
 		"\n"
 		"ALG is one of\n"
-		"  aead rfc4106(gcm(aes)) KEY 128              KEY: 20 or 36 bytes (AES key + salt)\n"
-		"  aead rfc7539esp(chacha20,poly1305) KEY 128  KEY: 36 bytes (key + salt)\n"
+		"  aead rfc4106(gcm(aes)) KEY 128              KEY: 20/36 bytes, AES key + salt\n"
+		"  aead rfc7539esp(chacha20,poly1305) KEY 128  KEY: 36 bytes, key + salt\n"
 		"  enc cbc(aes) KEY auth-trunc hmac(sha256) KEY 128\n"
 		"  enc cipher_null \"\" auth-trunc hmac(sha256) KEY 128\n"
 		"  auth-trunc hmac(sha256) KEY 128             with proto ah\n"

@@ -140,3 +140,52 @@ def harness_factory(harness_path):
 @pytest.fixture
 def harness(harness_factory):
     return harness_factory()
+
+
+# ------------------------------------------------ datapath (netns) fixtures
+# Used by test_datapath.py and test_bpftool.py; the helpers are in netns.py.
+
+def _netns():
+    import netns
+    return netns
+
+
+@pytest.fixture(scope="session")
+def xdpsec_bin(build_dir):
+    p = build_dir / "xdpsec"
+    if not os.access(p, os.X_OK):
+        pytest.fail(f"{p} missing: run `make`")
+    return p
+
+
+@pytest.fixture(scope="session")
+def bpffs():
+    """Root and a mounted bpffs (mounted here when missing)."""
+    nn = _netns()
+    if not nn.is_root():
+        pytest.skip("needs root: network namespaces, XDP and bpffs")
+    nn.ensure_bpffs()
+
+
+@pytest.fixture
+def link(bpffs):
+    """Fresh namespaces A, B and the bridge namespace M (netns.Link)."""
+    lk = _netns().Link()
+    yield lk
+    lk.delete()
+
+
+@pytest.fixture
+def ipsec_pair(link, xdpsec_bin, tmp_path):
+    """Returns make(**kw) -> netns.IpsecPair on the test's link; daemons are
+    detached and stopped at teardown (before the namespaces go)."""
+    made = []
+
+    def make(**kw):
+        p = _netns().IpsecPair(link, xdpsec_bin, tmp_path, **kw)
+        made.append(p)
+        return p
+
+    yield make
+    for p in made:
+        p.stop()

@@ -359,7 +359,7 @@ class Capture:
 
     def __init__(self, ns, ifname, bpf_filter="", pcap=None, snaplen=0):
         self.pcap = pcap
-        args = ["tcpdump", "-i", ifname, "-n", "-U", "-Z", "root", "-w",
+        args = ["tcpdump", "-i", ifname, "-n", "-U", "--immediate-mode", "-Z", "root", "-w",
                 pcap or "/dev/null"]
         if snaplen:
             args += ["-s", str(snaplen)]
@@ -802,7 +802,7 @@ if __name__ == "__main__":
 # ------------------------------------------------------ IPsec host pair
 
 ALGS = {
-    # name: (xdpsec words builder, scapy crypt_algo, scapy auth_algo)
+    # name: what `sa add` gets
     "gcm": "aead rfc4106(gcm(aes)) 128, 20-byte key (AES-128 + salt)",
     "cbc": "enc cbc(aes) 16-byte key, auth-trunc hmac(sha256) 32-byte key 128",
     "sha256": "auth-trunc hmac(sha256) 32-byte key 128 (AH)",
@@ -852,13 +852,17 @@ class IpsecPair:
         tag = secrets.token_hex(3)
         self.da = Daemon(link.a, f"t{os.getpid()}{tag}a", binary, logdir)
         self.db = Daemon(link.b, f"t{os.getpid()}{tag}b", binary, logdir)
-        link.route_mtu(family)
-        self.da.start()
-        self.db.start()
-        self.da.attach(link.dev_a, *attach_extra)
-        self.db.attach(link.dev_b, *attach_extra)
-        self.add_sas()
-        self.add_policies()
+        try:
+            link.route_mtu(family)
+            self.da.start()
+            self.db.start()
+            self.da.attach(link.dev_a, *attach_extra)
+            self.db.attach(link.dev_b, *attach_extra)
+            self.add_sas()
+            self.add_policies()
+        except BaseException:
+            self.stop()
+            raise
 
     def sa_words(self, src, dst, spi, direction, keys, seq=None):
         w = ["sa", "add", "src", src, "dst", dst, "proto", self.proto, "spi", hex(spi),

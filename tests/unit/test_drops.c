@@ -597,6 +597,8 @@ static void check_truncations(unsigned int suite, uint8_t family)
 		{ ip + 8 + si->iv_len / 2, 1 },                 /* mid IV */
 		{ ip + 8 + si->iv_len + XS_ICV_LEN / 2, 1 },    /* mid ICV */
 		{ ip + 8 + si->iv_len + XS_ICV_LEN - 1, 1 },
+		/* One byte short of header, IV, trailer and ICV. */
+		{ ip + 8 + si->iv_len + XS_ESP_TRAILER_LEN + XS_ICV_LEN - 1, 1 },
 	};
 
 	pair_new(&pr, ESP_SPI, XS_PROTO_ESP, XS_MODE_TUNNEL, family, suite);
