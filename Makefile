@@ -159,7 +159,7 @@ $(BUILD)/tests/bpf_%: tests/bpf/%.c $(BPF_OBJS) $(wildcard tests/bpf/*.h)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(XS_CFLAGS) -DXS_BPF_OBJ_DIR='"$(abspath $(BUILD))/bpf"' -Itests/bpf $< -o $@ -lcmocka $(LDLIBS_BPF)
 
-$(BUILD)/bench/%: bench/%.c $(ENGINE_LIB)
+$(BUILD)/bench/%: bench/%.c $(ENGINE_LIB) $(wildcard bench/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(XS_CFLAGS) $< -o $@ $(ENGINE_LIB) $(LDLIBS_CRYPTO)

@@ -199,7 +199,11 @@ int xs_esp_seal(struct xs_sa *sa, struct xs_pkt *p)
 	seq = ++sa->tx_seq;
 
 	out = pkt - front;
-	if (!tunnel)
+	/* The outer header copies DSCP/ECN/DF from the inner one: build it
+	 * while the inner header is still clear. */
+	if (tunnel)
+		xs_tunnel_hdr_build(sa, out, total, pkt, udp ? IPPROTO_UDP : IPPROTO_ESP);
+	else
 		memmove(out, pkt, hl);
 	esp = out + outer + hl + udp;
 	xs_put_be32(esp, sa->cfg.spi);
@@ -213,9 +217,7 @@ int xs_esp_seal(struct xs_sa *sa, struct xs_pkt *p)
 	if (esp_crypt_seal(sa, esp, plen + pad + XS_ESP_TRAILER_LEN, seq))
 		return drop(sa, XS_DROP_CRYPTO_ERROR);
 
-	if (tunnel) {
-		xs_tunnel_hdr_build(sa, out, total, pkt, udp ? IPPROTO_UDP : IPPROTO_ESP);
-	} else {
+	if (!tunnel) {
 		out[l3.nh_off] = udp ? IPPROTO_UDP : IPPROTO_ESP;
 		xs_l3_set_len(out, ver, total);
 	}

@@ -42,10 +42,9 @@ int xs_l3_parse(const uint8_t *pkt, uint32_t len, struct xs_l3 *l3)
 
 		if (len < XS_IPV6_HDR_LEN)
 			return XS_DROP_TOO_SHORT;
+		/* A zero payload length is a bare header (RFC 8200 §3); jumbograms
+		 * (RFC 2675) cannot cross the links we serve. */
 		plen = xs_get_be16(pkt + 4);
-		/* Jumbograms (RFC 2675) have a zero payload length: not handled. */
-		if (!plen)
-			return XS_DROP_BAD_IP_HEADER;
 		if (XS_IPV6_HDR_LEN + plen > len)
 			return XS_DROP_TOO_SHORT;
 		l3->len = XS_IPV6_HDR_LEN + plen;
@@ -126,6 +125,9 @@ int xs_outer_parse(const uint8_t *pkt, uint32_t len, struct xs_outer *o)
 		if (xs_get_be16(pkt + off + 2) != XS_NATT_PORT)
 			return XS_DROP_NOT_IPSEC;
 		ulen = o->l3.len - off - XS_UDP_HDR_LEN;
+		/* RFC 768: the length covers the UDP header and its data. */
+		if (xs_get_be16(pkt + off + 4) != ulen + XS_UDP_HDR_LEN)
+			return XS_DROP_BAD_LENGTH;
 		off += XS_UDP_HDR_LEN;
 		/* RFC 3948 §2.3: a single 0xFF octet is a NAT-keepalive. */
 		if (ulen == 1 && pkt[off] == 0xff)

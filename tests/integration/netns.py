@@ -8,7 +8,7 @@ traffic endpoints:
     nsenter --net=/run/netns/NS /usr/bin/python3 netns.py tcp-recv PORT
     ... tcp-send ADDR PORT BYTES [--rate B/s]
     ... udp-recv PORT [--count N] [--idle S] [--stream]
-    ... udp-send ADDR PORT COUNT [--size N] [--pps N] [--sport N]
+    ... udp-send ADDR PORT COUNT [--size N] [--pps N] [--sport N] [--tos N]
     ... ping ADDR [--count N] [--interval S] [--timeout S]
     ... inject IFNAME            (hex Ethernet frames on stdin, one a line)
 
@@ -654,8 +654,13 @@ def _udp_recv(port, count, idle, stream):
           "max_seq": max(got) if got else -1})
 
 
-def _udp_send(addr, port, count, size, pps, sport):
+def _udp_send(addr, port, count, size, pps, sport, tos):
     s = socket.socket(_family_of(addr), socket.SOCK_DGRAM)
+    if tos:
+        if ":" in addr:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, tos)
+        else:
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tos)
     if sport:
         s.bind(("::" if ":" in addr else "0.0.0.0", sport))
     stop = []
@@ -771,6 +776,7 @@ def _main(argv):
     p.add_argument("--size", type=int, default=512)
     p.add_argument("--pps", type=int, default=0)
     p.add_argument("--sport", type=int, default=0)
+    p.add_argument("--tos", type=lambda v: int(v, 0), default=0)
     p = sub.add_parser("ping")
     p.add_argument("addr")
     p.add_argument("--count", type=int, default=5)
@@ -786,7 +792,7 @@ def _main(argv):
     elif a.cmd == "udp-recv":
         _udp_recv(a.port, a.count, a.idle, a.stream)
     elif a.cmd == "udp-send":
-        _udp_send(a.addr, a.port, a.count, a.size, a.pps, a.sport)
+        _udp_send(a.addr, a.port, a.count, a.size, a.pps, a.sport, a.tos)
     elif a.cmd == "ping":
         _ping(a.addr, a.count, a.interval, a.timeout)
     else:

@@ -17,6 +17,7 @@ transmission bypasses the taps of the sending one, so only M sees the wire.
 Needs root, bpffs, build/xdpsec. Runtime: about 3 minutes on 2 cores.
 """
 import hashlib
+import json
 import os
 import struct
 import time
@@ -89,6 +90,15 @@ def l3_of(frame, family):
     return frame.getlayer(IP) if family == 4 else frame.getlayer(IPv6)
 
 
+def outer_tos(pkt, family):
+    ip = l3_of(pkt, family)
+    return ip.tos if family == 4 else ip.tc
+
+
+def df(pkt):
+    return int(bool(pkt.getlayer(IP).flags.DF))
+
+
 def classify(ip):
     """esp / ah / udp4500 / other:<what> for an outer IP(v6) header."""
     proto = ip.proto if isinstance(ip, IP) else ip.nh
@@ -109,12 +119,12 @@ def ping_ok(ns, addr, count=5):
     return r["received"] == count, r
 
 
-def udp_flow(src_ns, dst_ns, dst_addr, port, count, size=1000, pps=2000, sport=0):
+def udp_flow(src_ns, dst_ns, dst_addr, port, count, size=1000, pps=2000, tos=0):
     recv = dst_ns.helper("udp-recv", port, "--count", count, "--idle", 2)
     recv.wait_ready()
     args = ["udp-send", dst_addr, port, count, "--size", size, "--pps", pps]
-    if sport:
-        args += ["--sport", sport]
+    if tos:
+        args += ["--tos", hex(tos)]
     send = src_ns.helper(*args)
     sent = send.finish(60)
     got = recv.finish(60)
@@ -220,7 +230,8 @@ def test_host_to_host(ipsec_pair, tmp_path, mode, family, alg, tcp_mb):
     assert len(ab) >= 310 and len(ba) >= 110, (n, len(ab), len(ba))
 
     # scapy opens what A sealed and finds the UDP payloads A sent.
-    seqs = inner_udp_seqs(decrypt_all(pair, ab, "ab"), UDP_PORT)
+    opened = decrypt_all(pair, ab, "ab")
+    seqs = inner_udp_seqs(opened, UDP_PORT)
     assert sorted(seqs) == list(range(300)), f"scapy opened {len(seqs)} of 300 A->B datagrams"
     seqs = inner_udp_seqs(decrypt_all(pair, ba, "ba"), UDP_PORT)
     assert sorted(seqs) == list(range(100)), f"scapy opened {len(seqs)} of 100 B->A datagrams"
@@ -246,7 +257,8 @@ def test_host_to_host(ipsec_pair, tmp_path, mode, family, alg, tcp_mb):
         wk = nonzero(st, "worker")
         hard = {k: v for k, v in wk.items() if k in WORKER_HARD_DROPS}
         assert not hard, f"{d.instance} worker drops: {wk}"
-        print(f"{d.instance}: TCP {rs['seconds']:.2f}s worker {wk}")
+        print(f"{d.instance}: TCP {rs['seconds']:.2f}s " + json.dumps(
+            {g: nonzero(st, g) for g in ("xdp", "tc", "steer", "worker")}))
 
     # scapy seals, A's device sends, B's socket receives (last: the
     # injected sequence numbers are ones A would use next).
@@ -260,6 +272,37 @@ def test_host_to_host(ipsec_pair, tmp_path, mode, family, alg, tcp_mb):
     got = recv.finish(30)
     assert got["unique"] == 3 and got["bad"] == 0, \
         f"scapy-sealed packets not delivered: {got}\n{pair.diag()}"
+
+
+@pytest.mark.parametrize("family", (4, 6))
+def test_tunnel_outer_header(ipsec_pair, tmp_path, family):
+    """ESP tunnel, AES-GCM. The outer header carries the inner DSCP and ECN
+    (RFC 4301 §5.1.2.1; RFC 6040 §4.1 normal mode) and, for IPv4 in IPv4,
+    the inner DF bit; the TTL / hop limit is the SA's (64). UDP flows with
+    TOS/traffic class 0x8a (AF41, ECT(0)), 0xb8 (EF, Not-ECT) and 0."""
+    pair = ipsec_pair(mode="esp-tunnel", family=family, alg="gcm")
+    lk = pair.link
+    pcap = str(tmp_path / "tos.pcap")
+    cap = lk.capture(f"src host {pair.addr_a} and esp", pcap=pcap)
+    for i, tos in enumerate((0x8a, 0xb8, 0x00)):
+        sent, got = udp_flow(lk.a, lk.b, pair.addr_b, UDP_PORT + i, 50, size=200, tos=tos)
+        assert got["unique"] == 50, (tos, got, pair.diag())
+    assert cap.stop() >= 150
+    ab = [f for f in rdpcap(pcap) if f.haslayer(ESP)]
+    opened = decrypt_all(pair, ab, "ab")
+    wrong = []
+    for f, i in zip(ab, opened):
+        o_tos, i_tos = outer_tos(f, family), outer_tos(i, family)
+        bad = o_tos != i_tos
+        if family == 4:
+            bad = bad or df(f) != df(i) or f[IP].ttl != 64
+        else:
+            bad = bad or f[IPv6].hlim != 64
+        if bad:
+            wrong.append(f"outer tos {o_tos:#04x} inner {i_tos:#04x}" +
+                         (f" DF {df(f)}/{df(i)} ttl {f[IP].ttl}" if family == 4 else ""))
+    assert not wrong, (f"{len(wrong)} of {len(ab)} tunnel packets: outer header does not carry "
+                       f"the inner DSCP/ECN/DF, e.g. {wrong[:6]}")
 
 
 # ---------------------------------------------------------------------- 3

@@ -16,22 +16,34 @@ through one xs_harness process, in both directions:
       first "forwarded" (TTL/hop limit decremented, DSCP and flow label
       changed, mutable IPv6 option data rewritten) as routers may do.
 
-What scapy 2.5 cannot do, and how this file copes:
+The engine's own wire choices are checked too: tunnel outer header (TTL 64,
+DSCP/ECN and DF copied from the inner header, RFC 4301 §5.1.2.1, §8.1,
+RFC 6040 §4.1), RFC 3948 UDP header, SPI, sequence numbers, AEAD IV = seq.
+
+What scapy 2.5 cannot do or gets wrong, and how this file copes:
   * AEAD keys: scapy splits crypt_key into key || salt (salt_size 4) exactly
     like the engine's enc_key, so both get the same bytes.
   * ESN: scapy puts the high 32 bits into the AEAD AAD (RFC 4106 §5, RFC 7634
-    §2.1) and after the packet for AH (RFC 4302 §2.5.1/§3.3.3.3.1 style), but
-    its HMAC for ESP ignores them (RFC 4303 §2.2.1 says they are part of the
-    ICV input, after the trailer). The HMAC suites with ESN therefore use
-    _EsnHmac below, scapy's own HMAC with the high bits appended.
+    §2.1) and after the packet for AH (RFC 4302 §2.5.1), but its HMAC for
+    ESP ignores them (RFC 4303 §2.2.1: they are part of the ICV input,
+    after the trailer). The HMAC suites with ESN therefore use _EsnHmac
+    below, scapy's own HMAC with the high bits appended.
   * Sequence number 0 (ESN low half after a wrap): scapy treats seq_num=0 as
     "use the SA's counter", so every scapy SA here is created with
     seq_num=0 and esn=0 and the values are passed per packet.
+  * NAT-T over IPv4: scapy writes UDP length 8 (header only); the packets it
+    seals are repaired (fix_scapy_natt) before comparing or opening.
+  * Decrypting IPv6 transport mode with a Routing header before ESP, scapy
+    re-dissects the payload with the wrong class and raises; the payload is
+    kept Raw (parse_for_decrypt), only bytes are compared anyway.
   * IPv6 transport mode: scapy (like Linux) keeps a Destination Options
     header that is not followed by a Routing header in front of ESP/AH;
     the engine puts ESP/AH in front of it (RFC 8200 §4.1 order). RFC 4303
     §3.1.1 allows both, so such packets are checked by decryption in both
     directions but not byte for byte.
+
+Also here: AH over IPv6 with sender-chosen ICV padding (RFC 4302
+§3.3.3.2.1), and the harness's handling of malformed command lines.
 
 Environment: XS_SCAPY_PACKETS (default 1000), XS_SCAPY_SEED (default 0).
 """
@@ -57,8 +69,6 @@ SEED = int(os.environ.get("XS_SCAPY_SEED", "0"))
 # EXACT_EVERY-th after that is also compared byte for byte.
 EXACT_HEAD = 48
 EXACT_EVERY = 5
-MAX_REPORTED = 6
-ICV_LEN = 16
 
 SUITES = {
     # name: scapy crypt_algo, scapy auth_algo, enc key bytes, auth key bytes, IV bytes
@@ -69,7 +79,6 @@ SUITES = {
     "aes256cbc-sha256": ("AES-CBC", "SHA2-256-128", 32, 32, 16),
     "null-sha256": ("NULL", "SHA2-256-128", 0, 32, 0),
 }
-AEAD = ("aes128gcm16", "aes256gcm16", "chacha20poly1305")
 BACKENDS = ("openssl", "ipsecmb")
 # (mode, outer family, inner family)
 LAYOUTS = (
@@ -235,7 +244,7 @@ EXT_CHAINS = (
 EXT_NH = {"hbh": 0, "dst": 60, "rt": 43}
 
 
-def l4_payload(rng, family, n, mode):
+def l4_payload(rng, family, n):
     """n bytes after the IP headers; returns (protocol, bytes)."""
     r = rng.random()
     if n >= 8 and r < 0.3:
@@ -286,7 +295,7 @@ def make_packet(rng, combo, ends, size, total=None):
         opts = ipv4_options(rng) if combo.mode == "transport" and rng.random() < 0.2 else b""
         if total is not None:
             size = total - 20 - len(opts)
-        proto, pl = l4_payload(rng, 4, size, combo.mode)
+        proto, pl = l4_payload(rng, 4, size)
         return Plain(ipv4_header(rng, src, dst, proto, len(pl), opts) + pl)
     chain, exact_ok = ((), True)
     if combo.mode == "transport" and rng.random() < 0.4:
@@ -298,7 +307,7 @@ def make_packet(rng, combo, ends, size, total=None):
     ext_len = sum(len(h) for _, (h, _) in exts)
     if total is not None:
         size = total - 40 - ext_len
-    proto, pl = l4_payload(rng, 6, size, combo.mode)
+    proto, pl = l4_payload(rng, 6, size)
     # Chain the next-header fields back to front.
     blob = bytearray()
     spans = []
@@ -735,7 +744,6 @@ def transport_offset(e, want):
 def phase_seal(h, st, pkts, fails):
     """The engine seals every packet; returns the jobs for scapy to check
     them."""
-    combo = st.combo
     sealed = h.batch(f"seal out {p.data.hex()}" for p in pkts)
     items = []
     seq = st.seq_out0
