@@ -25,10 +25,12 @@ struct tc_egress_bpf;
 struct xdp_steer_bpf;
 
 #define XSD_FRAME_SIZE 4096u
+#define XSD_FRAME_HEADROOM 256u  /* where frames we build start (XDP_PACKET_HEADROOM) */
 #define XSD_FRAMES 8192u          /* per worker; fewer starve a busy peer */
 #define XSD_RING 2048u            /* rx/tx/fill/completion ring entries */
 #define XSD_BATCH 64u
 #define XSD_POLL_MS 100
+#define XSD_ICMP_PER_S 1000u     /* ICMP errors a worker sends per second */
 
 /* Worker-local counters, summed by `stats` (group "worker"). */
 #define XSD_WORKER_COUNTERS(X)                \
@@ -42,6 +44,11 @@ struct xdp_steer_bpf;
 	X(DROP_OPEN, "drop_open")             \
 	X(DROP_SEAL, "drop_seal")             \
 	X(DROP_TOO_BIG, "drop_too_big")       \
+	X(ICMP_TOO_BIG, "icmp_too_big")       \
+	X(ICMP_RATE_LIMITED, "icmp_rate_limited") \
+	X(FRAGMENTED, "fragmented")           \
+	X(FRAGMENTS, "fragments")             \
+	X(DROP_NO_FRAME, "drop_no_frame")     \
 	X(DROP_TX_FULL, "drop_tx_full")
 
 enum xsd_worker_counter {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_ether.h>
@@ -21,16 +22,12 @@
 
 #include "csum.h"
 #include "ip.h"
+#include "mtu.h"
+#include "pmtu.h"
 #include "worker.h"
 
 #define ETH_HLEN_ 14u
 #define VLAN_HLEN_ 4u
-
-struct tx_batch {
-	uint32_t n;
-	uint64_t addr[XSD_BATCH];
-	uint32_t len[XSD_BATCH];
-};
 
 static inline uint64_t frame_base(uint64_t addr)
 {
@@ -50,83 +47,7 @@ static void eth_write(uint8_t *eth, const uint8_t *dst, const uint8_t *src,
 	xs_put_be16(eth + 12, (ip[0] >> 4) == 4 ? ETH_P_IP : ETH_P_IPV6);
 }
 
-/* Inbound: an ESP/AH frame from the outside. Returns 0 if queued in tb. */
-static int do_inbound(struct xsd_worker *w, uint64_t addr, uint32_t len,
-		      struct tx_batch *tb)
-{
-	uint8_t *frame = xsk_umem__get_data(w->umem_area, frame_base(addr));
-	uint32_t off = (uint32_t)(addr - frame_base(addr)), l2 = ETH_HLEN_;
-	struct xs_pkt p;
-
-	w->counters[XSD_WC_RX_INBOUND]++;
-	if (len < ETH_HLEN_)
-		goto runt;
-	/* One 802.1Q tag, as the XDP program accepts. */
-	if (xs_get_be16(frame + off + 12) == ETH_P_8021Q) {
-		l2 += VLAN_HLEN_;
-		if (len < l2)
-			goto runt;
-	}
-	p = (struct xs_pkt){ frame, XSD_FRAME_SIZE, off + l2, len - l2 };
-	if (xs_open(w->in_db, &p, NULL)) {
-		w->counters[XSD_WC_DROP_OPEN]++;
-		return -1;
-	}
-	eth_write(frame + p.off - ETH_HLEN_, w->stack_mac, w->steer_mac, frame + p.off);
-	tb->addr[tb->n] = frame_base(addr) + p.off - ETH_HLEN_;
-	tb->len[tb->n++] = p.len + ETH_HLEN_;
-	return 0;
-runt:
-	w->counters[XSD_WC_DROP_RUNT]++;
-	return -1;
-}
-
-/* Outbound: a cleartext frame steered here by the SPD. */
-static int do_outbound(struct xsd_worker *w, uint64_t addr, uint32_t len,
-		       struct tx_batch *tb)
-{
-	uint8_t *frame = xsk_umem__get_data(w->umem_area, frame_base(addr));
-	uint32_t off = (uint32_t)(addr - frame_base(addr));
-	uint8_t *eth = frame + off, dst[6];
-	struct xs_sa *sa = NULL;
-	uint32_t policy;
-	struct xs_pkt p;
-
-	w->counters[XSD_WC_RX_OUTBOUND]++;
-	if (len < ETH_HLEN_ + XS_IPV4_HDR_LEN) {
-		w->counters[XSD_WC_DROP_RUNT]++;
-		return -1;
-	}
-	/* The steer tag in the source MAC names the policy (abi.h). */
-	if (eth[6] != XS_STEER_MAGIC) {
-		w->counters[XSD_WC_DROP_NOT_TAGGED]++;
-		return -1;
-	}
-	policy = xs_get_be32(eth + 8);
-	if (policy < XS_SPD_RULES_MAX)
-		sa = w->out_sa[policy];
-	if (!sa) {
-		w->counters[XSD_WC_DROP_NO_SA]++;
-		return -1;
-	}
-	memcpy(dst, eth, 6);
-	p = (struct xs_pkt){ frame, XSD_FRAME_SIZE, off + ETH_HLEN_, len - ETH_HLEN_ };
-	xsd_l4_csum_complete(frame + p.off, p.len);
-	if (xs_seal(sa, &p)) {
-		w->counters[XSD_WC_DROP_SEAL]++;
-		return -1;
-	}
-	if (p.len > w->out_mtu) {
-		w->counters[XSD_WC_DROP_TOO_BIG]++;
-		return -1;
-	}
-	eth_write(frame + p.off - ETH_HLEN_, dst, w->out_mac, frame + p.off);
-	tb->addr[tb->n] = frame_base(addr) + p.off - ETH_HLEN_;
-	tb->len[tb->n++] = p.len + ETH_HLEN_;
-	return 0;
-}
-
-static void tx_flush(struct xsd_worker *w, struct xsd_port *port, struct tx_batch *tb,
+static void tx_flush(struct xsd_worker *w, struct xsd_port *port, struct xsd_tx_batch *tb,
 		     enum xsd_worker_counter counter)
 {
 	uint32_t idx, n, i;
@@ -151,10 +72,198 @@ static void tx_flush(struct xsd_worker *w, struct xsd_port *port, struct tx_batc
 	tb->n = 0;
 }
 
-/* Moves up to one batch from port's rx ring through fn into tb. */
+/* Queues a frame whose Ethernet header starts at addr. */
+static void to_stack(struct xsd_worker *w, uint64_t addr, uint32_t len)
+{
+	struct xsd_tx_batch *tb = &w->to_stack;
+
+	if (tb->n == XSD_BATCH)
+		tx_flush(w, &w->steer, tb, XSD_WC_TX_INBOUND);
+	tb->addr[tb->n] = addr;
+	tb->len[tb->n++] = len;
+}
+
+static void to_out(struct xsd_worker *w, uint64_t addr, uint32_t len)
+{
+	struct xsd_tx_batch *tb = &w->to_out;
+
+	if (tb->n == XSD_BATCH)
+		tx_flush(w, &w->out, tb, XSD_WC_TX_OUTBOUND);
+	tb->addr[tb->n] = addr;
+	tb->len[tb->n++] = len;
+}
+
+static uint64_t frame_alloc(struct xsd_worker *w)
+{
+	if (!w->nfree) {
+		w->counters[XSD_WC_DROP_NO_FRAME]++;
+		return UINT64_MAX;
+	}
+	return w->free_frames[--w->nfree];
+}
+
+/* Inbound: an ESP/AH frame from the outside. Returns 0 if it was queued. */
+static int do_inbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
+{
+	uint8_t *frame = xsk_umem__get_data(w->umem_area, frame_base(addr));
+	uint32_t off = (uint32_t)(addr - frame_base(addr)), l2 = ETH_HLEN_;
+	struct xs_pkt p;
+
+	w->counters[XSD_WC_RX_INBOUND]++;
+	if (len < ETH_HLEN_)
+		goto runt;
+	/* One 802.1Q tag, as the XDP program accepts. */
+	if (xs_get_be16(frame + off + 12) == ETH_P_8021Q) {
+		l2 += VLAN_HLEN_;
+		if (len < l2)
+			goto runt;
+	}
+	p = (struct xs_pkt){ frame, XSD_FRAME_SIZE, off + l2, len - l2 };
+	if (xs_open(w->in_db, &p, NULL)) {
+		w->counters[XSD_WC_DROP_OPEN]++;
+		return -1;
+	}
+	eth_write(frame + p.off - ETH_HLEN_, w->stack_mac, w->steer_mac, frame + p.off);
+	to_stack(w, frame_base(addr) + p.off - ETH_HLEN_, p.len + ETH_HLEN_);
+	return 0;
+runt:
+	w->counters[XSD_WC_DROP_RUNT]++;
+	return -1;
+}
+
+/* Seals the datagram at frame + off (len bytes) and queues it for the
+ * outside link behind an Ethernet header to dst. */
+static void seal_out(struct xsd_worker *w, struct xs_sa *sa, uint64_t base,
+		     uint32_t off, uint32_t len, const uint8_t *dst)
+{
+	uint8_t *frame = xsk_umem__get_data(w->umem_area, base);
+	struct xs_pkt p = { frame, XSD_FRAME_SIZE, off, len };
+
+	if (xs_seal(sa, &p)) {
+		w->counters[XSD_WC_DROP_SEAL]++;
+		frame_free(w, base);
+		return;
+	}
+	if (p.len > w->out_mtu) {
+		w->counters[XSD_WC_DROP_TOO_BIG]++;
+		frame_free(w, base);
+		return;
+	}
+	eth_write(frame + p.off - ETH_HLEN_, dst, w->out_mac, frame + p.off);
+	to_out(w, base + p.off - ETH_HLEN_, p.len + ETH_HLEN_);
+}
+
+/* RFC 4301 §8.2.1: tell the sender the MTU left inside the tunnel. */
+static void send_too_big(struct xsd_worker *w, struct xs_sa *sa, const uint8_t *ip,
+			 uint32_t len, uint32_t mtu)
+{
+	const uint8_t v4 = (ip[0] >> 4) == 4;
+	const uint8_t *src;
+	uint64_t base, now = (uint64_t)time(NULL);
+	uint8_t *frame;
+	uint32_t n;
+
+	if (now != w->icmp_window) {
+		w->icmp_window = now;
+		w->icmp_sent = 0;
+	}
+	if (w->icmp_sent >= XSD_ICMP_PER_S) {
+		w->counters[XSD_WC_ICMP_RATE_LIMITED]++;
+		return;
+	}
+	/* From our end of the tunnel when the families agree, else from the
+	 * destination the packet could not reach. */
+	if ((sa->cfg.family == AF_INET) == v4)
+		src = sa->cfg.src.b;
+	else
+		src = v4 ? ip + 16 : ip + 24;
+	base = frame_alloc(w);
+	if (base == UINT64_MAX)
+		return;
+	frame = xsk_umem__get_data(w->umem_area, base);
+	n = xsd_icmp_too_big(frame + XSD_FRAME_HEADROOM, ip, len, mtu, src);
+	if (!n) {
+		frame_free(w, base);
+		return;
+	}
+	w->icmp_sent++;
+	w->counters[XSD_WC_ICMP_TOO_BIG]++;
+	eth_write(frame + XSD_FRAME_HEADROOM - ETH_HLEN_, w->stack_mac, w->steer_mac,
+		  frame + XSD_FRAME_HEADROOM);
+	to_stack(w, base + XSD_FRAME_HEADROOM - ETH_HLEN_, n + ETH_HLEN_);
+}
+
+/* RFC 4301 §8.1: an IPv4 datagram without DF is fragmented before sealing;
+ * each fragment gets a frame and is sealed on its own. */
+static void fragment_out(struct xsd_worker *w, struct xs_sa *sa, const uint8_t *ip,
+			 uint32_t mtu, const uint8_t *dst)
+{
+	uint32_t data_off = 0, n;
+
+	w->counters[XSD_WC_FRAGMENTED]++;
+	for (;;) {
+		uint64_t base = frame_alloc(w);
+		uint8_t *frame;
+
+		if (base == UINT64_MAX)
+			return;
+		frame = xsk_umem__get_data(w->umem_area, base);
+		n = xsd_ip4_fragment(frame + XSD_FRAME_HEADROOM, ip, mtu, &data_off);
+		if (!n) {
+			frame_free(w, base);
+			return;
+		}
+		w->counters[XSD_WC_FRAGMENTS]++;
+		seal_out(w, sa, base, XSD_FRAME_HEADROOM, n, dst);
+	}
+}
+
+/* Outbound: a cleartext frame steered here by the SPD. */
+static int do_outbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
+{
+	uint8_t *frame = xsk_umem__get_data(w->umem_area, frame_base(addr));
+	uint32_t off = (uint32_t)(addr - frame_base(addr)), limit, hl;
+	uint8_t *eth = frame + off, *ip = eth + ETH_HLEN_, dst[6];
+	struct xs_sa *sa = NULL;
+	uint32_t policy;
+
+	w->counters[XSD_WC_RX_OUTBOUND]++;
+	if (len < ETH_HLEN_ + XS_IPV4_HDR_LEN) {
+		w->counters[XSD_WC_DROP_RUNT]++;
+		return -1;
+	}
+	/* The steer tag in the source MAC names the policy (abi.h). */
+	if (eth[6] != XS_STEER_MAGIC) {
+		w->counters[XSD_WC_DROP_NOT_TAGGED]++;
+		return -1;
+	}
+	policy = xs_get_be32(eth + 8);
+	if (policy < XS_SPD_RULES_MAX)
+		sa = w->out_sa[policy];
+	if (!sa) {
+		w->counters[XSD_WC_DROP_NO_SA]++;
+		return -1;
+	}
+	memcpy(dst, eth, 6);
+	len -= ETH_HLEN_;
+	xsd_l4_csum_complete(ip, len);
+	hl = (ip[0] >> 4) == 4 ? (ip[0] & 0x0fu) * 4u : XS_IPV6_HDR_LEN;
+	limit = xs_sa_inner_mtu(sa, w->out_mtu, hl);
+	if (len > limit) {
+		if ((ip[0] >> 4) == 4 && !(xs_get_be16(ip + 6) & 0x4000) &&
+		    len >= XS_IPV4_HDR_LEN && xs_get_be16(ip + 2) <= len)
+			fragment_out(w, sa, ip, limit, dst);
+		else
+			send_too_big(w, sa, ip, len, limit);
+		return -1;
+	}
+	seal_out(w, sa, frame_base(addr), off + ETH_HLEN_, len, dst);
+	return 0;
+}
+
+/* Moves up to one batch from port's rx ring through fn. */
 static uint32_t rx_batch(struct xsd_worker *w, struct xsd_port *port,
-			 int (*fn)(struct xsd_worker *, uint64_t, uint32_t, struct tx_batch *),
-			 struct tx_batch *tb)
+			 int (*fn)(struct xsd_worker *, uint64_t, uint32_t))
 {
 	uint32_t idx, n, i;
 
@@ -162,7 +271,7 @@ static uint32_t rx_batch(struct xsd_worker *w, struct xsd_port *port,
 	for (i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&port->rx, idx + i);
 
-		if (fn(w, d->addr, d->len, tb))
+		if (fn(w, d->addr, d->len))
 			frame_free(w, d->addr);
 	}
 	xsk_ring_cons__release(&port->rx, n);
@@ -206,7 +315,6 @@ static void refill(struct xsd_worker *w, struct xsd_port *port)
 static void *worker_main(void *arg)
 {
 	struct xsd_worker *w = arg;
-	struct tx_batch to_stack, to_out;
 	struct pollfd pfd[2] = {
 		{ .fd = w->out.fd, .events = POLLIN },
 		{ .fd = w->steer.fd, .events = POLLIN },
@@ -219,16 +327,15 @@ static void *worker_main(void *arg)
 		CPU_SET(w->cpu, &set);
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
-	to_stack.n = to_out.n = 0;
 	while (!w->stop) {
 		uint32_t work = 0;
 
 		pthread_mutex_lock(&w->lock);
-		work += rx_batch(w, &w->out, do_inbound, &to_stack);
-		work += rx_batch(w, &w->steer, do_outbound, &to_out);
+		work += rx_batch(w, &w->out, do_inbound);
+		work += rx_batch(w, &w->steer, do_outbound);
 		pthread_mutex_unlock(&w->lock);
-		tx_flush(w, &w->steer, &to_stack, XSD_WC_TX_INBOUND);
-		tx_flush(w, &w->out, &to_out, XSD_WC_TX_OUTBOUND);
+		tx_flush(w, &w->steer, &w->to_stack, XSD_WC_TX_INBOUND);
+		tx_flush(w, &w->out, &w->to_out, XSD_WC_TX_OUTBOUND);
 		complete_tx(w, &w->steer);
 		complete_tx(w, &w->out);
 		refill(w, &w->out);

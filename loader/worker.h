@@ -27,6 +27,12 @@ struct xsd_port {
 	int fd;
 };
 
+struct xsd_tx_batch {
+	uint32_t n;
+	uint64_t addr[XSD_BATCH];
+	uint32_t len[XSD_BATCH];
+};
+
 struct xsd_worker {
 	uint32_t id;
 	int cpu;                     /* -1: no pinning */
@@ -50,6 +56,11 @@ struct xsd_worker {
 
 	struct xs_sadb *in_db;                     /* inbound SAs of this worker */
 	struct xs_sa *out_sa[XS_SPD_RULES_MAX];    /* policy id -> outbound SA */
+
+	struct xsd_tx_batch to_stack;  /* opened packets, ICMP errors */
+	struct xsd_tx_batch to_out;    /* sealed packets */
+	uint64_t icmp_window;          /* second of the ICMP rate limit */
+	uint32_t icmp_sent;
 
 	uint64_t counters[XSD_WC_MAX];
 };
