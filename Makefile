@@ -91,7 +91,7 @@ FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 
 .SECONDARY: $(BPF_SKELS)
 
-.PHONY: ike loader all engine bpf tests bench test test-unit test-integration fuzz fuzz-run \
+.PHONY: demo ike loader all engine bpf tests bench test test-unit test-integration fuzz fuzz-run \
 	bench-engine clean
 all: engine bpf loader ike tests bench
 
@@ -201,6 +201,9 @@ test-integration: all
 	$(Q)XS_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/integration
 
 test: test-unit test-integration
+
+demo: all
+	$(Q)scripts/demo.sh
 
 bench-engine: $(BUILD)/bench/bench_engine
 	$(Q)$(BUILD)/bench/bench_engine
