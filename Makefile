@@ -33,7 +33,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 	-Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
 XS_CFLAGS := $(CFLAGS) $(WARN) $(SANFLAGS) -std=gnu11 -D_GNU_SOURCE -pthread \
-	-Iengine -Iinclude -I$(BUILD)
+	-iquote engine -Iinclude -I$(BUILD)
 LDLIBS_CRYPTO := -lcrypto
 
 # Intel's multi-buffer IPsec library: the fast path on x86-64 when present.
@@ -73,7 +73,7 @@ BPFTEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf_%,$(BPFTEST_SRCS))
 LDLIBS_BPF := -lxdp -lbpf -lelf -lz
 HARNESS_SRCS := $(wildcard tests/harness/*.c)
 HARNESS_BINS := $(patsubst tests/harness/%.c,$(BUILD)/tests/%,$(HARNESS_SRCS))
-BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 # BPF objects.
@@ -87,7 +87,7 @@ FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-std=gnu11 -D_GNU_SOURCE -Iengine -Iinclude $(filter -DXS_HAVE_IPSECMB,$(XS_CFLAGS))
+	-std=gnu11 -D_GNU_SOURCE -iquote engine -Iinclude $(filter -DXS_HAVE_IPSECMB,$(XS_CFLAGS))
 
 .SECONDARY: $(BPF_SKELS)
 
@@ -119,12 +119,12 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BUILD)/loader/%.o: loader/%.c $(wildcard loader/*.h engine/*.h include/xdpsec/*.h) $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(XS_CFLAGS) -Iloader -c $< -o $@
+	$(Q)$(CC) $(XS_CFLAGS) -iquote loader -c $< -o $@
 
 $(BUILD)/ike/%.o: ike/%.c $(wildcard ike/*.h loader/*.h engine/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(XS_CFLAGS) -Iike -Iloader -c $< -o $@
+	$(Q)$(CC) $(XS_CFLAGS) -iquote ike -iquote loader -c $< -o $@
 
 $(IKE_LIB): $(IKE_LIB_OBJS)
 	$(call msg,AR,$@)
@@ -147,7 +147,7 @@ $(BUILD)/xdpsec: $(LOADER_OBJS) $(ENGINE_LIB) $(BPF_OBJS)
 $(BUILD)/tests/%: tests/unit/%.c $(ENGINE_LIB) $(LOADER_LIB) $(IKE_LIB) $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(XS_CFLAGS) -Iloader -Iike -Itests/unit $< -o $@ $(IKE_LIB) $(LOADER_LIB) $(ENGINE_LIB) -lcmocka $(LDLIBS_CRYPTO)
+	$(Q)$(CC) $(XS_CFLAGS) -iquote loader -iquote ike -iquote tests/unit $< -o $@ $(IKE_LIB) $(LOADER_LIB) $(ENGINE_LIB) -lcmocka $(LDLIBS_CRYPTO)
 
 $(BUILD)/tests/%: tests/harness/%.c $(ENGINE_LIB)
 	$(call msg,CC,$@)
@@ -172,7 +172,7 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/xdpsec/
 build-fuzz/fuzz_ike_%: fuzz/fuzz_ike_%.c $(IKE_LIB_SRCS) $(wildcard ike/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iike -Iloader $< $(IKE_LIB_SRCS) -o $@ $(LDLIBS_CRYPTO)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote ike -iquote loader $< $(IKE_LIB_SRCS) -o $@ $(LDLIBS_CRYPTO)
 
 build-fuzz/%: fuzz/%.c $(ENGINE_SRCS) $(wildcard engine/*.h)
 	$(call msg,FUZZ,$@)

@@ -17,47 +17,16 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-/* Transform types, RFC 7296 §3.3.2. */
-enum ike_xform_type {
-	IKE_XFORM_ENCR = 1,
-	IKE_XFORM_PRF = 2,
-	IKE_XFORM_INTEG = 3,
-	IKE_XFORM_DH = 4,
-	IKE_XFORM_ESN = 5,
-};
+/* Transform IDs (IKE_ENCR_*, IKE_PRF_*, IKE_INTEG_*), header and payload
+ * sizes are the wire constants of wire.h. */
+#include "wire.h"
 
-/* Transform attribute "Key Length" (TV format on the wire), §3.3.5. */
-#define IKE_ATTR_KEY_LENGTH 14
-
-/* Transform IDs, IANA "IKEv2 Parameters" registry. */
-enum ike_encr_id {
-	IKE_ENCR_AES_CBC = 12,           /* RFC 3602 */
-	IKE_ENCR_AES_GCM_16 = 20,        /* RFC 4106, RFC 5282 */
-	IKE_ENCR_CHACHA20_POLY1305 = 28, /* RFC 7634 */
-};
-
-enum ike_prf_id {
-	IKE_PRF_HMAC_SHA2_256 = 5,       /* RFC 4868 */
-	IKE_PRF_HMAC_SHA2_384 = 6,
-	IKE_PRF_HMAC_SHA2_512 = 7,
-};
-
-enum ike_integ_id {
-	IKE_INTEG_NONE = 0,
-	IKE_INTEG_HMAC_SHA2_256_128 = 12, /* RFC 4868 */
-	IKE_INTEG_HMAC_SHA2_384_192 = 13,
-	IKE_INTEG_HMAC_SHA2_512_256 = 14,
-};
-
-/* Size limits of the algorithms above. */
+/* Size limits of the algorithms below. */
 #define IKE_PRF_MAX          64  /* PRF output = preferred key length */
 #define IKE_ENCR_KEYMAT_MAX  36  /* cipher key + AEAD salt */
 #define IKE_INTEG_KEY_MAX    64
 #define IKE_ICV_MAX          32
 #define IKE_IV_MAX           16
-#define IKE_HDR_LEN          28  /* fixed IKE header, §3.1 */
-#define IKE_PLD_HDR_LEN       4  /* generic payload header, §3.2 */
-#define IKE_NATD_LEN         20  /* SHA-1, §2.23 */
 #define IKE_COOKIE_LEN       33  /* 1-byte secret version + SHA-256 */
 
 /* Direction of a message or an SA: who sent it relative to the original
@@ -70,7 +39,7 @@ enum ike_dir {
 /* Encryption transform. AEAD keying material is key || salt. */
 struct ike_encr {
 	const char *name;     /* proposal keyword: "aes128gcm16", "aes256" */
-	uint16_t id;          /* enum ike_encr_id */
+	uint16_t id;          /* IKE_ENCR_* */
 	uint16_t key_bits;    /* Key Length attribute value; 0: send none */
 	uint8_t key_len;      /* cipher key bytes */
 	uint8_t salt_len;     /* AEAD salt taken after the key; 0 for CBC */
@@ -86,7 +55,7 @@ struct ike_encr {
  * (RFC 7296 §2.13 for HMAC PRFs). */
 struct ike_prf {
 	const char *name;     /* "prfsha256" */
-	uint16_t id;          /* enum ike_prf_id */
+	uint16_t id;          /* IKE_PRF_* */
 	uint8_t out_len;
 	const char *md;       /* OpenSSL digest name */
 };
@@ -94,7 +63,7 @@ struct ike_prf {
 /* Integrity transform: HMAC truncated to icv_len (RFC 4868 §2.6). */
 struct ike_integ {
 	const char *name;     /* "sha256" (= sha256_128) */
-	uint16_t id;          /* enum ike_integ_id */
+	uint16_t id;          /* IKE_INTEG_* */
 	uint8_t key_len;      /* = hash output length, RFC 7296 §2.13 */
 	uint8_t icv_len;
 	bool datapath;        /* the ESP/AH datapath implements it */
@@ -138,8 +107,8 @@ int ike_prf(const struct ike_prf *prf, const uint8_t *key, size_t key_len,
 int ike_prfv(const struct ike_prf *prf, const uint8_t *key, size_t key_len,
 	     const struct ike_chunk *s, unsigned int n, uint8_t *out);
 /* prf+(K, S) = T1 | T2 | ..., Ti = prf(K, T(i-1) | S | i), §2.13.
- * S is the concatenation of the n chunks. -EINVAL if out_len is 0 or more
- * than 255 * prf->out_len. */
+ * S is the concatenation of the n (at most 8) chunks. -EINVAL if out_len
+ * is 0 or more than 255 * prf->out_len. */
 int ike_prf_plus(const struct ike_prf *prf, const uint8_t *key,
 		 size_t key_len, const struct ike_chunk *s, unsigned int n,
 		 uint8_t *out, size_t out_len);
@@ -188,7 +157,7 @@ int ike_keys_new_sa(struct ike_keys *k, const struct ike_encr *encr,
 /* Keys of the new IKE SA of a CREATE_CHILD_SA rekey (§2.18): Ni/Nr are the
  * CREATE_CHILD_SA nonces, SPIi/SPIr the new SPIs, "i" being the initiator
  * of the rekey exchange (who becomes the new SA's original initiator).
- * k may not alias old. */
+ * k may be old itself (SKEYSEED is computed before k is overwritten). */
 int ike_keys_rekey(struct ike_keys *k, const struct ike_keys *old,
 		   const struct ike_encr *encr, const struct ike_prf *prf,
 		   const struct ike_integ *integ, const uint8_t *gir,
@@ -297,7 +266,7 @@ int ike_auth_psk_verify(const struct ike_prf *prf, const uint8_t *psk,
  * addr is a sockaddr_in or sockaddr_in6 (address and port in network
  * order); SPIr is all zero in the IKE_SA_INIT request. */
 int ike_natd_hash(const uint8_t spi_i[8], const uint8_t spi_r[8],
-		  const struct sockaddr *addr, uint8_t out[IKE_NATD_LEN]);
+		  const struct sockaddr *addr, uint8_t out[IKE_NATD_HASH_LEN]);
 
 /*
  * COOKIE, §2.6: Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi |

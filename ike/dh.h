@@ -17,20 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Transform Type 4 IDs, IANA "IKEv2 Parameters". */
-enum ike_dh_group {
-	IKE_DH_NONE = 0,
-	IKE_DH_MODP2048 = 14,
-	IKE_DH_ECP256 = 19,
-	IKE_DH_CURVE25519 = 31,
-};
+/* Group numbers (IKE_DH_MODP2048, IKE_DH_ECP256, IKE_DH_CURVE25519) and
+ * KE lengths are the wire constants of wire.h. */
+#include "wire.h"
 
 #define IKE_DH_PUBLIC_MAX 256
 #define IKE_DH_SECRET_MAX 256
 
 struct ike_dh_info {
 	const char *name;      /* proposal keyword: "modp2048", "ecp256", "curve25519" */
-	uint16_t group;        /* enum ike_dh_group */
+	uint16_t group;        /* IKE_DH_* */
 	uint16_t public_len;   /* KE payload Key Exchange Data length */
 	uint16_t secret_len;   /* g^ir length */
 };
