@@ -816,6 +816,30 @@ static int do_policy_del(struct cmd_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+static int do_policy_update(struct cmd_ctx *c, int argc, char **argv)
+{
+	static const struct kw kws[] = { { "id", 1, "ID" }, { "spi", 1, "SPI" } };
+	unsigned int seen = 0;
+	uint32_t id = 0, spi = 0;
+	int i, ret;
+
+	for (i = 0; i < argc; i += 2) {
+		ret = kw_find(c, "policy update", kws, ARRAY_SIZE(kws), argc, argv, i, &seen);
+		if (ret < 0)
+			return ret;
+		if (ret == 0 ? xs_parse_u32(argv[i + 1], "id", &id, c->err, sizeof(c->err))
+			     : xs_parse_spi(argv[i + 1], &spi, c->err, sizeof(c->err)))
+			return -EINVAL;
+	}
+	if (seen != 3)
+		return fail(c, -EINVAL, "policy update needs id ID spi SPI");
+	ret = xsd_policy_update(c->d, id, spi, c->err, sizeof(c->err));
+	if (ret)
+		return ret;
+	print_policy_id(c, id, "updated");
+	return 0;
+}
+
 static const char *ports_str(uint16_t lo, uint16_t hi, char buf[16])
 {
 	if (ports_any(lo, hi))
@@ -1365,6 +1389,8 @@ static const struct xs_cmd cmds[] = {
 	  "        [action protect|bypass|discard] [spi SPI] [priority N]",
 	  "add a security policy; protect names an existing SA by spi" },
 	{ "policy", "del", do_policy_del, "id ID", "delete a security policy" },
+	{ "policy", "update", do_policy_update, "id ID spi SPI",
+	  "point a protect policy at another SA (atomic, for rekeys)" },
 	{ "policy", "list", do_policy_list, "", "show every policy with its counters" },
 	{ "stats", NULL, do_stats, "",
 	  "show every counter: xdp, tc, steer, engine drop reasons, per SA" },

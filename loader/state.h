@@ -111,6 +111,9 @@ int xsd_sa_foreach(struct xsd *d, int (*fn)(const struct xs_sa_info *, void *),
 
 int xsd_policy_add(struct xsd *d, struct xs_policy_req *req, char *err, size_t errlen);
 int xsd_policy_del(struct xsd *d, uint32_t id, char *err, size_t errlen);
+/* Points protect policy id at another SA (a rekey): one atomic switch,
+ * never a moment without a protecting rule. */
+int xsd_policy_update(struct xsd *d, uint32_t id, uint32_t spi, char *err, size_t errlen);
 int xsd_policy_foreach(struct xsd *d,
 		       int (*fn)(const struct xs_policy_info *, void *), void *arg);
 

@@ -290,6 +290,41 @@ int xsd_policy_del(struct xsd *d, uint32_t id, char *err, size_t errlen)
 	return ret;
 }
 
+int xsd_policy_update(struct xsd *d, uint32_t id, uint32_t spi, char *err, size_t errlen)
+{
+	struct xs_policy_req *r;
+	uint32_t old;
+	int ret;
+
+	if (id >= XS_SPD_RULES_MAX || !d->policies[id].used) {
+		ERR("no policy with id %u", id);
+		return -ENOENT;
+	}
+	r = &d->policies[id].req;
+	if (r->action != XS_SPD_PROTECT) {
+		ERR("policy %u does not protect", id);
+		return -EINVAL;
+	}
+	if (!sa_find(d, spi, 0, r->dir)) {
+		ERR("policy names missing SA spi 0x%08x (dir %s)", spi,
+		    r->dir == XS_DIR_IN ? "in" : "out");
+		return -ENOENT;
+	}
+	old = r->spi;
+	r->spi = spi;
+	/* The worker's table switches under its lock, then the rule's
+	 * worker (if it changed) follows. */
+	policy_bind(d, id);
+	ret = spd_resync(d);
+	if (ret) {
+		r->spi = old;
+		policy_bind(d, id);
+		spd_resync(d);
+		ERR("cannot program the SPD: %s", strerror(-ret));
+	}
+	return ret;
+}
+
 int xsd_policy_foreach(struct xsd *d, int (*fn)(const struct xs_policy_info *, void *),
 		       void *arg)
 {

@@ -208,6 +208,19 @@ int xsd_policy_del(struct xsd *d, uint32_t id, char *err, size_t errlen)
 	return -ENOENT;
 }
 
+int xsd_policy_update(struct xsd *d, uint32_t id, uint32_t spi, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < d->npolicies; i++) {
+		if (d->policies[i].req.id != id)
+			continue;
+		d->policies[i].req.spi = spi;
+		d->changes++;
+		return 0;
+	}
+	ERR("no policy %u", id);
+	return -ENOENT;
+}
+
 int xsd_policy_foreach(struct xsd *d, int (*fn)(const struct xs_policy_info *, void *),
 		       void *arg)
 {
@@ -598,8 +611,12 @@ static const struct err_row err_rows[] = {
 	{ "policy del", "policy del needs id ID", -EINVAL },
 	{ "policy del 1", "unknown word '1' in policy del", -EINVAL },
 	{ "policy list x", "unknown word 'x' in policy list", -EINVAL },
-	{ "policy frob", "unknown policy command 'frob' (expected add, del, list)", -EINVAL },
-	{ "policy", "policy needs one of: add, del, list", -EINVAL },
+	{ "policy update id 1", "policy update needs id ID spi SPI", -EINVAL },
+	{ "policy update spi 0x1000", "policy update needs id ID spi SPI", -EINVAL },
+	{ "policy update id 99 spi 0x1000", "no policy 99", -ENOENT },
+	{ "policy update id 1 spi 0x10", "reserved", -EINVAL },
+	{ "policy frob", "unknown policy command 'frob' (expected add, del, update, list)", -EINVAL },
+	{ "policy", "policy needs one of: add, del, update, list", -EINVAL },
 	/* attach / detach */
 	{ "attach", "attach needs DEV", -EINVAL },
 	{ "attach nodev0", "no such device nodev0", -ENODEV },
