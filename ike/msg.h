@@ -22,6 +22,13 @@
  *   ike_enc_sk_end(e, blk, icv, &sk)   pad, reserve ICV, fix lengths
  *   ike_enc_finish(e)                  total length or the first error
  *   ...crypto fills IV, encrypts sk.ct_off..+ct_len, writes the ICV...
+ * or, with crypto.h's ike_sk_encrypt doing padding, lengths and ICV:
+ *   ike_enc_sk_begin(e, ike_sk_head_len(k) - 4)
+ *   ike_enc_id / _auth / ...
+ *   ike_enc_sk_close(e, ike_sk_tail_max(k), &sk_off, &inner_len)
+ *   ike_sk_encrypt(k, dir, buf, cap, sk_off, inner_len, &msg_len)
+ * and on receipt ike_sk_decrypt(..., m->pld[m->sk].off, &off, &n) then
+ * ike_msg_decode_inner_unpadded(m, buf + off, n).
  *
  * Nothing here allocates; a struct ike_msg is about 4 KiB.
  */
@@ -136,7 +143,8 @@ struct ike_msg_err {
 struct ike_msg {
 	const uint8_t *buf;     /* the datagram (borrowed) */
 	size_t len;
-	const uint8_t *plain;   /* decrypted SK contents (borrowed), or NULL */
+	const uint8_t *plain;   /* plaintext given to ike_msg_decode_inner
+				 * (borrowed), or NULL */
 	size_t plain_len;       /* without padding and Pad Length */
 	struct ike_hdr hdr;
 	bool hdr_ok;            /* hdr holds the header (len >= 28) */
@@ -199,6 +207,10 @@ int ike_sk_unpad(const uint8_t *plain, size_t len, size_t *inner_len);
  * when m has no SK or was already given its plaintext.
  */
 int ike_msg_decode_inner(struct ike_msg *m, const uint8_t *plain, size_t len);
+/* The same for inner payloads whose padding was already removed (as
+ * ike_sk_decrypt in crypto.h returns them). */
+int ike_msg_decode_inner_unpadded(struct ike_msg *m, const uint8_t *inner,
+				  size_t len);
 
 /*
  * Lookups. In a message with an SK payload only the decrypted entries are
@@ -265,6 +277,16 @@ int ike_enc_sk_begin(struct ike_enc *e, size_t iv_len);
  */
 int ike_enc_sk_end(struct ike_enc *e, size_t blk, size_t icv_len,
 		   struct ike_sk *sk);
+/*
+ * Closes SK for a cipher that pads and authenticates by itself (crypto.h
+ * ike_sk_encrypt): writes nothing, checks that tail more octets (padding,
+ * Pad Length, ICV: ike_sk_tail_max) still fit in the buffer, the message
+ * and the SK payload, and gives the SK header offset and the length of the
+ * inner payloads after the IV. The message and SK lengths are then the
+ * cipher's to set; ike_enc_finish must not be called. 0 or the error.
+ */
+int ike_enc_sk_close(struct ike_enc *e, size_t tail, size_t *sk_off,
+		     size_t *inner_len);
 /* Sets the message length: returns it (> 0), or the first error. */
 int ike_enc_finish(struct ike_enc *e);
 

@@ -140,11 +140,19 @@ struct ike_eap_view {                   /* §3.16: not spoken, checked for
 	uint16_t len;
 };
 
-/* Parsers: body = payload without its generic header. */
+/*
+ * Parsers: body = payload without its generic header. The SA and TS pairs
+ * share one walker: _validate checks and counts (what the message decoder
+ * runs on every payload), _parse also fills the struct.
+ */
+int ike_sa_validate(const uint8_t *body, size_t len, uint8_t *nprops,
+		    const char **why);
 int ike_sa_parse(const uint8_t *body, size_t len, struct ike_sa *out,
-		 const char **why); /* out may be NULL: validate only */
+		 const char **why);
+int ike_ts_validate(const uint8_t *body, size_t len, uint8_t *nts,
+		    const char **why);
 int ike_ts_parse(const uint8_t *body, size_t len, struct ike_ts_list *out,
-		 const char **why); /* out may be NULL: validate only */
+		 const char **why);
 int ike_ke_parse(const uint8_t *body, size_t len, struct ike_ke_view *v,
 		 const char **why);
 int ike_id_parse(const uint8_t *body, size_t len, struct ike_id_view *v,
