@@ -170,7 +170,8 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/xdpsec/
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # IKE fuzzers link the codec only: nothing there touches sockets or files.
-IKE_CODEC_SRCS := ike/msg.c $(wildcard ike/payload*.c) ike/wire_names.c
+IKE_CODEC_SRCS := ike/msg.c $(wildcard ike/payload*.c) ike/wire_names.c ike/config.c \
+	$(wildcard ike/conf_*.c)
 build-fuzz/fuzz_ike_%: fuzz/fuzz_ike_%.c $(IKE_CODEC_SRCS) $(wildcard ike/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)

@@ -129,7 +129,7 @@ static void check_entries(const struct ike_msg *m, unsigned int from,
 			break;
 		}
 		case IKE_PL_SA: {
-			static struct ike_sa sa;
+			static struct ike_sa_pld sa;
 
 			CHECK(!ike_sa_parse(b, p->blen, &sa, NULL));
 			CHECK(sa.nprops == p->v.sa.nprops);
@@ -152,7 +152,7 @@ static void check_entries(const struct ike_msg *m, unsigned int from,
 /* Re-encodes one decoded payload; 0 or the encoder's error. */
 static int encode_pld(struct ike_enc *e, const struct ike_pld *p)
 {
-	static struct ike_sa sa;
+	static struct ike_sa_pld sa;
 	struct ike_ts_list ts;
 
 	if (!p->known)
@@ -204,7 +204,7 @@ static int encode_pld(struct ike_enc *e, const struct ike_pld *p)
 
 static void same_sa(const struct ike_pld *a, const struct ike_pld *b)
 {
-	static struct ike_sa x, y;
+	static struct ike_sa_pld x, y;
 
 	CHECK(!ike_sa_parse(a->body, a->blen, &x, NULL));
 	CHECK(!ike_sa_parse(b->body, b->blen, &y, NULL));
@@ -407,7 +407,7 @@ static void sk_layouts(const struct ike_msg *m, const uint8_t *data,
 /* The typed parsers alone, over the raw input. */
 static void raw_parsers(const uint8_t *data, size_t size)
 {
-	static struct ike_sa sa;
+	static struct ike_sa_pld sa;
 	struct ike_ts_list ts;
 	union {
 		struct ike_ke_view ke;
@@ -528,7 +528,7 @@ static struct ike_hdr seed_hdr(uint8_t exch, uint32_t msgid, bool resp)
 	return h;
 }
 
-static void seed_ike_sa(struct ike_sa *sa, uint8_t spi_len)
+static void seed_ike_sa(struct ike_sa_pld *sa, uint8_t spi_len)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->nprops = 2;
@@ -550,7 +550,7 @@ static void seed_ike_sa(struct ike_sa *sa, uint8_t spi_len)
 			{ IKE_XFORM_DH, IKE_DH_MODP2048, 0, false } } };
 }
 
-static void seed_esp_sa(struct ike_sa *sa, uint8_t proto)
+static void seed_esp_sa(struct ike_sa_pld *sa, uint8_t proto)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->nprops = 1;
@@ -568,18 +568,18 @@ static void seed_ts(struct ike_ts_list *ts, bool v6)
 {
 	memset(ts, 0, sizeof(*ts));
 	ts->n = 2;
-	ts->ts[0] = (struct ike_ts){ IKE_TS_IPV4_ADDR_RANGE, 0, 0, 65535,
+	ts->ts[0] = (struct ike_ts_pld){ IKE_TS_IPV4_ADDR_RANGE, 0, 0, 65535,
 				     { 10, 0, 0, 0 }, { 10, 0, 255, 255 } };
-	ts->ts[1] = v6 ? (struct ike_ts){ IKE_TS_IPV6_ADDR_RANGE, 17, 53, 53,
+	ts->ts[1] = v6 ? (struct ike_ts_pld){ IKE_TS_IPV6_ADDR_RANGE, 17, 53, 53,
 					  { 0xfd }, { 0xfd, [1 ... 15] = 0xff } } :
-			 (struct ike_ts){ IKE_TS_IPV4_ADDR_RANGE, 6, 443, 443,
+			 (struct ike_ts_pld){ IKE_TS_IPV4_ADDR_RANGE, 6, 443, 443,
 					  { 192, 0, 2, 1 }, { 192, 0, 2, 1 } };
 }
 
 static void seeds_write(const char *dir)
 {
 	static uint8_t buf[IKE_MSG_MAX];
-	static struct ike_sa sa;
+	static struct ike_sa_pld sa;
 	uint8_t ke[256], nonce[32], natd[20], auth[32], cookie[16];
 	static const uint8_t sha[] = { 0, 2, 0, 3, 0, 4, 0, 5 };
 	static const uint8_t spis[] = { 0xc1, 0xc2, 0xc3, 0xc4, 0, 0, 0, 9 };

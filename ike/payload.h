@@ -45,13 +45,13 @@ struct ike_prop {
 	struct ike_xform xf[IKE_MAX_TRANSFORMS];
 };
 
-struct ike_sa {
+struct ike_sa_pld {
 	uint8_t nprops;         /* 1..IKE_MAX_PROPOSALS */
 	struct ike_prop prop[IKE_MAX_PROPOSALS];
 };
 
 /* Traffic selectors, RFC 7296 §3.13. */
-struct ike_ts {
+struct ike_ts_pld {
 	uint8_t type;           /* IKE_TS_IPV4_ADDR_RANGE / IPV6_ADDR_RANGE */
 	uint8_t proto;          /* IP protocol, 0: any */
 	uint16_t sport, eport;  /* inclusive; 0-65535: any, 65535-0: OPAQUE */
@@ -62,7 +62,7 @@ struct ike_ts {
 struct ike_ts_list {
 	uint8_t n;              /* selectors of known types, in wire order */
 	uint8_t nskipped;       /* selectors of other types (skipped) */
-	struct ike_ts ts[IKE_MAX_TS];
+	struct ike_ts_pld ts[IKE_MAX_TS];
 };
 
 /* Views of the simple payloads; pointers go into the decoded buffer. */
@@ -147,7 +147,7 @@ struct ike_eap_view {                   /* §3.16: not spoken, checked for
  */
 int ike_sa_validate(const uint8_t *body, size_t len, uint8_t *nprops,
 		    const char **why);
-int ike_sa_parse(const uint8_t *body, size_t len, struct ike_sa *out,
+int ike_sa_parse(const uint8_t *body, size_t len, struct ike_sa_pld *out,
 		 const char **why);
 int ike_ts_validate(const uint8_t *body, size_t len, uint8_t *nts,
 		    const char **why);
@@ -193,7 +193,7 @@ int ike_cp_attr(const struct ike_cp_view *v, unsigned int i, uint16_t *type,
 
 /* Encoders (sticky errors, see msg.h). pld_type picks IDi/IDr, TSi/TSr,
  * CERT/CERTREQ. */
-int ike_enc_sa(struct ike_enc *e, const struct ike_sa *sa);
+int ike_enc_sa(struct ike_enc *e, const struct ike_sa_pld *sa);
 int ike_enc_ke(struct ike_enc *e, uint16_t group, const void *data,
 	       size_t len);
 int ike_enc_id(struct ike_enc *e, uint8_t pld_type, uint8_t id_type,

@@ -96,7 +96,7 @@ static int xforms_walk(const uint8_t *b, size_t off, size_t end,
 	return 0;
 }
 
-static int sa_walk(const uint8_t *b, size_t len, struct ike_sa *out,
+static int sa_walk(const uint8_t *b, size_t len, struct ike_sa_pld *out,
 		   uint8_t *nprops, const char **why)
 {
 	size_t off = 0;
@@ -176,7 +176,7 @@ int ike_sa_validate(const uint8_t *body, size_t len, uint8_t *nprops,
 	return sa_walk(body, len, NULL, nprops, why);
 }
 
-int ike_sa_parse(const uint8_t *body, size_t len, struct ike_sa *out,
+int ike_sa_parse(const uint8_t *body, size_t len, struct ike_sa_pld *out,
 		 const char **why)
 {
 	return sa_walk(body, len, out, NULL, why);
@@ -197,7 +197,7 @@ static size_t prop_len(const struct ike_prop *pr)
 }
 
 /* What sa_walk accepts, so the peer (and we) can read it back. */
-static bool sa_encodable(const struct ike_sa *sa)
+static bool sa_encodable(const struct ike_sa_pld *sa)
 {
 	if (!sa->nprops || sa->nprops > IKE_MAX_PROPOSALS)
 		return false;
@@ -217,7 +217,7 @@ static bool sa_encodable(const struct ike_sa *sa)
 	return true;
 }
 
-int ike_enc_sa(struct ike_enc *e, const struct ike_sa *sa)
+int ike_enc_sa(struct ike_enc *e, const struct ike_sa_pld *sa)
 {
 	size_t total = 0, off = 0;
 	uint8_t *b;

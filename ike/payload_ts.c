@@ -64,7 +64,7 @@ static int ts_walk(const uint8_t *b, size_t len, struct ike_ts_list *out,
 		if (slen != IKE_TS_SEL_HDR_LEN + 2 * alen)
 			return bad(why, "selector length does not match its type");
 		if (out) {
-			struct ike_ts *ts = &out->ts[out->n++];
+			struct ike_ts_pld *ts = &out->ts[out->n++];
 
 			ts->type = type;
 			ts->proto = b[off + 1];
@@ -119,7 +119,7 @@ int ike_enc_ts(struct ike_enc *e, uint8_t pld_type,
 	b[0] = ts->n;
 	off = IKE_TS_HDR_LEN;
 	for (unsigned int i = 0; i < ts->n; i++) {
-		const struct ike_ts *t = &ts->ts[i];
+		const struct ike_ts_pld *t = &ts->ts[i];
 		size_t alen = ts_addr_len(t->type);
 
 		b[off] = t->type;

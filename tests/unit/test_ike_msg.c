@@ -98,7 +98,7 @@ static void fill_seq(uint8_t *p, size_t n, uint8_t first)
 		p[i] = (uint8_t)(first + i);
 }
 
-static void sa_init_offer(struct ike_sa *sa)
+static void sa_init_offer(struct ike_sa_pld *sa)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->nprops = 2;
@@ -116,7 +116,7 @@ static void sa_init_offer(struct ike_sa *sa)
 }
 
 /* Field by field: the structs have padding. */
-static void assert_sa_equal(const struct ike_sa *a, const struct ike_sa *b)
+static void assert_sa_equal(const struct ike_sa_pld *a, const struct ike_sa_pld *b)
 {
 	assert_int_equal(a->nprops, b->nprops);
 	for (unsigned int i = 0; i < a->nprops; i++) {
@@ -141,7 +141,7 @@ static void test_rfc_sa_init_decode(void **state)
 	uint8_t buf[512], nonce[32], natd_s[20], natd_d[20];
 	static const uint8_t sha[6] = { 0, 2, 0, 3, 0, 4 };
 	struct ike_msg m;
-	struct ike_sa sa, want;
+	struct ike_sa_pld sa, want;
 	const struct ike_pld *p;
 	size_t n = tu_unhex_must(sa_init_hex, buf, sizeof(buf));
 
@@ -229,7 +229,7 @@ static void test_rfc_sa_init_encode(void **state)
 	static const uint8_t sha[6] = { 0, 2, 0, 3, 0, 4 };
 	struct ike_hdr h = req_hdr(IKE_EXCH_IKE_SA_INIT);
 	struct ike_enc e;
-	struct ike_sa sa;
+	struct ike_sa_pld sa;
 	size_t n = tu_unhex_must(sa_init_hex, want, sizeof(want));
 
 	(void)state;
@@ -268,7 +268,7 @@ static void test_rt_sa(void **state)
 	struct ike_hdr h = req_hdr(IKE_EXCH_CREATE_CHILD_SA);
 	struct ike_enc e;
 	struct ike_msg m;
-	struct ike_sa sa, got;
+	struct ike_sa_pld sa, got;
 	const struct ike_pld *p;
 
 	(void)state;
@@ -333,7 +333,7 @@ static void test_rt_sa(void **state)
 static void test_sa_unknown_attr(void **state)
 {
 	uint8_t b[64];
-	struct ike_sa sa;
+	struct ike_sa_pld sa;
 	size_t n = tu_unhex_must(
 		"00 00 0020 01 03 00 02"
 		"03 00 0010 01 00 000c 8001 0005 0002 0000" /* TV 1, TLV 2 (len 0) */
@@ -493,14 +493,14 @@ static void test_rt_ts(void **state)
 
 	(void)state;
 	tsi.n = 2;
-	tsi.ts[0] = (struct ike_ts){ IKE_TS_IPV4_ADDR_RANGE, 0, 0, 65535,
+	tsi.ts[0] = (struct ike_ts_pld){ IKE_TS_IPV4_ADDR_RANGE, 0, 0, 65535,
 				     { 10, 0, 0, 0 }, { 10, 0, 0, 255 } };
-	tsi.ts[1] = (struct ike_ts){ IKE_TS_IPV6_ADDR_RANGE, 6, 443, 443,
+	tsi.ts[1] = (struct ike_ts_pld){ IKE_TS_IPV6_ADDR_RANGE, 6, 443, 443,
 				     { 0x20, 0x01, 0x0d, 0xb8 },
 				     { 0x20, 0x01, 0x0d, 0xb8, [4 ... 15] = 0xff } };
 	tsr.n = IKE_MAX_TS;
 	for (unsigned int i = 0; i < IKE_MAX_TS; i++)
-		tsr.ts[i] = (struct ike_ts){ IKE_TS_IPV4_ADDR_RANGE, 17,
+		tsr.ts[i] = (struct ike_ts_pld){ IKE_TS_IPV4_ADDR_RANGE, 17,
 			65535, 0, /* OPAQUE ports, §3.13.1 */
 			{ 192, 168, (uint8_t)i, 1 }, { 192, 168, (uint8_t)i, 9 } };
 	ike_enc_init(&e, buf, sizeof(buf), &h);
@@ -602,7 +602,7 @@ static void test_rt_sk(void **state)
 	struct ike_hdr h = req_hdr(IKE_EXCH_IKE_AUTH);
 	struct ike_ts_list ts = { .n = 1, .ts = { { IKE_TS_IPV4_ADDR_RANGE, 0,
 		0, 65535, { 10, 1, 0, 0 }, { 10, 1, 255, 255 } } } };
-	struct ike_sa sa = { .nprops = 1, .prop = { { .num = 1,
+	struct ike_sa_pld sa = { .nprops = 1, .prop = { { .num = 1,
 		.proto = IKE_PROTO_ESP, .spi_len = 4, .spi = { 1, 2, 3, 4 },
 		.nxforms = 2, .xf = {
 			{ IKE_XFORM_ENCR, IKE_ENCR_AES_GCM_16, 256, false },
@@ -670,7 +670,7 @@ static void test_rt_sk(void **state)
 	assert_memory_equal(p->v.auth.data, auth, sizeof(auth));
 	p = ike_msg_find(&m, IKE_PL_SA);
 	{
-		struct ike_sa got;
+		struct ike_sa_pld got;
 
 		assert_int_equal(ike_sa_parse(p->body, p->blen, &got, NULL), 0);
 		assert_sa_equal(&got, &sa);
@@ -1245,7 +1245,7 @@ static void test_enc_errors(void **state)
 	static uint8_t big[IKE_MSG_MAX + 100], src[65536];
 	struct ike_hdr h = req_hdr(IKE_EXCH_IKE_SA_INIT);
 	struct ike_ts_list ts = { 0 };
-	struct ike_sa sa = { 0 };
+	struct ike_sa_pld sa = { 0 };
 	struct ike_enc e;
 	struct ike_sk sk;
 
