@@ -154,6 +154,16 @@ $(BUILD)/tests/%: tests/harness/%.c $(ENGINE_LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(XS_CFLAGS) $< -o $@ $(ENGINE_LIB) $(LDLIBS_CRYPTO)
 
+# The IKE shell's test fakes the state machine: link the shell objects only.
+IKE_SHELL_TEST_OBJS := $(addprefix $(BUILD)/ike/,log.o timer.o net.o install.o expire.o \
+	control.o config.o conf_lex.o conf_value.o)
+$(BUILD)/tests/test_ike_shell: tests/unit/test_ike_shell.c $(IKE_SHELL_TEST_OBJS) $(LOADER_LIB) \
+		$(wildcard tests/unit/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) -iquote loader -iquote ike -iquote tests/unit $< \
+		$(IKE_SHELL_TEST_OBJS) -o $@ $(LOADER_LIB) -lcmocka $(LDLIBS_CRYPTO)
+
 $(BUILD)/tests/bpf_%: tests/bpf/%.c $(BPF_OBJS) $(wildcard tests/bpf/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Volume limits: the datapath counts bytes and packets per SA and marks an
+ * SA soft or hard expired (RFC 4301 §4.4.2.1); the IKE side learns it by
+ * asking for `-j sa list` once a second and reports each SA it installed
+ * once per level with ike_sa_child_expired(), under the Child SA's inbound
+ * SPI (the state machine's key). Time limits are the state machine's own
+ * timers.
+ *
+ * The listing is the daemon's JSON; the reader below knows JSON's grammar
+ * (RFC 8259) but keeps only spi, proto, dir, soft_expired and hard_expired
+ * of each object in the top-level array.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shell.h"
+
+#define JSON_DEPTH_MAX 16
+
+struct jp {
+	const char *s;
+	size_t len;
+	size_t pos;
+};
+
+static void ws(struct jp *j)
+{
+	while (j->pos < j->len && (j->s[j->pos] == ' ' || j->s[j->pos] == '\t' ||
+				   j->s[j->pos] == '\n' || j->s[j->pos] == '\r'))
+		j->pos++;
+}
+
+static bool eat(struct jp *j, char c)
+{
+	ws(j);
+	if (j->pos < j->len && j->s[j->pos] == c) {
+		j->pos++;
+		return true;
+	}
+	return false;
+}
+
+static bool peek(struct jp *j, char c)
+{
+	ws(j);
+	return j->pos < j->len && j->s[j->pos] == c;
+}
+
+/* A string into out (cut to cap - 1 bytes; escapes other than \" and \\
+ * read as '?'). */
+static int jstring(struct jp *j, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (!eat(j, '"'))
+		return -EINVAL;
+	while (j->pos < j->len) {
+		char c = j->s[j->pos++];
+
+		if (c == '"') {
+			if (cap)
+				out[n] = '\0';
+			return 0;
+		}
+		if ((unsigned char)c < 0x20)
+			return -EINVAL;
+		if (c == '\\') {
+			if (j->pos >= j->len)
+				return -EINVAL;
+			c = j->s[j->pos++];
+			if (c == 'u') {
+				if (j->len - j->pos < 4)
+					return -EINVAL;
+				j->pos += 4;
+				c = '?';
+			} else if (c != '"' && c != '\\') {
+				if (!strchr("/bfnrt", c))
+					return -EINVAL;
+				c = '?';
+			}
+		}
+		if (n + 1 < cap)
+			out[n++] = c;
+	}
+	return -EINVAL;
+}
+
+static int jliteral(struct jp *j, const char *lit)
+{
+	size_t l = strlen(lit);
+
+	ws(j);
+	if (j->len - j->pos < l || memcmp(j->s + j->pos, lit, l))
+		return -EINVAL;
+	j->pos += l;
+	return 0;
+}
+
+static int jskip(struct jp *j, int depth);
+
+static int jskip_container(struct jp *j, int depth, char open, char close)
+{
+	char key[8];
+
+	if (depth >= JSON_DEPTH_MAX || !eat(j, open))
+		return -EINVAL;
+	if (eat(j, close))
+		return 0;
+	do {
+		if (open == '{' && (jstring(j, key, sizeof(key)) || !eat(j, ':')))
+			return -EINVAL;
+		if (jskip(j, depth + 1))
+			return -EINVAL;
+	} while (eat(j, ','));
+	return eat(j, close) ? 0 : -EINVAL;
+}
+
+static int jskip(struct jp *j, int depth)
+{
+	char c;
+
+	ws(j);
+	if (j->pos >= j->len)
+		return -EINVAL;
+	c = j->s[j->pos];
+	if (c == '"') {
+		char tmp[1];
+
+		return jstring(j, tmp, 0);
+	}
+	if (c == '{')
+		return jskip_container(j, depth, '{', '}');
+	if (c == '[')
+		return jskip_container(j, depth, '[', ']');
+	if (c == 't')
+		return jliteral(j, "true");
+	if (c == 'f')
+		return jliteral(j, "false");
+	if (c == 'n')
+		return jliteral(j, "null");
+	if (c == '-' || (c >= '0' && c <= '9')) {
+		size_t start = j->pos;
+
+		while (j->pos < j->len && strchr("+-.eE0123456789", j->s[j->pos]))
+			j->pos++;
+		return j->pos > start ? 0 : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+static int jbool(struct jp *j, bool *v)
+{
+	if (peek(j, 't')) {
+		*v = true;
+		return jliteral(j, "true");
+	}
+	*v = false;
+	return jliteral(j, "false");
+}
+
+/* One SA object; *ok when it named a usable spi, proto and dir. */
+static int jsa(struct jp *j, struct ike_dp_sa *sa, bool *ok)
+{
+	bool have_spi = false;
+
+	memset(sa, 0, sizeof(*sa));
+	*ok = false;
+	if (!eat(j, '{'))
+		return -EINVAL;
+	if (eat(j, '}'))
+		return 0;
+	do {
+		char key[32], val[32];
+		int ret;
+
+		if (jstring(j, key, sizeof(key)) || !eat(j, ':'))
+			return -EINVAL;
+		if (!strcmp(key, "spi") || !strcmp(key, "proto") || !strcmp(key, "dir")) {
+			if (!peek(j, '"'))
+				return -EINVAL;
+			ret = jstring(j, val, sizeof(val));
+			if (ret)
+				return ret;
+			if (key[0] == 's') {
+				char *end;
+				unsigned long v = strtoul(val, &end, 0);
+
+				have_spi = val[0] && !*end && v <= UINT32_MAX;
+				sa->spi = (uint32_t)v;
+			} else if (key[0] == 'p') {
+				sa->proto = !strcmp(val, "esp") ? IKE_PROTO_ESP :
+					    !strcmp(val, "ah") ? IKE_PROTO_AH : 0;
+			} else {
+				sa->dir = !strcmp(val, "in") ? IKE_INSTALL_IN :
+					  !strcmp(val, "out") ? IKE_INSTALL_OUT : 0;
+			}
+		} else if (!strcmp(key, "soft_expired")) {
+			ret = jbool(j, &sa->soft_expired);
+		} else if (!strcmp(key, "hard_expired")) {
+			ret = jbool(j, &sa->hard_expired);
+		} else {
+			ret = jskip(j, 2);
+		}
+		if (ret)
+			return ret;
+	} while (eat(j, ','));
+	if (!eat(j, '}'))
+		return -EINVAL;
+	*ok = have_spi && sa->proto && sa->dir;
+	return 0;
+}
+
+int ike_expire_parse(const char *json, size_t len,
+		     int (*fn)(const struct ike_dp_sa *sa, void *arg), void *arg)
+{
+	struct jp j = { .s = json, .len = len, .pos = 0 };
+
+	if (!eat(&j, '['))
+		return -EINVAL;
+	if (!eat(&j, ']')) {
+		do {
+			struct ike_dp_sa sa;
+			bool ok;
+
+			if (jsa(&j, &sa, &ok))
+				return -EINVAL;
+			if (ok && fn(&sa, arg))
+				return 0;
+		} while (eat(&j, ','));
+		if (!eat(&j, ']'))
+			return -EINVAL;
+	}
+	ws(&j);
+	return j.pos == j.len ? 0 : -EINVAL;
+}
+
+/* ---------------------------------------------------------------- poll */
+
+struct report {
+	uint32_t spi_in;
+	bool hard;
+};
+
+struct reports {
+	struct report *r;
+	size_t n, cap;
+};
+
+static int collect(const struct ike_dp_sa *sa, void *arg)
+{
+	struct reports *rs = arg;
+	uint32_t spi_in;
+
+	if (!sa->soft_expired && !sa->hard_expired)
+		return 0;
+	if (!ike_install_note_expired(sa->spi, sa->proto, sa->dir, sa->hard_expired,
+				      &spi_in))
+		return 0;
+	/* The in and out SA of one Child SA: one report, the worse level. */
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rs->r[i].spi_in == spi_in) {
+			rs->r[i].hard |= sa->hard_expired;
+			return 0;
+		}
+	}
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? 2 * rs->cap : 8;
+		struct report *p = realloc(rs->r, cap * sizeof(*p));
+
+		if (!p)
+			return 1;
+		rs->r = p;
+		rs->cap = cap;
+	}
+	rs->r[rs->n].spi_in = spi_in;
+	rs->r[rs->n++].hard = sa->hard_expired;
+	return 0;
+}
+
+void ike_expire_poll(struct ike_agent *a)
+{
+	static bool failing;
+	char *argv[] = { "-j", "sa", "list", NULL };
+	struct ike_install_stats st;
+	struct reports rs = { NULL, 0, 0 };
+	char err[512], *text = NULL;
+	int ret;
+
+	ike_install_stats_get(&st);
+	if (!st.sas)
+		return;
+	ret = ike_dp_command(a->instance, 3, argv, &text, err, sizeof(err));
+	if (ret) {
+		/* Said once, not every second. */
+		if (!failing)
+			ike_shell_log(IKE_LOG_WARN, "cannot watch SA limits: %s", err);
+		failing = true;
+		return;
+	}
+	if (failing)
+		ike_shell_log(IKE_LOG_INFO, "watching SA limits again");
+	failing = false;
+	ret = ike_expire_parse(text, strlen(text), collect, &rs);
+	free(text);
+	if (ret)
+		ike_shell_log(IKE_LOG_WARN, "cannot read the daemon's SA list");
+	/* Reported after the listing is done: the state machine may
+	 * install and remove SAs from here. */
+	for (size_t i = 0; i < rs.n; i++) {
+		ike_shell_log(IKE_LOG_INFO, "Child SA spi 0x%08x reached its %s volume limit",
+			      rs.r[i].spi_in, rs.r[i].hard ? "hard" : "soft");
+		ike_sa_child_expired(a, rs.r[i].spi_in, rs.r[i].hard);
+	}
+	free(rs.r);
+}
