@@ -8,7 +8,9 @@ pkgs=(
 	libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
 	libssl-dev libcmocka-dev
 	python3-pytest python3-scapy
-	iproute2 iputils-ping ethtool tcpdump iperf3 procps
+	iproute2 iputils-ping ethtool tcpdump iperf3 procps nftables
+	strongswan-charon strongswan-swanctl libcharon-extra-plugins
+	libstrongswan-standard-plugins libstrongswan-extra-plugins
 )
 # Intel's multi-buffer IPsec library exists for x86-64 only.
 [ "$(dpkg --print-architecture)" = amd64 ] && pkgs+=(libipsec-mb-dev)
