@@ -30,6 +30,8 @@ struct xdp_steer_bpf;
 #define XSD_RING 2048u            /* rx/tx/fill/completion ring entries */
 #define XSD_BATCH 64u
 #define XSD_POLL_MS 100
+#define XSD_SPIN_IDLE 256u       /* empty loop passes before sleeping in poll() */
+#define XSD_KICKS_MAX 8          /* sendto() kicks per port per loop pass */
 #define XSD_ICMP_PER_S 1000u     /* ICMP errors a worker sends per second */
 
 /* Worker-local counters, summed by `stats` (group "worker"). */
@@ -49,7 +51,8 @@ struct xdp_steer_bpf;
 	X(FRAGMENTED, "fragmented")           \
 	X(FRAGMENTS, "fragments")             \
 	X(DROP_NO_FRAME, "drop_no_frame")     \
-	X(DROP_TX_FULL, "drop_tx_full")
+	X(DROP_TX_FULL, "drop_tx_full")       \
+	X(TX_KICK_ERROR, "tx_kick_error")
 
 enum xsd_worker_counter {
 #define XSD_WC_ENUM(n, s) XSD_WC_##n,

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <linux/if_xdp.h>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -209,6 +211,43 @@ static const char *const steer_names[] = { XS_STEER_COUNTERS(XS_NAME_ENTRY_) };
 #define XSD_WC_NAME(n, s) s,
 static const char *const worker_names[] = { XSD_WORKER_COUNTERS(XSD_WC_NAME) };
 
+/* The kernel's own AF_XDP drops (full rings, no fill buffers), which no
+ * program or worker sees. */
+static int xsk_rows(struct xsd_dp *dp, int (*fn)(const struct xs_counter_row *, void *),
+		    void *arg)
+{
+	static const char *const names[2][4] = {
+		{ "out_rx_dropped", "out_rx_ring_full", "out_fill_empty", "out_tx_invalid" },
+		{ "steer_rx_dropped", "steer_rx_ring_full", "steer_fill_empty",
+		  "steer_tx_invalid" },
+	};
+	uint64_t sum[2][4] = { { 0 } };
+	int ret = 0;
+
+	for (uint32_t i = 0; i < dp->nworkers; i++) {
+		const int fds[2] = { dp->workers[i].out.fd, dp->workers[i].steer.fd };
+
+		for (int p = 0; p < 2; p++) {
+			struct xdp_statistics st;
+			socklen_t len = sizeof(st);
+
+			if (fds[p] < 0 || getsockopt(fds[p], SOL_XDP, XDP_STATISTICS, &st, &len))
+				continue;
+			sum[p][0] += st.rx_dropped;
+			sum[p][1] += st.rx_ring_full;
+			sum[p][2] += st.rx_fill_ring_empty_descs;
+			sum[p][3] += st.tx_invalid_descs;
+		}
+	}
+	for (int p = 0; p < 2 && !ret; p++)
+		for (int k = 0; k < 4 && !ret; k++) {
+			struct xs_counter_row row = { "xsk", names[p][k], sum[p][k], 0 };
+
+			ret = fn(&row, arg);
+		}
+	return ret;
+}
+
 int xsd_dp_counters(struct xsd_dp *dp, int (*fn)(const struct xs_counter_row *, void *),
 		    void *arg)
 {
@@ -235,5 +274,7 @@ int xsd_dp_counters(struct xsd_dp *dp, int (*fn)(const struct xs_counter_row *, 
 
 		ret = fn(&row, arg);
 	}
+	if (!ret)
+		ret = xsk_rows(dp, fn, arg);
 	return ret;
 }

@@ -282,18 +282,21 @@ static void complete_tx(struct xsd_worker *w, struct xsd_port *port)
 {
 	uint32_t idx, n, i;
 
-	if (!port->tx_pending)
-		return;
-	/* Copy mode transmits in sendto(); it moves a bounded number of
-	 * frames per call, so kick while anything is outstanding. */
-	if (sendto(port->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
-	    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN)
-		w->counters[XSD_WC_DROP_TX_FULL]++;
-	n = xsk_ring_cons__peek(&port->comp, XSD_RING, &idx);
-	for (i = 0; i < n; i++)
-		frame_free(w, *xsk_ring_cons__comp_addr(&port->comp, idx + i));
-	xsk_ring_cons__release(&port->comp, n);
-	port->tx_pending -= n;
+	/* Copy mode transmits inside sendto() and moves a bounded number of
+	 * frames per call: kick until the ring is drained or stops moving. */
+	for (int kicks = 0; port->tx_pending && kicks < XSD_KICKS_MAX; kicks++) {
+		if (sendto(port->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
+		    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS &&
+		    errno != ENETDOWN)
+			w->counters[XSD_WC_TX_KICK_ERROR]++;
+		n = xsk_ring_cons__peek(&port->comp, XSD_RING, &idx);
+		for (i = 0; i < n; i++)
+			frame_free(w, *xsk_ring_cons__comp_addr(&port->comp, idx + i));
+		xsk_ring_cons__release(&port->comp, n);
+		port->tx_pending -= n;
+		if (!n)
+			break;
+	}
 }
 
 static void refill(struct xsd_worker *w, struct xsd_port *port)
@@ -327,6 +330,8 @@ static void *worker_main(void *arg)
 		CPU_SET(w->cpu, &set);
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
+	uint32_t idle = 0;
+
 	while (!w->stop) {
 		uint32_t work = 0;
 
@@ -340,9 +345,11 @@ static void *worker_main(void *arg)
 		complete_tx(w, &w->out);
 		refill(w, &w->out);
 		refill(w, &w->steer);
-		/* Spin while there is work; sleep when idle (2 cores are shared
-		 * with the stack and the applications). */
-		if (!work && !w->out.tx_pending && !w->steer.tx_pending)
+		/* Spin while there is work and a little after; sleep when idle
+		 * (2 cores are shared with the stack and the applications). */
+		if (work || w->out.tx_pending || w->steer.tx_pending)
+			idle = 0;
+		else if (++idle > XSD_SPIN_IDLE)
 			poll(pfd, 2, XSD_POLL_MS);
 	}
 	return NULL;
