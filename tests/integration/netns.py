@@ -156,8 +156,9 @@ class Netns:
                         "--timeout", timeout)
         return h.finish(count * interval + timeout + 20)
 
-    def link(self, ifname):
-        return json.loads(self.run(["ip", "-j", "link", "show", "dev", ifname]).stdout)[0]
+    def link(self, ifname, details=False):
+        d = ["-d"] if details else []
+        return json.loads(self.run(["ip", "-j"] + d + ["link", "show", "dev", ifname]).stdout)[0]
 
     def mac(self, ifname):
         return self.link(ifname)["address"]
@@ -359,8 +360,10 @@ class Capture:
 
     def __init__(self, ns, ifname, bpf_filter="", pcap=None, snaplen=0):
         self.pcap = pcap
-        args = ["tcpdump", "-i", ifname, "-n", "-U", "--immediate-mode", "-Z", "root", "-w",
-                pcap or "/dev/null"]
+        # Immediate mode and a 32 MiB ring: nothing may wait in (or fall
+        # out of) the kernel buffer when the capture stops.
+        args = ["tcpdump", "-i", ifname, "-n", "-U", "--immediate-mode", "-B", "32768",
+                "-Z", "root", "-w", pcap or "/dev/null"]
         if snaplen:
             args += ["-s", str(snaplen)]
         if bpf_filter:
@@ -416,7 +419,7 @@ class Link:
     bypasses the taps too, so neither end can see the ESP it exchanges; the
     bridge ports in M see every frame on the wire, in both directions."""
 
-    def __init__(self, tag=None):
+    def __init__(self, tag=None, static_neigh=True):
         tag = tag or secrets.token_hex(2)
         self.a = Netns(unique_name(f"{tag}-a"))
         self.b = Netns(unique_name(f"{tag}-b"))
@@ -437,18 +440,19 @@ class Link:
             m.run(["ip", "link", "set", dev, "master", "br0", "up"])
         m.run(["ip", "link", "set", "br0", "up"])
         # The bridge must not answer or drop anything on its own.
-        m.sysctl(f"net.ipv6.conf.br0.disable_ipv6", 1)
+        m.sysctl("net.ipv6.conf.br0.disable_ipv6", 1)
         for ns, dev, i in ((self.a, self.dev_a, 0), (self.b, self.dev_b, 1)):
             ns.run(["ip", "link", "set", dev, "up"])
             ns.run(["ip", "addr", "add", f"{self.v4[i]}/24", "dev", dev])
             ns.run(["ip", "-6", "addr", "add", f"{self.v6[i]}/64", "dev", dev, "nodad"])
         self.mac_a = self.a.mac(self.dev_a)
         self.mac_b = self.b.mac(self.dev_b)
-        # Static neighbours: unicast NUD probes to a peer that a "proto any"
-        # policy protects would be sealed too (see test_datapath.py).
+        # Static neighbours by default: NS/NA to the peer's address match a
+        # "proto any" policy, get sealed, and are opened onto the steer veth,
+        # where the stack ignores them (test_ipv6_neighbour_discovery).
         for ns, dev, i, mac in ((self.a, self.dev_a, 1, self.mac_b),
                                 (self.b, self.dev_b, 0, self.mac_a)):
-            for addr in (self.v4[i], self.v6[i]):
+            for addr in (self.v4[i], self.v6[i]) if static_neigh else ():
                 ns.run(["ip", "neigh", "replace", addr, "lladdr", mac, "dev", dev,
                         "nud", "permanent"])
 
@@ -471,8 +475,11 @@ class Link:
                        pcap, snaplen)
 
     def inject(self, frames, side="a"):
-        """Sends raw Ethernet frames from A's (or B's) device."""
-        ns, dev = (self.a, self.dev_a) if side == "a" else (self.b, self.dev_b)
+        """Sends raw Ethernet frames: side "a" / "b" from A's / B's device
+        (through that host's TC egress program), "to_a" / "to_b" from the
+        bridge port in M facing A / B (straight onto A's / B's wire)."""
+        ns, dev = {"a": (self.a, self.dev_a), "b": (self.b, self.dev_b),
+                   "to_a": (self.m, self.tap_a), "to_b": (self.m, self.tap_b)}[side]
         data = "".join(bytes(f).hex() + "\n" for f in frames)
         p = subprocess.run(ns.cmd([PYTHON, str(HERE), "inject", dev]), input=data,
                            capture_output=True, text=True, timeout=60)

@@ -15,10 +15,9 @@ AF_XDP before any packet tap on the receiving device, and AF_XDP
 transmission bypasses the taps of the sending one, so only M sees the wire.
 
 Needs root, bpffs, build/xdpsec. Runtime: about 3 minutes on 2 cores.
+xfail marks two known design issues (inbound SPD, IPv6 ND); see their reasons.
 """
-import hashlib
 import json
-import os
 import struct
 import time
 
@@ -90,7 +89,7 @@ def l3_of(frame, family):
     return frame.getlayer(IP) if family == 4 else frame.getlayer(IPv6)
 
 
-def outer_tos(pkt, family):
+def tos_of(pkt, family):
     ip = l3_of(pkt, family)
     return ip.tos if family == 4 else ip.tc
 
@@ -131,12 +130,46 @@ def udp_flow(src_ns, dst_ns, dst_addr, port, count, size=1000, pps=2000, tos=0):
     return sent, got
 
 
-def tcp_transfer(src_ns, dst_ns, dst_addr, nbytes, port=TCP_PORT, rate=0, timeout=240):
+def tcp_transfer(src_ns, dst_ns, dst_addr, nbytes, port=TCP_PORT, rate=0):
     srv = dst_ns.helper("tcp-recv", port)
     srv.wait_ready()
     args = ["tcp-send", dst_addr, port, nbytes] + (["--rate", rate] if rate else [])
     cli = src_ns.helper(*args)
     return cli, srv
+
+
+def _wait(pred, timeout, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def accounting(pair):
+    """Mismatches between the counters along both directions of the path
+    (empty when every sealed packet arrived and was opened)."""
+    redirect = {"esp": "redirect_esp", "ah": "redirect_ah"}[pair.proto]
+    if pair.encap:
+        redirect = "redirect_esp_udp"
+    bad = []
+    for tx, rx, spi in ((pair.da, pair.db, pair.spi_ab), (pair.db, pair.da, pair.spi_ba)):
+        st_tx, st_rx = tx.stats(), rx.stats()
+        chain = {
+            f"{tx.instance} tc/protect": stat(st_tx, "tc", "protect"),
+            f"{tx.instance} steer/redirect": stat(st_tx, "steer", "redirect"),
+            f"{tx.instance} worker/rx_outbound": stat(st_tx, "worker", "rx_outbound"),
+            f"{tx.instance} worker/tx_outbound": stat(st_tx, "worker", "tx_outbound"),
+            f"{tx.instance} sa out": pair.sa_info(tx, spi, "out")["packets"],
+            f"{rx.instance} xdp/{redirect}": stat(st_rx, "xdp", redirect),
+            f"{rx.instance} worker/rx_inbound": stat(st_rx, "worker", "rx_inbound"),
+            f"{rx.instance} worker/tx_inbound": stat(st_rx, "worker", "tx_inbound"),
+            f"{rx.instance} sa in": pair.sa_info(rx, spi, "in")["packets"],
+        }
+        if len(set(chain.values())) != 1:
+            bad.append(chain)
+    return bad
 
 
 def nonzero(stats, group):
@@ -186,7 +219,9 @@ def sealed_udp_frame(pair, sa, seq, dport, payload, direction="ab"):
 @pytest.mark.parametrize("mode,family,alg,tcp_mb", CASES, ids=[case_id(c) for c in CASES])
 def test_host_to_host(ipsec_pair, tmp_path, mode, family, alg, tcp_mb):
     """Ping both ways, UDP both ways (count and content), a TCP transfer of
-    tcp_mb MiB A->B with equal SHA-256 at both ends. The wire (bridge port
+    tcp_mb MiB A->B with equal SHA-256 at both ends: 100 MiB for every mode
+    over IPv4 with AES-GCM, IPv6 ESP tunnel with AES-GCM and IPv4 ESP
+    transport with AES-CBC+HMAC; 5 MiB for the other cases (CASES). The wire (bridge port
     of A) carries only ESP/AH/UDP-4500 between the hosts: a full capture
     during ping and UDP is checked packet by packet and opened with scapy's
     SecurityAssociation and the configured keys (the original UDP payloads
@@ -246,13 +281,25 @@ def test_host_to_host(ipsec_pair, tmp_path, mode, family, alg, tcp_mb):
     assert rs["sha256"] == rc["sha256"], (rc, rs)
     assert clear.stop() == 0, "cleartext between the hosts during the TCP transfer"
 
-    # Both SAs carried it, and nothing was dropped on the way.
+    # Both SAs carried it, and nothing was dropped on the way: every packet
+    # the sender's TC protected went through its steer veth and worker, out
+    # on the wire, into the receiver's XDP and worker, both ways.
     segs = nbytes // 1400
+    assert _wait(lambda: not accounting(pair), 3), accounting(pair)
     out_a = pair.sa_info(pair.da, pair.spi_ab, "out")
     in_b = pair.sa_info(pair.db, pair.spi_ab, "in")
     assert out_a["packets"] >= segs and in_b["packets"] >= segs, (out_a, in_b)
-    for d in (pair.da, pair.db):
+    for d, ns, dev in ((pair.da, lk.a, lk.dev_a), (pair.db, lk.b, lk.dev_b)):
         st = d.stats()
+        checks = [("xdp", "drop"), ("tc", "discard")]
+        # The kernel's own frames on the steer veth (IPv6 link-local chatter)
+        # carry the stack side's random MAC, whose first octet is the steer
+        # tag's magic once in 64: those land in drop_bad_slot/no_socket.
+        steer_mac = ns.mac(f"xs{ns.link(dev)['ifindex']}s")
+        if not steer_mac.startswith("5a:"):
+            checks += [("steer", "drop_no_socket"), ("steer", "drop_bad_slot")]
+        for group, name in checks:
+            assert stat(st, group, name) == 0, f"{d.instance} {group}/{name}: {nonzero(st, group)}"
         assert not nonzero(st, "engine"), f"{d.instance} engine drops: {nonzero(st, 'engine')}"
         wk = nonzero(st, "worker")
         hard = {k: v for k, v in wk.items() if k in WORKER_HARD_DROPS}
@@ -292,7 +339,7 @@ def test_tunnel_outer_header(ipsec_pair, tmp_path, family):
     opened = decrypt_all(pair, ab, "ab")
     wrong = []
     for f, i in zip(ab, opened):
-        o_tos, i_tos = outer_tos(f, family), outer_tos(i, family)
+        o_tos, i_tos = tos_of(f, family), tos_of(i, family)
         bad = o_tos != i_tos
         if family == 4:
             bad = bad or df(f) != df(i) or f[IP].ttl != 64
@@ -303,6 +350,77 @@ def test_tunnel_outer_header(ipsec_pair, tmp_path, family):
                          (f" DF {df(f)}/{df(i)} ttl {f[IP].ttl}" if family == 4 else ""))
     assert not wrong, (f"{len(wrong)} of {len(ab)} tunnel packets: outer header does not carry "
                        f"the inner DSCP/ECN/DF, e.g. {wrong[:6]}")
+
+
+# ------------------------------------------------------- inbound SPD
+
+@pytest.mark.xfail(strict=True, reason=(
+    "inbound SPD not enforced: XDP passes every non-IPsec packet to the stack, so "
+    "cleartext matching a 'dir in' PROTECT policy is accepted (RFC 4301 §5.2 step 3 "
+    "/ §4.4.1: it must be discarded)"))
+def test_inbound_cleartext_matching_protect_policy_dropped(ipsec_pair):
+    """ESP transport, IPv4, AES-GCM. Cleartext UDP from B's address to A,
+    put on A's wire from the bridge (it never passes B's TC), matches A's
+    `dir in` PROTECT policy and must not reach A's socket, while the same
+    datagram sent by B (sealed by B's daemon) does."""
+    pair = ipsec_pair(mode="esp-transport", family=4, alg="gcm")
+    lk = pair.link
+    recv = lk.a.helper("udp-recv", UDP_PORT, "--idle", 2)
+    recv.wait_ready()
+    clear = Ether(src=lk.mac_b, dst=lk.mac_a) / IP(src=pair.addr_b, dst=pair.addr_a) / \
+        UDP(sport=40000, dport=UDP_PORT) / Raw(udp_payload(1000, 100))
+    lk.inject([clear] * 3, side="to_a")
+    time.sleep(0.5)
+    send = lk.b.helper("udp-send", pair.addr_a, UDP_PORT, 5, "--size", 100)
+    send.finish(20)
+    got = recv.finish(40)
+    assert got["max_seq"] != 1000, \
+        f"cleartext datagrams accepted despite the dir in policy: {got}\n{pair.diag()}"
+    assert got["unique"] == 5 and got["received"] == 5, \
+        f"protected datagrams from B: {got}\n{pair.diag()}"
+
+
+# ------------------------------------------------- IPv6 neighbour discovery
+
+ND_XFAIL = ("design issue: opened packets reach the stack on the steer veth, and "
+            "a Neighbor Advertisement sealed under a 'proto any' policy arrives there, "
+            "not on the device it answers for; Linux ignores it (RFC 4861 ND is bound "
+            "to the interface), so A never resolves B. Needs a built-in bypass of "
+            "ICMPv6 types 133-137 (or delivery on the outside device).")
+
+
+@pytest.mark.parametrize("nd_bypass", [
+    pytest.param(False, marks=pytest.mark.xfail(reason=ND_XFAIL, strict=True), id="protect-any"),
+    pytest.param(True, id="nd-bypass-policy"),
+])
+def test_ipv6_neighbour_discovery(bpffs, xdpsec_bin, tmp_path, nd_bypass):
+    """IPv6 host to host (ESP transport, AES-GCM) with dynamic neighbour
+    discovery instead of the static entries the other tests use. With only
+    the 'proto any' protect policies (xfail, see ND_XFAIL), and with bypass
+    policies for ICMPv6 NS/NA (types 135-136, as `sport`), the workaround
+    an administrator has today: ping and 60 UDP datagrams must arrive."""
+    lk = netns.Link(static_neigh=False)
+    pair = None
+    try:
+        lk.a.sysctl(f"net.ipv6.neigh.{lk.dev_a}.base_reachable_time_ms", 500)
+        lk.b.sysctl(f"net.ipv6.neigh.{lk.dev_b}.base_reachable_time_ms", 500)
+        pair = netns.IpsecPair(lk, xdpsec_bin, tmp_path, mode="esp-transport", family=6,
+                               alg="gcm")
+        if nd_bypass:
+            for d, me, peer in ((pair.da, pair.addr_a, pair.addr_b),
+                                (pair.db, pair.addr_b, pair.addr_a)):
+                d.cli("policy", "add", "src", me, "dst", peer, "proto", "icmpv6",
+                      "sport", "135-136", "dir", "out", "action", "bypass")
+        ok, r = ping_ok(lk.a, pair.addr_b)
+        assert ok, f"ping A->B: {r}\n{pair.diag()}"
+        sent, got = udp_flow(lk.a, lk.b, pair.addr_b, UDP_PORT, 60, size=200, pps=30)
+        assert got["unique"] == 60 and got["bad"] == 0, f"UDP A->B: {got}\n{pair.diag()}"
+        st = pair.da.stats()
+        assert stat(st, "tc", "protect_policy") >= 65, nonzero(st, "tc")
+    finally:
+        if pair:
+            pair.stop()
+        lk.delete()
 
 
 # ---------------------------------------------------------------------- 3
@@ -406,15 +524,6 @@ def _max_seq(proc):
 def _sent(proc):
     s = [int(ln.split()[1]) for ln in list(proc.lines) if ln.startswith("sent ")]
     return max(s) if s else 0
-
-
-def _wait(pred, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 def test_fail_closed_kill9_and_restart(ipsec_pair):
