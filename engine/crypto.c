@@ -67,3 +67,19 @@ const struct xs_backend *xs_backend_get(unsigned int id)
 		return NULL;
 	}
 }
+
+const struct xs_backend *xs_backend_for_suite(unsigned int id, unsigned int suite)
+{
+	const struct xs_suite_info *si = xs_suite_info(suite);
+
+	/*
+	 * ipsec-mb seals and opens AES-GCM and ChaCha20-Poly1305 several
+	 * times faster than OpenSSL. Not so with HMAC-SHA-256 (CBC, NULL,
+	 * AH): a single packet's AES-CBC encryption and SHA-256 are
+	 * multi-lane jobs there, and OpenSSL is as fast or faster from
+	 * 512-byte packets on (bench/bench_engine.c).
+	 */
+	if (id == XS_BACKEND_AUTO && si && !si->aead)
+		return xs_backend_get(XS_BACKEND_OPENSSL);
+	return xs_backend_get(id);
+}

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "limits.h"
 
@@ -39,7 +40,8 @@ struct xs_suite_info {
 	uint8_t enc_key_len;    /* bytes, including salt for AEAD */
 	uint8_t auth_key_len;   /* bytes; 0 for AEAD */
 	uint8_t iv_len;         /* explicit IV on the wire */
-	uint8_t block;          /* cipher block for padding; 4 for stream */
+	uint8_t block;          /* cipher block for padding; 4 for stream;
+				 * a power of two */
 	uint8_t esp;            /* usable with ESP */
 	uint8_t ah;             /* usable with AH */
 };
@@ -78,16 +80,49 @@ struct xs_backend {
 	/* HMAC-SHA-256 over data, full 32-byte output. */
 	int (*hmac)(struct xs_cipher *c, const uint8_t *data, size_t len,
 		    uint8_t *out);
+	/*
+	 * Optional (NULL: cbc_encrypt, then hmac): encrypt-then-MAC in one
+	 * call, RFC 4303 §3.3.2. esp holds the ESP header, iv_len bytes of IV
+	 * (0: no cipher) and ct_len bytes to encrypt in place; the MAC covers
+	 * mac_len bytes from esp, which may run into icv (ESN high bits).
+	 * Writes the first XS_ICV_LEN bytes of HMAC-SHA-256 to icv.
+	 */
+	int (*etm_seal)(struct xs_cipher *c, uint8_t *esp, size_t iv_len,
+			size_t ct_len, size_t mac_len, uint8_t *icv);
 };
+
+/*
+ * Compares two XS_ICV_LEN-byte ICVs in constant time (no early exit, no
+ * branch on the data): nonzero if they differ.
+ */
+_Static_assert(XS_ICV_LEN == 16, "xs_icv_differ compares 16 bytes");
+
+static inline int xs_icv_differ(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t a0, a1, b0, b1, d;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 8, 8);
+	d = (a0 ^ b0) | (a1 ^ b1);
+	/* Opaque to the optimiser, so it cannot test the halves apart. */
+	__asm__("" : "+r"(d));
+	return d != 0;
+}
 
 extern const struct xs_backend xs_backend_openssl;
 #ifdef XS_HAVE_IPSECMB
 extern const struct xs_backend xs_backend_ipsecmb;
 #endif
 
-/* The backend for id, or the fastest usable one for XS_BACKEND_AUTO.
- * NULL if that backend is not built or cannot run here. */
+/* The backend for id, or the fastest usable one for XS_BACKEND_AUTO (for
+ * the AEAD suites; see xs_backend_for_suite). NULL if that backend is not
+ * built or cannot run here. */
 const struct xs_backend *xs_backend_get(unsigned int id);
+/* The backend an SA of suite gets: xs_backend_get(id), except that
+ * XS_BACKEND_AUTO picks per suite the one that is faster here. */
+const struct xs_backend *xs_backend_for_suite(unsigned int id, unsigned int suite);
 /* By name: "openssl", "ipsecmb", "auto". XS_BACKEND_MAX if unknown. */
 unsigned int xs_backend_by_name(const char *name);
 

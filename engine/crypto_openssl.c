@@ -4,20 +4,32 @@
  *
  * Contexts are created once per SA and re-initialised per packet with only
  * the IV, which reuses the expanded key and allocates nothing.
+ *
+ * HMAC-SHA-256 (RFC 2104) runs on hash states precomputed from the key.
+ * OpenSSL 3.0 has no EVP way to do that without allocating per packet
+ * (EVP_MAC_init, EVP_DigestInit_ex and EVP_MD_CTX_copy_ex all allocate a
+ * provider context per call), so the states are the low-level SHA256_CTX,
+ * deprecated in 3.0 but still provided.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "crypto.h"
+
+#define SHA256_BLOCK 64u
 
 struct ossl_priv {
 	EVP_CIPHER_CTX *enc;
 	EVP_CIPHER_CTX *dec;
-	EVP_MAC_CTX *mac;
+	SHA256_CTX ipad;   /* RFC 2104 §2: the states after K ^ ipad ... */
+	SHA256_CTX opad;   /* ... and after K ^ opad */
 };
 
 static int ossl_probe(void)
@@ -45,9 +57,31 @@ static void ossl_teardown(struct xs_cipher *c)
 		return;
 	EVP_CIPHER_CTX_free(p->enc); /* frees wipe the key schedule */
 	EVP_CIPHER_CTX_free(p->dec);
-	EVP_MAC_CTX_free(p->mac);
+	OPENSSL_cleanse(p, sizeof(*p));
 	free(p);
 	c->priv = NULL;
+}
+
+/* RFC 2104 §2: keys longer than a block are hashed first. */
+static void hmac_precompute(struct ossl_priv *p, const uint8_t *akey, size_t len)
+{
+	uint8_t k[SHA256_BLOCK] = { 0 }, blk[SHA256_BLOCK];
+
+	if (len > SHA256_BLOCK) {
+		SHA256(akey, len, k);
+	} else {
+		memcpy(k, akey, len);
+	}
+	for (unsigned int i = 0; i < SHA256_BLOCK; i++)
+		blk[i] = k[i] ^ 0x36;
+	SHA256_Init(&p->ipad);
+	SHA256_Update(&p->ipad, blk, sizeof(blk));
+	for (unsigned int i = 0; i < SHA256_BLOCK; i++)
+		blk[i] = k[i] ^ 0x5c;
+	SHA256_Init(&p->opad);
+	SHA256_Update(&p->opad, blk, sizeof(blk));
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(blk, sizeof(blk));
 }
 
 static int ossl_setup(struct xs_cipher *c, const uint8_t *ekey, size_t ekey_len,
@@ -56,7 +90,6 @@ static int ossl_setup(struct xs_cipher *c, const uint8_t *ekey, size_t ekey_len,
 	const struct xs_suite_info *si = xs_suite_info(c->suite);
 	const EVP_CIPHER *cipher = ossl_cipher(c->suite);
 	struct ossl_priv *p;
-	EVP_MAC *mac = NULL;
 	int ret = -ENOMEM;
 
 	p = calloc(1, sizeof(*p));
@@ -83,24 +116,10 @@ static int ossl_setup(struct xs_cipher *c, const uint8_t *ekey, size_t ekey_len,
 				  !EVP_CIPHER_CTX_set_padding(p->dec, 0)))
 			goto out;
 	}
-	if (si->auth_key_len) {
-		OSSL_PARAM params[] = {
-			OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-							 (char *)"SHA256", 0),
-			OSSL_PARAM_construct_end(),
-		};
-
-		ret = -EIO;
-		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-		if (!mac)
-			goto out;
-		p->mac = EVP_MAC_CTX_new(mac);
-		if (!p->mac || !EVP_MAC_init(p->mac, akey, akey_len, params))
-			goto out;
-	}
+	if (si->auth_key_len)
+		hmac_precompute(p, akey, akey_len);
 	ret = 0;
 out:
-	EVP_MAC_free(mac);
 	if (ret)
 		ossl_teardown(c);
 	return ret;
@@ -144,12 +163,13 @@ static int ossl_aead_open(struct xs_cipher *c, const uint8_t *nonce,
 static int ossl_cbc(EVP_CIPHER_CTX *ctx, const uint8_t *iv, uint8_t *data,
 		    size_t len)
 {
-	int outl, finl;
+	int outl;
 
+	/* Whole blocks and no padding: Update processes them all, and
+	 * Final would have nothing left to do. */
 	if (!EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, -1) ||
 	    !EVP_CipherUpdate(ctx, data, &outl, data, (int)len) ||
-	    !EVP_CipherFinal_ex(ctx, data + outl, &finl) ||
-	    (size_t)(outl + finl) != len)
+	    (size_t)outl != len)
 		return -EIO;
 	return 0;
 }
@@ -169,14 +189,16 @@ static int ossl_cbc_decrypt(struct xs_cipher *c, const uint8_t *iv,
 static int ossl_hmac(struct xs_cipher *c, const uint8_t *data, size_t len,
 		     uint8_t *out)
 {
-	EVP_MAC_CTX *mac = ((struct ossl_priv *)c->priv)->mac;
-	size_t outl;
+	const struct ossl_priv *p = c->priv;
+	SHA256_CTX h = p->ipad;
 
-	/* A NULL key re-initialises with the key given at setup. */
-	if (!EVP_MAC_init(mac, NULL, 0, NULL) ||
-	    !EVP_MAC_update(mac, data, len) ||
-	    !EVP_MAC_final(mac, out, &outl, 32) || outl != 32)
-		return -EIO;
+	/* RFC 2104 §2: H(K ^ opad, H(K ^ ipad, data)). */
+	SHA256_Update(&h, data, len);
+	SHA256_Final(out, &h);
+	h = p->opad;
+	SHA256_Update(&h, out, SHA256_DIGEST_LENGTH);
+	SHA256_Final(out, &h);
+	OPENSSL_cleanse(&h, sizeof(h));
 	return 0;
 }
 

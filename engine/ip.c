@@ -6,54 +6,16 @@
 
 #include "ip.h"
 
-#define IP4_FRAG_MASK 0x3fffu   /* MF + fragment offset, RFC 791 §3.1 */
 #define IP6_NH_HOPOPTS 0
 #define IP6_NH_ROUTING 43
 #define IP6_NH_FRAGMENT 44
 #define IP6_NH_DSTOPTS 60
 
-int xs_l3_parse(const uint8_t *pkt, uint32_t len, struct xs_l3 *l3)
+/* RFC 4301 §7: IPsec applies to whole datagrams; fragments are reassembled
+ * before open and never sealed in transport mode. */
+static inline bool ip4_is_fragment(const uint8_t *pkt)
 {
-	memset(l3, 0, sizeof(*l3));
-	if (len < 1)
-		return XS_DROP_TOO_SHORT;
-	l3->ver = pkt[0] >> 4;
-	if (l3->ver == 4) {
-		uint32_t ihl = (pkt[0] & 0x0fu) * 4u, tot;
-
-		if (len < XS_IPV4_HDR_LEN)
-			return XS_DROP_TOO_SHORT;
-		/* RFC 791 §3.1: IHL counts 32-bit words, minimum 5. */
-		if (ihl < XS_IPV4_HDR_LEN)
-			return XS_DROP_BAD_IP_HEADER;
-		tot = xs_get_be16(pkt + 2);
-		if (tot < ihl)
-			return XS_DROP_BAD_IP_HEADER;
-		if (tot > len)
-			return XS_DROP_TOO_SHORT;
-		l3->len = tot;
-		l3->hl = ihl;
-		l3->nh = pkt[9];
-		l3->nh_off = 9;
-		return XS_DROP_NONE;
-	}
-	if (l3->ver == 6) {
-		uint32_t plen;
-
-		if (len < XS_IPV6_HDR_LEN)
-			return XS_DROP_TOO_SHORT;
-		/* A zero payload length is a bare header (RFC 8200 §3); jumbograms
-		 * (RFC 2675) cannot cross the links we serve. */
-		plen = xs_get_be16(pkt + 4);
-		if (XS_IPV6_HDR_LEN + plen > len)
-			return XS_DROP_TOO_SHORT;
-		l3->len = XS_IPV6_HDR_LEN + plen;
-		l3->hl = XS_IPV6_HDR_LEN;
-		l3->nh = pkt[6];
-		l3->nh_off = 6;
-		return XS_DROP_NONE;
-	}
-	return XS_DROP_BAD_IP_HEADER;
+	return xs_get_be16(pkt + 6) & XS_IP4_FRAG_MASK;
 }
 
 static bool ip6_is_ext(uint8_t nh)
@@ -62,17 +24,10 @@ static bool ip6_is_ext(uint8_t nh)
 	       nh == IP6_NH_FRAGMENT || nh == IP6_NH_DSTOPTS;
 }
 
-int xs_l3_walk(const uint8_t *pkt, struct xs_l3 *l3, enum xs_walk mode)
+static int ip6_walk(const uint8_t *pkt, struct xs_l3 *l3, enum xs_walk mode)
 {
 	uint32_t off = l3->hl;
 
-	if (l3->ver == 4) {
-		/* RFC 4301 §7: IPsec applies to whole datagrams; fragments
-		 * are reassembled before open and never sealed in transport. */
-		if (xs_get_be16(pkt + 6) & IP4_FRAG_MASK)
-			return XS_DROP_FRAGMENT;
-		return XS_DROP_NONE;
-	}
 	for (unsigned int i = 0; ip6_is_ext(l3->nh); i++) {
 		uint32_t elen;
 
@@ -99,23 +54,35 @@ int xs_l3_walk(const uint8_t *pkt, struct xs_l3 *l3, enum xs_walk mode)
 	return XS_DROP_NONE;
 }
 
+int xs_l3_walk(const uint8_t *pkt, struct xs_l3 *l3, enum xs_walk mode)
+{
+	if (l3->ver == 4)
+		return ip4_is_fragment(pkt) ? XS_DROP_FRAGMENT : XS_DROP_NONE;
+	return ip6_walk(pkt, l3, mode);
+}
+
 int xs_outer_parse(const uint8_t *pkt, uint32_t len, struct xs_outer *o)
 {
 	uint32_t off;
 	int r;
 
-	memset(o, 0, sizeof(*o));
 	r = xs_l3_parse(pkt, len, &o->l3);
 	if (r)
 		return r;
-	/* RFC 791 §3.1: nothing before us verified the header checksum, and
-	 * transport-mode open rewrites it. */
-	if (o->l3.ver == 4 && xs_csum(pkt, o->l3.hl, 0))
-		return XS_DROP_BAD_IP_HEADER;
-	r = xs_l3_walk(pkt, &o->l3, XS_WALK_OPEN);
-	if (r)
-		return r;
+	if (o->l3.ver == 4) {
+		/* RFC 791 §3.1: nothing before us verified the header
+		 * checksum, and transport-mode open rewrites it. */
+		if (!xs_ipv4_csum_ok(pkt, o->l3.hl))
+			return XS_DROP_BAD_IP_HEADER;
+		if (ip4_is_fragment(pkt))
+			return XS_DROP_FRAGMENT;
+	} else {
+		r = ip6_walk(pkt, &o->l3, XS_WALK_OPEN);
+		if (r)
+			return r;
+	}
 	off = o->l3.hl;
+	o->udp = 0;
 	switch (o->l3.nh) {
 	case IPPROTO_UDP: {
 		uint32_t ulen;
@@ -164,38 +131,45 @@ int xs_outer_parse(const uint8_t *pkt, uint32_t len, struct xs_outer *o)
 	return XS_DROP_NONE;
 }
 
+/* Adds w to s with end-around carry (2^64 = 1 modulo 2^16 - 1). */
+static inline uint64_t csum_add(uint64_t s, uint64_t w)
+{
+	s += w;
+	return s + (s < w);
+}
+
 uint16_t xs_csum(const void *data, uint32_t len, uint32_t sum)
 {
 	const uint8_t *p = data;
-	uint64_t s = sum;
-	uint32_t w;
+	uint64_t s = 0, w8;
+	uint32_t w4;
+	uint16_t w2;
 
-	/* Sum 32-bit words in native order; fold and swap once at the end
-	 * (RFC 1071 §2(B): the sum is byte-order independent). */
-	uint64_t n = 0;
-
-	for (; len >= 4; p += 4, len -= 4) {
-		memcpy(&w, p, 4);
-		n += w;
+	/* Native-order words, swapped once at the end (RFC 1071 §2(B)). */
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w8, p, 8);
+		s = csum_add(s, w8);
 	}
-	while (n >> 16)
-		n = (n & 0xffff) + (n >> 16);
-	/* n is in native byte order: bring it to network order. */
-	{
-		uint16_t v = (uint16_t)n, be;
-		uint8_t b[2];
-
-		memcpy(b, &v, 2);
-		be = (uint16_t)(b[0] << 8 | b[1]);
-		s += be;
+	if (len >= 4) {
+		memcpy(&w4, p, 4);
+		s = csum_add(s, w4);
+		p += 4;
+		len -= 4;
 	}
-	for (; len >= 2; p += 2, len -= 2)
-		s += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		s += (uint32_t)p[0] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
+	if (len >= 2) {
+		memcpy(&w2, p, 2);
+		s = csum_add(s, w2);
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		/* An odd last byte is the high half of a zero-padded word. */
+		const uint8_t last[2] = { p[0], 0 };
+
+		memcpy(&w2, last, 2);
+		s = csum_add(s, w2);
+	}
+	return (uint16_t)~xs_csum_fold((uint64_t)be16toh(xs_csum_fold(s)) + sum);
 }
 
 uint32_t xs_csum_pseudo6(const uint8_t *ip6, uint32_t ulen, uint8_t proto)
@@ -204,18 +178,9 @@ uint32_t xs_csum_pseudo6(const uint8_t *ip6, uint32_t ulen, uint8_t proto)
 
 	/* Source and destination addresses: bytes 8..39. */
 	for (unsigned int i = 8; i < XS_IPV6_HDR_LEN; i += 2)
-		s += (uint32_t)(ip6[i] << 8 | ip6[i + 1]);
+		s += xs_get_be16(ip6 + i);
 	s += ulen >> 16;
 	s += ulen & 0xffff;
 	s += proto;
 	return s;
-}
-
-void xs_ipv4_csum_set(uint8_t *ip)
-{
-	uint32_t ihl = (ip[0] & 0x0fu) * 4u;
-
-	ip[10] = 0;
-	ip[11] = 0;
-	xs_put_be16(ip + 10, xs_csum(ip, ihl, 0));
 }

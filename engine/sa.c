@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "sa.h"
+#include "tunnel.h"
 
 void xs_sa_config_init(struct xs_sa_config *cfg)
 {
@@ -63,7 +64,7 @@ struct xs_sa *xs_sa_new(const struct xs_sa_config *cfg)
 		errno = -ret;
 		return NULL;
 	}
-	be = xs_backend_get(cfg->backend);
+	be = xs_backend_for_suite(cfg->backend, cfg->suite);
 	if (!be) {
 		errno = ENOTSUP;
 		return NULL;
@@ -96,6 +97,17 @@ struct xs_sa *xs_sa_new(const struct xs_sa_config *cfg)
 	sa->iv_len = si->iv_len;
 	sa->block = si->block;
 	sa->tx_seq = cfg->seq_start;
+	sa->aead = si->aead;
+	sa->esp_fast = cfg->proto == XS_PROTO_ESP && cfg->mode == XS_MODE_TUNNEL &&
+		       cfg->family == AF_INET && si->aead && !cfg->esn &&
+		       !cfg->encap_sport;
+	sa->lifetimes = cfg->soft.bytes || cfg->soft.packets || cfg->hard.bytes ||
+			cfg->hard.packets;
+	if (si->aead) {
+		memcpy(sa->ae.tx_nonce, sa->cipher.salt, XS_SALT_LEN);
+		memcpy(sa->ae.rx_nonce, sa->cipher.salt, XS_SALT_LEN);
+	}
+	xs_tunnel_tmpl_init(sa);
 	xs_replay_init(&sa->replay, cfg->replay_window, cfg->esn);
 	return sa;
 }
@@ -121,10 +133,8 @@ static bool limit_reached(const struct xs_lifetime *l, const struct xs_sa_stats 
 	       (l->bytes && s->bytes >= l->bytes);
 }
 
-void xs_sa_account(struct xs_sa *sa, uint32_t bytes)
+void xs_sa_lifetime_check(struct xs_sa *sa)
 {
-	sa->stats.packets++;
-	sa->stats.bytes += bytes;
 	if (!sa->soft_expired && limit_reached(&sa->cfg.soft, &sa->stats))
 		sa->soft_expired = true;
 	if (!sa->hard_expired && limit_reached(&sa->cfg.hard, &sa->stats))

@@ -76,6 +76,23 @@ struct xs_sa_stats {
  * published vectors. */
 typedef void (*xs_iv_fn)(void *arg, uint64_t seq, uint8_t *iv, unsigned int len);
 
+/*
+ * Nonce and AAD buffers of an AEAD SA (RFC 4106 §4-5, RFC 7634 §2-2.1).
+ * ipsec-mb's AVX-512 code reads them with masked loads, which cannot take
+ * data from stores still in flight: a nonce written shortly before the
+ * call stalls it by 10-15 ns. So seal writes the next packet's nonce and
+ * AAD after each packet, and open the nonce of the next IV (esp.c). Each
+ * direction has its own cache line, away from everything else the cipher
+ * writes.
+ */
+struct xs_aead_bufs {
+	uint8_t tx_nonce[12] __attribute__((aligned(64))); /* salt || IV */
+	uint8_t tx_aad[12];        /* SPI || [seq high] || seq low */
+	uint64_t tx_ready;         /* sequence number they hold; 0: none */
+	uint8_t rx_nonce[12] __attribute__((aligned(64)));
+	uint8_t rx_aad[12];        /* ESN only; otherwise the ESP header is */
+};
+
 struct xs_sa {
 	struct xs_sa_config cfg;   /* keys are wiped from here after setup */
 	struct xs_cipher cipher;   /* backend state; must stay first-aligned */
@@ -89,6 +106,14 @@ struct xs_sa {
 	uint8_t block;             /* padding alignment, RFC 4303 §2.4 */
 	xs_iv_fn iv_fn;
 	void *iv_arg;
+	/* Derived from cfg at creation, for the per-packet paths. */
+	bool aead;                 /* the suite is an AEAD */
+	bool esp_fast;             /* ESP, tunnel, IPv4 outer, AEAD, no ESN,
+				    * no UDP: esp.c's specialised path */
+	bool lifetimes;            /* some soft or hard limit is set */
+	uint32_t outer_sum;        /* IPv4: checksum sum of outer_hdr */
+	uint8_t outer_hdr[XS_IPV6_HDR_LEN]; /* tunnel: constant outer fields */
+	struct xs_aead_bufs ae;
 };
 
 /*
@@ -104,8 +129,17 @@ void xs_sa_free(struct xs_sa *sa);
 /* Replaces the IV source (NULL restores the default). For tests. */
 void xs_sa_set_iv_fn(struct xs_sa *sa, xs_iv_fn fn, void *arg);
 
+/* Updates soft_expired/hard_expired from the counters. */
+void xs_sa_lifetime_check(struct xs_sa *sa);
+
 /* Accounts one processed packet against the lifetime limits. */
-void xs_sa_account(struct xs_sa *sa, uint32_t bytes);
+static inline void xs_sa_account(struct xs_sa *sa, uint32_t bytes)
+{
+	sa->stats.packets++;
+	sa->stats.bytes += bytes;
+	if (sa->lifetimes)
+		xs_sa_lifetime_check(sa);
+}
 
 /* Returns true once the hard lifetime is reached. */
 static inline bool xs_sa_expired(const struct xs_sa *sa)

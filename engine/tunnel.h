@@ -1,16 +1,78 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Engine-internal: the outer header of tunnel mode. */
+/*
+ * Engine-internal: the outer header of tunnel mode, RFC 4301 §5.1.2.
+ *
+ * The SA keeps a template with the constant fields (version, TTL,
+ * addresses) and, for IPv4, their share of the header checksum; per packet
+ * only the fields that change are stored and summed.
+ */
 #ifndef XS_TUNNEL_H
 #define XS_TUNNEL_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 
+#include "ip.h"
 #include "sa.h"
 
-/* Writes the outer IPv4/IPv6 header (family and addresses from the SA) for
- * a datagram of total bytes whose inner packet starts at inner. */
-void xs_tunnel_hdr_build(struct xs_sa *sa, uint8_t *out, uint32_t total,
-			 const uint8_t *inner, uint8_t proto);
+#define XS_IP4_DF 0x4000u
+
+/* Fills the SA's outer header template from its configuration. */
+void xs_tunnel_tmpl_init(struct xs_sa *sa);
+
+/* The inner header's DSCP and ECN: IPv4 TOS or IPv6 traffic class. */
+static inline uint8_t xs_tunnel_tos(const uint8_t *inner)
+{
+	if (inner[0] >> 4 == 4)
+		return inner[1];
+	return (uint8_t)(((inner[0] & 0x0f) << 4) | inner[1] >> 4);
+}
+
+/*
+ * Writes the outer IPv4/IPv6 header (family and addresses from the SA) for
+ * a datagram of total bytes whose inner packet starts at inner.
+ *
+ * DSCP and ECN are copied from the inner header (RFC 4301 §5.1.2.1,
+ * RFC 6040 §4.1 normal mode); DF is copied from an inner IPv4 header and
+ * set for inner IPv6 (RFC 4301 §8.1). TTL/hop limit is the SA's: the inner
+ * one was already decremented by the forwarding that brought it here.
+ */
+static inline void xs_tunnel_hdr_build4(struct xs_sa *sa, uint8_t *out, uint32_t total,
+					const uint8_t *inner, uint8_t proto)
+{
+	const uint8_t tos = xs_tunnel_tos(inner);
+	const uint16_t id = sa->ip_id++;
+	const uint16_t frag = inner[0] >> 4 == 4 ? xs_get_be16(inner + 6) & XS_IP4_DF
+						 : XS_IP4_DF;
+	/* RFC 1071: the template's sum plus the words set here. */
+	const uint64_t sum = sa->outer_sum + tos + total + id + frag + proto;
+
+	memcpy(out, sa->outer_hdr, XS_IPV4_HDR_LEN);
+	out[1] = tos;
+	xs_put_be16(out + 2, (uint16_t)total);
+	xs_put_be16(out + 4, id);
+	xs_put_be16(out + 6, frag);
+	out[9] = proto;
+	xs_put_be16(out + 10, (uint16_t)~xs_csum_fold(sum));
+}
+
+static inline void xs_tunnel_hdr_build6(struct xs_sa *sa, uint8_t *out, uint32_t total,
+					const uint8_t *inner, uint8_t proto)
+{
+	memcpy(out, sa->outer_hdr, XS_IPV6_HDR_LEN);
+	xs_put_be32(out, 6u << 28 | (uint32_t)xs_tunnel_tos(inner) << 20);
+	xs_put_be16(out + 4, (uint16_t)(total - XS_IPV6_HDR_LEN));
+	out[6] = proto;
+}
+
+static inline void xs_tunnel_hdr_build(struct xs_sa *sa, uint8_t *out, uint32_t total,
+				       const uint8_t *inner, uint8_t proto)
+{
+	if (sa->cfg.family == AF_INET)
+		xs_tunnel_hdr_build4(sa, out, total, inner, proto);
+	else
+		xs_tunnel_hdr_build6(sa, out, total, inner, proto);
+}
 
 static inline uint32_t xs_tunnel_hdr_len(const struct xs_sa *sa)
 {
