@@ -288,6 +288,9 @@ int xs_ah_open_parsed(struct xs_sa *sa, struct xs_pkt *p, const struct xs_outer 
 			return drop(sa, r);
 		if (in.ver != (nh == NH_IPV4 ? 4 : 6))
 			return drop(sa, XS_DROP_BAD_NEXT_HEADER);
+		r = xs_tunnel_ecn_decap(pkt, ah + alen);
+		if (r)
+			return drop(sa, r);
 		p->off += o->off + alen;
 		p->len = in.len;
 	} else {

@@ -26,6 +26,7 @@
 	X(SEQ_OVERFLOW, "seq_overflow")         /* RFC 4303 §3.3.3 */          \
 	X(NO_ROOM, "no_room")                   /* headroom/tailroom/size */   \
 	X(FRAGMENT, "fragment")                 /* transport mode on a fragment */ \
+	X(ECN, "ecn")                           /* CE outside, Not-ECT inside, RFC 6040 §4.2 */ \
 	X(CRYPTO_ERROR, "crypto_error")         /* the backend failed */
 
 enum xs_drop {

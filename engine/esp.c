@@ -407,6 +407,9 @@ ESP_INLINE int esp_open(struct xs_sa *sa, struct xs_pkt *p, const struct xs_oute
 			return drop(sa, r);
 		if (in.ver != (nh == NH_IPV4 ? 4 : 6))
 			return drop(sa, XS_DROP_BAD_NEXT_HEADER);
+		r = xs_tunnel_ecn_decap(pkt, ct);
+		if (r)
+			return drop(sa, r);
 		/* Trailing bytes past the inner length are TFC padding (§2.7). */
 		p->off = (uint32_t)(ct - p->buf);
 		p->len = in.len;

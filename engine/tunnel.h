@@ -28,6 +28,41 @@ static inline uint8_t xs_tunnel_tos(const uint8_t *inner)
 	return (uint8_t)(((inner[0] & 0x0f) << 4) | inner[1] >> 4);
 }
 
+#define XS_ECN_MASK 0x03u
+#define XS_ECN_ECT1 0x01u
+#define XS_ECN_ECT0 0x02u
+#define XS_ECN_CE 0x03u
+
+/*
+ * Decapsulation of ECN, RFC 6040 §4.2 (normal mode), given the outer and
+ * the inner header: congestion marked outside is kept inside, ECT(1)
+ * outside over ECT(0) inside stays ECT(1). Returns XS_DROP_NONE, or
+ * XS_DROP_ECN when the outer says CE and the inner cannot carry it.
+ */
+static inline int xs_tunnel_ecn_decap(const uint8_t *outer, uint8_t *inner)
+{
+	uint8_t out = xs_tunnel_tos(outer) & XS_ECN_MASK;
+	uint8_t in = xs_tunnel_tos(inner) & XS_ECN_MASK, set;
+
+	if (out == XS_ECN_CE && in != XS_ECN_CE) {
+		if (in == 0)
+			return XS_DROP_ECN;
+		set = XS_ECN_CE;
+	} else if (out == XS_ECN_ECT1 && in == XS_ECN_ECT0) {
+		set = XS_ECN_ECT1;
+	} else {
+		return XS_DROP_NONE;
+	}
+	if (inner[0] >> 4 == 4) {
+		inner[1] = (uint8_t)((inner[1] & ~XS_ECN_MASK) | set);
+		xs_ipv4_csum_set(inner);
+	} else {
+		/* The traffic class straddles bytes 0 and 1: ECN is in byte 1. */
+		inner[1] = (uint8_t)((inner[1] & ~(XS_ECN_MASK << 4)) | set << 4);
+	}
+	return XS_DROP_NONE;
+}
+
 /*
  * Writes the outer IPv4/IPv6 header (family and addresses from the SA) for
  * a datagram of total bytes whose inner packet starts at inner.
