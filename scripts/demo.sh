@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The xdpsec demo: two container hosts joined by one link. Each host has a
 # bridge with two pods; xdpsec on each host protects pod-to-pod traffic
-# between the hosts with an ESP tunnel (AES-128-GCM), while the link carries
-# nothing else. Run as root after `scripts/setup.sh && make`. Cleans up on
+# between the hosts with an ESP tunnel (AES-128-GCM) that the IKE agents
+# negotiate (IKEv2, pre-shared key), while the link carries nothing else. Run as root after `scripts/setup.sh && make`. Cleans up on
 # exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 X=$PWD/build/xdpsec
-[ -x "$X" ] || { echo "demo: build first: make" >&2; exit 1; }
+XI=$PWD/build/xdpsec-ike
+[ -x "$X" ] && [ -x "$XI" ] || { echo "demo: build first: make" >&2; exit 1; }
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
 tag="xd$$"
@@ -20,13 +21,15 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 cleanup() {
 	set +e
 	for h in "${hosts[@]}"; do
+		pkill -f "xdpsec-ike -i $tag-$h daemon" 2>/dev/null
 		nsx "$tag-$h" "$X" -i "$tag-$h" detach "out-$h" >/dev/null 2>&1
 		[ -f "/run/xdpsec/$tag-$h.pid" ] && kill "$(cat "/run/xdpsec/$tag-$h.pid")" 2>/dev/null
 		pkill -f "xdpsec -i $tag-$h daemon" 2>/dev/null
 		for p in 1 2; do ip netns del "$tag-$h-pod$p" 2>/dev/null; done
 		ip netns del "$tag-$h" 2>/dev/null
 	done
-	rm -f "/tmp/$tag.pcap"
+	ip netns del "$tag-wire" 2>/dev/null
+	rm -rf "/tmp/$tag.pcap" "/tmp/$tag"
 }
 trap cleanup EXIT
 
@@ -50,7 +53,16 @@ for h in "${hosts[@]}"; do
 		echo "  pod $pod: ${podnet[$h]}.1$p"
 	done
 done
-ip link add out-a netns "$tag-a" type veth peer name out-b netns "$tag-b"
+# The link between the hosts runs through a bridge in a third namespace,
+# where the demo captures: on the hosts themselves XDP hands ESP to xdpsec
+# before any capture point sees it.
+ip netns add "$tag-wire"
+nsx "$tag-wire" ip link add wire type bridge
+nsx "$tag-wire" ip link set wire up
+for h in "${hosts[@]}"; do
+	ip link add "out-$h" netns "$tag-$h" type veth peer name "w$h" netns "$tag-wire"
+	nsx "$tag-wire" ip link set "w$h" master wire up
+done
 for h in "${hosts[@]}"; do
 	o=${outer[$h]}; peer=$([ "$h" = a ] && echo b || echo a)
 	nsx "$tag-$h" ip addr add "$o/24" dev "out-$h"
@@ -58,30 +70,61 @@ for h in "${hosts[@]}"; do
 	nsx "$tag-$h" ip route add "${podnet[$peer]}.0/24" via "${outer[$peer]}"
 done
 
-say "xdpsec on both hosts (static keys; the IKE agent will negotiate them)"
-K_AB=0x$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')
-K_BA=0x$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')
+say "xdpsec and its IKE agent on both hosts: IKEv2 (PSK) negotiates the ESP tunnel"
+PSK=0x$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+mkdir -p "/tmp/$tag"
 for h in "${hosts[@]}"; do
 	i="$tag-$h"
+	peer=$([ "$h" = a ] && echo b || echo a)
+	start=$([ "$h" = a ] && echo start || echo none)
+	cat > "/tmp/$tag/$h.conf" <<CONF
+connections {
+	pods {
+		local_addrs = ${outer[$h]}
+		remote_addrs = ${outer[$peer]}
+		proposals = aes128gcm16-prfsha256-x25519
+		local { auth = psk
+			id = host-$h.demo }
+		remote { auth = psk
+			id = host-$peer.demo }
+		children {
+			pods {
+				local_ts = ${podnet[$h]}.0/24
+				remote_ts = ${podnet[$peer]}.0/24
+				esp_proposals = aes128gcm16
+				mode = tunnel
+				start_action = $start
+			}
+		}
+	}
+}
+secrets {
+	ike-pods {
+		id-a = host-a.demo
+		id-b = host-b.demo
+		secret = $PSK
+	}
+}
+CONF
+	chmod 600 "/tmp/$tag/$h.conf"
 	nsx "$i" "$X" -i "$i" daemon
 	nsx "$i" "$X" -i "$i" attach "out-$h"
-	for dir in ab ba; do
-		s=${outer[${dir:0:1}]}; d=${outer[${dir:1:1}]}
-		spi=$([ $dir = ab ] && echo 0xa0001001 || echo 0xb0002002)
-		key=$([ $dir = ab ] && echo "$K_AB" || echo "$K_BA")
-		nsx "$i" "$X" -i "$i" sa add src "$s" dst "$d" proto esp spi "$spi" \
-			mode tunnel aead 'rfc4106(gcm(aes))' "$key" 128 >/dev/null
-	done
-	peer=$([ "$h" = a ] && echo b || echo a)
-	spi=$([ "$h" = a ] && echo 0xa0001001 || echo 0xb0002002)
-	nsx "$i" "$X" -i "$i" policy add src "${podnet[$h]}.0/24" dst "${podnet[$peer]}.0/24" \
-		dir out spi "$spi" >/dev/null
 done
+# The responder listens first; then the initiator's start action runs.
+for h in b a; do
+	nsx "$tag-$h" "$XI" -i "$tag-$h" daemon --config "/tmp/$tag/$h.conf" --log "/tmp/$tag/$h-ike.log"
+done
+for _ in $(seq 50); do
+	nsx "$tag-a" "$X" -i "$tag-a" sa list | grep -q 'dir in' &&
+		nsx "$tag-b" "$X" -i "$tag-b" sa list | grep -q 'dir in' && break
+	sleep 0.2
+done
+nsx "$tag-a" "$XI" -i "$tag-a" list-sas
 nsx "$tag-a" "$X" -i "$tag-a" status
 nsx "$tag-a" "$X" -i "$tag-a" sa list
 
 say "capture on the link while pods talk across it"
-nsx "$tag-a" tcpdump -U -ni out-a -w "/tmp/$tag.pcap" -c 400 >/dev/null 2>&1 &
+nsx "$tag-wire" tcpdump -U -ni wire -w "/tmp/$tag.pcap" -c 400 >/dev/null 2>&1 &
 cap=$!
 sleep 1
 nsx "$tag-a-pod1" ping -c 3 -i 0.2 "${podnet[b]}.11"
@@ -91,8 +134,8 @@ say "same-host pods talk over the bridge, never through ESP"
 nsx "$tag-a-pod1" ping -c 2 -i 0.2 "${podnet[a]}.12"
 sleep 1; kill "$cap" 2>/dev/null || true; wait "$cap" 2>/dev/null || true
 
-say "what the wire carried (first packets)"
-tcpdump -nr "/tmp/$tag.pcap" -c 6 2>/dev/null || true
+say "what the wire between the hosts carried (first packets)"
+tcpdump -nr "/tmp/$tag.pcap" -c 6 esp 2>/dev/null || true
 total=$(tcpdump -nr "/tmp/$tag.pcap" 2>/dev/null | wc -l)
 esp=$(tcpdump -nr "/tmp/$tag.pcap" esp 2>/dev/null | wc -l)
 clear=$(tcpdump -nr "/tmp/$tag.pcap" 'tcp or udp or icmp' 2>/dev/null | wc -l)
