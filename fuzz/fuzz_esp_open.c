@@ -621,7 +621,8 @@ static void fuzz_seal(uint8_t mode, uint8_t pick, const uint8_t *data, size_t le
 		else if (pos >= authed + XS_ESP_HDR_LEN)
 			CHECK(ret == XS_DROP_NONE || ret == XS_DROP_TOO_SHORT ||
 			      ret == XS_DROP_BAD_IP_HEADER ||
-			      ret == XS_DROP_BAD_NEXT_HEADER);
+			      ret == XS_DROP_BAD_NEXT_HEADER ||
+			      ret == XS_DROP_ECN);
 		goto out;
 	}
 	/* Changed from the ESP/AH header on (IPv6 AH ICV padding included,
