@@ -285,7 +285,10 @@ static void complete_tx(struct xsd_worker *w, struct xsd_port *port)
 	/* Copy mode transmits inside sendto() and moves a bounded number of
 	 * frames per call: kick until the ring is drained or stops moving. */
 	for (int kicks = 0; port->tx_pending && kicks < XSD_KICKS_MAX; kicks++) {
-		if (sendto(port->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
+		/* Zero-copy drivers may not need the syscall (need_wakeup);
+		 * copy mode always does. */
+		if (xsk_ring_prod__needs_wakeup(&port->tx) &&
+		    sendto(port->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
 		    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS &&
 		    errno != ENETDOWN)
 			w->counters[XSD_WC_TX_KICK_ERROR]++;
@@ -313,6 +316,10 @@ static void refill(struct xsd_worker *w, struct xsd_port *port)
 	for (uint32_t i = 0; i < n; i++)
 		*xsk_ring_prod__fill_addr(&port->fill, idx + i) = w->free_frames[--w->nfree];
 	xsk_ring_prod__submit(&port->fill, n);
+	/* A driver that ran out of fill buffers waits to be told there are
+	 * new ones. */
+	if (n && xsk_ring_prod__needs_wakeup(&port->fill))
+		recvfrom(port->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
 
 static void *worker_main(void *arg)
@@ -362,7 +369,9 @@ static int port_open(struct xsd_worker *w, struct xsd_port *port, const char *if
 		.rx_size = XSD_RING,
 		.tx_size = XSD_RING,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.bind_flags = bind_flags,
+		/* No copy/zero-copy flag: the kernel takes zero-copy where the
+		 * driver has it and copy mode otherwise (veth). */
+		.bind_flags = (uint16_t)(bind_flags | XDP_USE_NEED_WAKEUP),
 	};
 	int ret;
 
@@ -413,10 +422,11 @@ int xsd_worker_open(struct xsd_worker *w, const char *out_if, const char *steer_
 			 out_if, queue, strerror(-ret));
 		return ret;
 	}
-	ret = port_open(w, &w->steer, steer_if, queue, bind_flags, false);
+	/* The worker's own steer pair is single-queue (docs/bpf.md). */
+	ret = port_open(w, &w->steer, steer_if, 0, bind_flags, false);
 	if (ret) {
-		snprintf(err, errlen, "cannot open AF_XDP socket on %s queue %u: %s",
-			 steer_if, queue, strerror(-ret));
+		snprintf(err, errlen, "cannot open AF_XDP socket on %s queue 0: %s",
+			 steer_if, strerror(-ret));
 		return ret;
 	}
 	for (uint32_t i = 0; i < XSD_FRAMES; i++)
