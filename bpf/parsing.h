@@ -27,6 +27,7 @@ enum xs_parse_err {
 	XS_PARSE_TRUNC = -1,		/* header runs past the frame or datagram */
 	XS_PARSE_BAD = -2,		/* header fields are invalid */
 	XS_PARSE_EXT_LIMIT = -3,	/* more than XS_IPV6_EXT_MAX ext headers */
+	XS_PARSE_NOT_IP = -4,		/* neither IPv4 nor IPv6 (spd.h) */
 };
 
 enum xs_frag {

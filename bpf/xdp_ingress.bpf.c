@@ -3,11 +3,13 @@
  * xdp_ingress: XDP on the outside interface.
  *
  * ESP, AH and ESP-in-UDP (RFC 3948) frames whose SPI is in XS_MAP_SPI go to
- * the owning worker's AF_XDP socket; IKE and everything that is not IPsec
- * goes to the kernel untouched. Each frame bumps one verdict counter and
- * one reason counter in XS_MAP_XDP_STATS. See docs/bpf.md.
+ * the owning worker's AF_XDP socket; IKE goes to the kernel untouched.
+ * Cleartext meets the inbound SPD first (RFC 4301 §5.2 step 3): what a
+ * `dir in` policy says must arrive protected, or discarded, is dropped here;
+ * the rest goes to the kernel. Each frame bumps one verdict counter and one
+ * reason counter in XS_MAP_XDP_STATS. See docs/bpf.md.
  */
-#include "parsing.h"
+#include "spd.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -38,6 +40,23 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xs_counter);
 } XS_MAP_XDP_STATS SEC(".maps");
+
+/* The inbound SPD: remote (source) prefix -> rules; see abi.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XS_SPD_PREFIXES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xs_lpm_v4);
+	__type(value, struct xs_spd_list);
+} XS_MAP_SPD_IN_V4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XS_SPD_PREFIXES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xs_lpm_v6);
+	__type(value, struct xs_spd_list);
+} XS_MAP_SPD_IN_V6 SEC(".maps");
 
 static __always_inline void count(__u32 idx, __u64 bytes)
 {
@@ -102,6 +121,33 @@ static __always_inline int to_worker(struct xdp_md *ctx, __be32 spi, __u8 proto,
 	return verdict(ctx, XDP_REDIRECT, reason);
 }
 
+/*
+ * Cleartext (RFC 4301 §5.2 step 3): a packet that is not IPsec or IKE is
+ * looked up by its source address in the inbound tries. A matching PROTECT
+ * rule means it should have arrived in an SA, DISCARD that it must not
+ * arrive at all: both are dropped. BYPASS, and no rule, go to the kernel.
+ * Opened packets re-enter through the steer veth and never come by here.
+ */
+static __always_inline int cleartext(struct xdp_md *ctx, struct xs_cursor *c,
+				     struct xs_ip *ip, struct xs_flow *f)
+{
+	struct xs_spd_rule *r;
+
+	if (xs_flow_ports(c, ip, f))
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
+	if (xs_flow_is_nd(f, ip))
+		return verdict(ctx, XDP_PASS, XS_XDP_PASS_ND);
+	r = xs_spd_lookup(&XS_MAP_SPD_IN_V4, &XS_MAP_SPD_IN_V6, f, f->saddr,
+			  f->daddr);
+	if (!r)
+		return verdict(ctx, XDP_PASS, XS_XDP_PASS_NOT_IPSEC);
+	if (r->action == XS_SPD_PROTECT)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_POLICY_CLEARTEXT);
+	if (r->action == XS_SPD_DISCARD)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_POLICY_DISCARD);
+	return verdict(ctx, XDP_PASS, XS_XDP_PASS_POLICY);
+}
+
 /* ESP header: SPI, then sequence number (RFC 4303 §2). */
 static __always_inline int handle_esp(struct xdp_md *ctx, struct xs_cursor *c,
 				      struct xs_ip *ip)
@@ -136,7 +182,7 @@ static __always_inline int handle_ah(struct xdp_md *ctx, struct xs_cursor *c,
  * (§2.2), or ESP whose SPI, never zero, starts the payload (§2.1).
  */
 static __always_inline int handle_udp(struct xdp_md *ctx, struct xs_cursor *c,
-				      struct xs_ip *ip)
+				      struct xs_ip *ip, struct xs_flow *f)
 {
 	struct udphdr *udp;
 	__u8 *payload;
@@ -144,7 +190,7 @@ static __always_inline int handle_udp(struct xdp_md *ctx, struct xs_cursor *c,
 	__u16 dport;
 
 	if (ip->frag == XS_FRAG_LATER)	/* no ports to look at */
-		return verdict(ctx, XDP_PASS, XS_XDP_PASS_NOT_IPSEC);
+		return cleartext(ctx, c, ip, f);
 	udp = xs_peek(c, ip, sizeof(*udp));
 	if (!udp)
 		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
@@ -152,7 +198,7 @@ static __always_inline int handle_udp(struct xdp_md *ctx, struct xs_cursor *c,
 	if (dport == XS_CFG_XDP.ike_port)
 		return verdict(ctx, XDP_PASS, XS_XDP_PASS_IKE);
 	if (dport != XS_CFG_XDP.natt_port)
-		return verdict(ctx, XDP_PASS, XS_XDP_PASS_NOT_IPSEC);
+		return cleartext(ctx, c, ip, f);
 
 	payload = (void *)(udp + 1);
 	if (ip->frag == XS_FRAG_FIRST) {
@@ -201,21 +247,13 @@ int xs_xdp_ingress(struct xdp_md *ctx)
 		.start = (void *)(long)ctx->data,
 		.wire = ctx->data_end - ctx->data,
 	};
+	struct xs_flow f = {};
 	struct xs_ip ip = {};
 	int proto;
 
-	proto = parse_ethhdr(&c);
-	if (proto < 0)
-		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
-	if (proto == ETH_P_IP) {
-		proto = parse_iphdr(&c, &ip, NULL);
-	} else if (proto == ETH_P_IPV6) {
-		proto = parse_ipv6hdr(&c, &ip, NULL);
-		if (proto >= 0)
-			proto = parse_ipv6_ext(&c, &ip, proto);
-	} else {
+	proto = xs_flow_parse(&c, &ip, &f);
+	if (proto == XS_PARSE_NOT_IP)
 		return verdict(ctx, XDP_PASS, XS_XDP_PASS_NOT_IP);
-	}
 	if (proto < 0)
 		return drop_malformed(ctx, proto);
 
@@ -225,8 +263,8 @@ int xs_xdp_ingress(struct xdp_md *ctx)
 	case IPPROTO_AH:
 		return handle_ah(ctx, &c, &ip);
 	case IPPROTO_UDP:
-		return handle_udp(ctx, &c, &ip);
+		return handle_udp(ctx, &c, &ip, &f);
 	default:
-		return verdict(ctx, XDP_PASS, XS_XDP_PASS_NOT_IPSEC);
+		return cleartext(ctx, &c, &ip, &f);
 	}
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Attaching an interface: BPF programs with maps pinned per instance, the
- * steer veth pair, workers. Programs are attached through netlink (not BPF
- * links), so they stay when the daemon dies: protected traffic then meets
- * an empty socket slot and is dropped, never sent or accepted in clear.
+ * Attaching an interface: BPF programs with maps pinned per instance, one
+ * steer veth pair per worker, workers. Programs are attached through
+ * netlink (not BPF links), so they stay when the daemon dies: protected
+ * traffic then meets an empty socket slot and is dropped, never sent or
+ * accepted in clear.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -26,6 +27,11 @@
 #define TC_PRIO 1
 
 
+/*
+ * Every map by its name under the instance's directory. A map declared by
+ * two objects (XS_MAP_SPD_RULES) is thereby one map: libbpf pins it when
+ * the first object loads and reuses the pin for the second.
+ */
 static int pin_maps(struct bpf_object *obj, const char *dir)
 {
 	struct bpf_map *map;
@@ -45,6 +51,7 @@ static void unpin_all(const char *dir)
 {
 	static const char *const names[] = {
 		XS_STR(XS_MAP_SPI), XS_STR(XS_MAP_XSKS), XS_STR(XS_MAP_XDP_STATS),
+		XS_STR(XS_MAP_SPD_IN_V4), XS_STR(XS_MAP_SPD_IN_V6),
 		XS_STR(XS_MAP_SPD_V4), XS_STR(XS_MAP_SPD_V6), XS_STR(XS_MAP_SPD_RULES),
 		XS_STR(XS_MAP_STEER_IFS), XS_STR(XS_MAP_TC_STATS),
 		XS_STR(XS_MAP_STEER_XSKS), XS_STR(XS_MAP_STEER_STATS),
@@ -78,36 +85,102 @@ static int xdp_attach(uint32_t ifindex, int fd, uint8_t mode)
 	return ret;
 }
 
-static int steer_setup(struct xsd_dp *dp, uint32_t mtu, char *err, size_t errlen)
+/*
+ * Fixed, locally administered unicast addresses (IEEE 802: first octet
+ * 0x02): 02:78:73 ("xs"), the outside ifindex (low 16 bits), then worker << 1
+ * | side (0 stack, 1 worker). A random address could start with the steer
+ * tag's magic, and the kernel's own frames on the pair (IPv6 ND, MLD) would
+ * look tagged to xdp_steer.
+ */
+_Static_assert(XS_WORKERS_MAX <= 128, "worker index fits 7 bits of the MAC");
+_Static_assert(XS_STEER_MAGIC != 0x02, "steer MACs must not look tagged");
+
+static void steer_mac(uint32_t ifindex, uint32_t worker, uint8_t side, uint8_t mac[6])
 {
+	mac[0] = 0x02;
+	mac[1] = 0x78;
+	mac[2] = 0x73;
+	mac[3] = (uint8_t)(ifindex >> 8);
+	mac[4] = (uint8_t)ifindex;
+	mac[5] = (uint8_t)(worker << 1 | side);
+}
+
+/* xs<ifindex>s / xs<ifindex>w for worker 0 (the names of one-pair days),
+ * xs<ifindex>s<w> / xs<ifindex>w<w> for the others. */
+static int steer_names(uint32_t ifindex, uint32_t w, char stack[IF_NAMESIZE],
+		       char worker[IF_NAMESIZE])
+{
+	int a, b;
+
+	if (w) {
+		a = snprintf(stack, IF_NAMESIZE, "xs%us%u", ifindex, w);
+		b = snprintf(worker, IF_NAMESIZE, "xs%uw%u", ifindex, w);
+	} else {
+		a = snprintf(stack, IF_NAMESIZE, "xs%us", ifindex);
+		b = snprintf(worker, IF_NAMESIZE, "xs%uw", ifindex);
+	}
+	return a < 0 || b < 0 || a >= IF_NAMESIZE || b >= IF_NAMESIZE ? -ENAMETOOLONG : 0;
+}
+
+static int steer_setup(struct xsd_dp *dp, uint32_t w, uint32_t mtu, char *err, size_t errlen)
+{
+	struct xsd_steer *st = &dp->steers[w];
+	uint8_t mac_s[6], mac_w[6];
+	char path[128];
 	int ret;
 
-	snprintf(dp->stack_if, sizeof(dp->stack_if), "xs%us", dp->ifindex);
-	snprintf(dp->worker_if, sizeof(dp->worker_if), "xs%uw", dp->ifindex);
-	if (!if_nametoindex(dp->stack_if)) {
-		ret = xs_nl_veth_add(dp->stack_if, dp->worker_if, mtu);
-		if (ret) {
-			snprintf(err, errlen, "cannot create steer veth %s: %s",
-				 dp->stack_if, strerror(-ret));
-			return ret;
-		}
-	}
-	if ((ret = xs_nl_link_set(dp->stack_if, 1, mtu, 0)) ||
-	    (ret = xs_nl_link_set(dp->worker_if, 1, mtu, 0))) {
-		snprintf(err, errlen, "cannot bring up steer veth: %s", strerror(-ret));
+	ret = steer_names(dp->ifindex, w, st->stack_if, st->worker_if);
+	if (ret) {
+		snprintf(err, errlen, "steer veth names for ifindex %u are too long",
+			 dp->ifindex);
 		return ret;
 	}
-	dp->stack_ifindex = if_nametoindex(dp->stack_if);
-	dp->worker_ifindex = if_nametoindex(dp->worker_if);
+	steer_mac(dp->ifindex, w, 0, mac_s);
+	steer_mac(dp->ifindex, w, 1, mac_w);
+	if (!if_nametoindex(st->stack_if)) {
+		ret = xs_nl_veth_add(st->stack_if, st->worker_if, mtu, mac_s, mac_w);
+		if (ret) {
+			snprintf(err, errlen, "cannot create steer veth %s: %s",
+				 st->stack_if, strerror(-ret));
+			return ret;
+		}
+	} else if ((ret = xs_nl_link_set_addr(st->stack_if, mac_s)) ||
+		   (ret = xs_nl_link_set_addr(st->worker_if, mac_w))) {
+		/* A pair of a previous daemon, maybe with random addresses. */
+		snprintf(err, errlen, "cannot set the addresses of steer veth %s: %s",
+			 st->stack_if, strerror(-ret));
+		return ret;
+	}
+	if ((ret = xs_nl_link_set(st->stack_if, 1, mtu, 0)) ||
+	    (ret = xs_nl_link_set(st->worker_if, 1, mtu, 0))) {
+		snprintf(err, errlen, "cannot bring up steer veth %s: %s", st->stack_if,
+			 strerror(-ret));
+		return ret;
+	}
+	st->stack_ifindex = if_nametoindex(st->stack_if);
+	st->worker_ifindex = if_nametoindex(st->worker_if);
+	if (!st->stack_ifindex || !st->worker_ifindex) {
+		snprintf(err, errlen, "steer veth %s has no peer %s", st->stack_if,
+			 st->worker_if);
+		return -ENODEV;
+	}
 	/* Opened packets enter the stack on the steer device while their
 	 * route back leads out of the outside interface. */
-	char path[128];
-
-	snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", dp->stack_if);
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", st->stack_if);
 	xs_sysctl_write(path, "0");
-	snprintf(path, sizeof(path), "net/ipv4/conf/%s/accept_local", dp->stack_if);
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/accept_local", st->stack_if);
 	xs_sysctl_write(path, "1");
 	return 0;
+}
+
+/* Pairs of workers a previous daemon had and this one has not. */
+static void steer_remove_extra(struct xsd_dp *dp)
+{
+	char stack[IF_NAMESIZE], worker[IF_NAMESIZE];
+
+	for (uint32_t w = dp->nworkers; w < XS_WORKERS_MAX; w++)
+		if (!steer_names(dp->ifindex, w, stack, worker) && if_nametoindex(stack))
+			xs_nl_link_del(stack);
 }
 
 static int policy_store_open(struct xsd_dp *dp)
@@ -196,11 +269,13 @@ static int attach_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
 	int ret;
 
 	/* The steer side first: once TC protects, frames must have a way in. */
-	ret = xdp_attach(dp->worker_ifindex, st_fd, XS_ATTACH_NATIVE);
-	if (ret) {
-		snprintf(err, errlen, "cannot attach XDP to %s: %s", dp->worker_if,
-			 strerror(-ret));
-		return ret;
+	for (uint32_t w = 0; w < dp->nworkers; w++) {
+		ret = xdp_attach(dp->steers[w].worker_ifindex, st_fd, XS_ATTACH_NATIVE);
+		if (ret) {
+			snprintf(err, errlen, "cannot attach XDP to %s: %s",
+				 dp->steers[w].worker_if, strerror(-ret));
+			return ret;
+		}
 	}
 	dp->mode = req->mode == XS_ATTACH_GENERIC ? XS_ATTACH_GENERIC : XS_ATTACH_NATIVE;
 	ret = xdp_attach(dp->ifindex, in_fd, dp->mode);
@@ -238,8 +313,10 @@ static void detach_programs(struct xsd_dp *dp)
 	bpf_tc_detach(&hook, &tco);
 	bpf_xdp_detach((int)dp->ifindex, dp->mode == XS_ATTACH_GENERIC ?
 			XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE, NULL);
-	if (dp->worker_ifindex)
-		bpf_xdp_detach((int)dp->worker_ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	for (uint32_t w = 0; dp->steers && w < dp->nworkers; w++)
+		if (dp->steers[w].worker_ifindex)
+			bpf_xdp_detach((int)dp->steers[w].worker_ifindex, XDP_FLAGS_DRV_MODE,
+				       NULL);
 }
 
 static void spi_map_clear(struct xsd_dp *dp)
@@ -254,13 +331,66 @@ static void spi_map_clear(struct xsd_dp *dp)
 	}
 }
 
+/* xs_steer_ifs: worker w -> the stack side of its pair; 0 (TC discards,
+ * fail-closed) for workers this daemon does not run. */
+static int steer_ifs_fill(struct xsd_dp *dp)
+{
+	int fd = bpf_map__fd(dp->egress->maps.XS_MAP_STEER_IFS);
+
+	for (__u32 w = 0; w < XS_WORKERS_MAX; w++) {
+		__u32 ifindex = w < dp->nworkers ? dp->steers[w].stack_ifindex : 0;
+
+		if (bpf_map_update_elem(fd, &w, &ifindex, 0))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Worker w: its own UMEM, a socket on rx queue w of the outside interface
+ * (slot XS_XSK_SLOT(w, w)) and one on queue 0 of its steer pair's worker
+ * side (slot XS_XSK_SLOT(0, w)). Sockets on one queue must share a UMEM, so
+ * two workers cannot both take a queue: one worker per outside rx queue.
+ */
+static int worker_open(struct xsd_dp *dp, const struct xs_attach_req *req, uint32_t i,
+		       const uint8_t out_mac[6], uint32_t mtu, char *err, size_t errlen)
+{
+	struct xsd_worker *w = &dp->workers[i];
+	__u32 out_slot = XS_XSK_SLOT(i, i), steer_slot = XS_XSK_SLOT(0, i);
+	int ret;
+
+	w->id = i;
+	w->cpu = req->cpus[i];
+	memcpy(w->out_mac, out_mac, 6);
+	steer_mac(dp->ifindex, i, 0, w->stack_mac);
+	steer_mac(dp->ifindex, i, 1, w->steer_mac);
+	w->out_mtu = mtu;
+	w->in_db = xs_sadb_new(XSD_SA_MAX);
+	if (!w->in_db) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = xsd_worker_open(w, dp->ifname, dp->steers[i].worker_if, i, 0, err, errlen);
+	if (ret)
+		return ret;
+	if (bpf_map_update_elem(bpf_map__fd(dp->ingress->maps.XS_MAP_XSKS), &out_slot,
+				&w->out.fd, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(dp->steer->maps.XS_MAP_STEER_XSKS), &steer_slot,
+				&w->steer.fd, 0)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot insert sockets into the XSKMAPs: %s",
+			 strerror(errno));
+		return ret;
+	}
+	return 0;
+}
+
 struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 			     char *warn, size_t warnlen, char *err, size_t errlen)
 {
 	struct xsd_dp *dp = calloc(1, sizeof(*dp));
-	uint8_t out_mac[6], stack_mac[6], steer_mac[6];
-	uint32_t mtu, queues;
-	int ret;
+	uint8_t out_mac[6];
+	uint32_t ifindex, mtu, queues;
 
 	if (!dp) {
 		snprintf(err, errlen, "out of memory");
@@ -269,8 +399,10 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 	dp->d = d;
 	dp->policy_store_fd = -1;
 	snprintf(dp->ifname, sizeof(dp->ifname), "%s", req->ifname);
-	dp->ifindex = if_nametoindex(req->ifname);
-	if (!dp->ifindex) {
+	/* Checks first, with dp->ifindex still 0: a bad request must not tear
+	 * down what a previous daemon left attached (fail-closed). */
+	ifindex = if_nametoindex(req->ifname);
+	if (!ifindex) {
 		snprintf(err, errlen, "unknown interface %s", req->ifname);
 		goto fail;
 	}
@@ -278,14 +410,31 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 		snprintf(err, errlen, "cannot read %s's address and MTU", dp->ifname);
 		goto fail;
 	}
+	/* One worker per outside rx queue (worker_open). */
+	queues = (uint32_t)xs_nl_rx_queues(dp->ifname);
+	dp->nworkers = req->workers ? req->workers : 1;
+	if (dp->nworkers > queues || dp->nworkers > XS_WORKERS_MAX) {
+		snprintf(err, errlen, "%u workers need as many rx queues (%s has %u)",
+			 dp->nworkers, dp->ifname, queues);
+		goto fail;
+	}
+	dp->steers = calloc(dp->nworkers, sizeof(*dp->steers));
+	dp->workers = calloc(dp->nworkers, sizeof(*dp->workers));
+	if (!dp->steers || !dp->workers) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	dp->ifindex = ifindex;	/* from here on, failing detaches */
 	mkdir("/sys/fs/bpf/xdpsec", 0700);
 	if (mkdir(d->pin_dir, 0700) && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s (is bpffs mounted?)",
 			 d->pin_dir, strerror(errno));
 		goto fail;
 	}
-	if (steer_setup(dp, mtu, err, errlen))
-		goto fail;
+	for (uint32_t w = 0; w < dp->nworkers; w++)
+		if (steer_setup(dp, w, mtu, err, errlen))
+			goto fail;
+	steer_remove_extra(dp);
 	if (load_programs(dp, req, err, errlen))
 		goto fail;
 	dp->policy_store_fd = policy_store_open(dp);
@@ -298,57 +447,15 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 	xs_nl_link_set(dp->ifname, 0, 0, 1);
 	if (attach_programs(dp, req, warn, warnlen, err, errlen))
 		goto fail;
-	/* Every worker's frames enter through the one steer pair. */
-	for (__u32 w = 0, sidx = dp->stack_ifindex; w < XS_WORKERS_MAX; w++)
-		bpf_map_update_elem(bpf_map__fd(dp->egress->maps.XS_MAP_STEER_IFS), &w,
-				    &sidx, 0);
+	if (steer_ifs_fill(dp)) {
+		snprintf(err, errlen, "cannot fill the steer veth map");
+		goto fail;
+	}
 	spi_map_clear(dp);
 
-	queues = (uint32_t)xs_nl_rx_queues(dp->ifname);
-	dp->nworkers = req->workers ? req->workers : 1;
-	if (dp->nworkers > queues || dp->nworkers > (uint32_t)xs_nl_rx_queues(dp->worker_if)) {
-		snprintf(err, errlen, "%u workers need as many rx queues (%s has %u)",
-			 dp->nworkers, dp->ifname, queues);
-		goto fail;
-	}
-	dp->workers = calloc(dp->nworkers, sizeof(*dp->workers));
-	if (!dp->workers) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	if (xs_nl_link_info(dp->stack_if, stack_mac, &mtu) ||
-	    xs_nl_link_info(dp->worker_if, steer_mac, &mtu)) {
-		snprintf(err, errlen, "cannot read the steer veth addresses");
-		goto fail;
-	}
-	xs_nl_link_info(dp->ifname, out_mac, &mtu);
-	for (uint32_t i = 0; i < dp->nworkers; i++) {
-		struct xsd_worker *w = &dp->workers[i];
-		__u32 slot = XS_XSK_SLOT(i, i);
-
-		w->id = i;
-		w->cpu = req->cpus[i];
-		memcpy(w->out_mac, out_mac, 6);
-		memcpy(w->stack_mac, stack_mac, 6);
-		memcpy(w->steer_mac, steer_mac, 6);
-		w->out_mtu = mtu;
-		w->in_db = xs_sadb_new(XSD_SA_MAX);
-		if (!w->in_db) {
-			snprintf(err, errlen, "out of memory");
+	for (uint32_t i = 0; i < dp->nworkers; i++)
+		if (worker_open(dp, req, i, out_mac, mtu, err, errlen))
 			goto fail;
-		}
-		ret = xsd_worker_open(w, dp->ifname, dp->worker_if, i, 0, err, errlen);
-		if (ret)
-			goto fail;
-		if (bpf_map_update_elem(bpf_map__fd(dp->ingress->maps.XS_MAP_XSKS), &slot,
-					&w->out.fd, 0) ||
-		    bpf_map_update_elem(bpf_map__fd(dp->steer->maps.XS_MAP_STEER_XSKS), &slot,
-					&w->steer.fd, 0)) {
-			snprintf(err, errlen, "cannot insert sockets into the XSKMAPs: %s",
-				 strerror(errno));
-			goto fail;
-		}
-	}
 	policies_restore(dp);
 	for (uint32_t i = 0; i < d->nsas; i++)
 		xsd_dp_sa_install(dp, &d->sas[i]);
@@ -364,7 +471,7 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 	}
 	return dp;
 fail:
-	xsd_dp_detach(dp, false);
+	xsd_dp_detach(dp, false);	/* tears down only once dp->ifindex is set */
 	return NULL;
 }
 
@@ -379,10 +486,12 @@ void xsd_dp_detach(struct xsd_dp *dp, bool keep_pins)
 	free(dp->workers);
 	if (!keep_pins && dp->ifindex) {
 		detach_programs(dp);
-		if (dp->stack_if[0])
-			xs_nl_link_del(dp->stack_if);
+		for (uint32_t w = 0; dp->steers && w < dp->nworkers; w++)
+			if (dp->steers[w].stack_if[0])
+				xs_nl_link_del(dp->steers[w].stack_if);
 		unpin_all(dp->d->pin_dir);
 	}
+	free(dp->steers);
 	if (dp->policy_store_fd >= 0)
 		close(dp->policy_store_fd);
 	xdp_ingress_bpf__destroy(dp->ingress);
@@ -395,7 +504,8 @@ void xsd_dp_info(const struct xsd_dp *dp, struct xs_iface_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	snprintf(info->ifname, sizeof(info->ifname), "%s", dp->ifname);
-	snprintf(info->steer_ifname, sizeof(info->steer_ifname), "%s", dp->stack_if);
+	snprintf(info->steer_ifname, sizeof(info->steer_ifname), "%s",
+		 dp->steers ? dp->steers[0].stack_if : "");
 	info->ifindex = dp->ifindex;
 	info->mode = dp->mode;
 	info->queues = (uint16_t)xs_nl_rx_queues(dp->ifname);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The datapath of one attached interface: BPF programs and pinned maps,
- * the steer veth pair, AF_XDP sockets and worker threads.
+ * a steer veth pair and an AF_XDP socket pair per worker, worker threads.
  *
  *   ingress: outside --XDP(SPI)--> XSK(outside, q) --worker: open-->
  *            XSK(steer worker side) --veth--> steer stack side --> stack
@@ -61,15 +61,21 @@ enum xsd_worker_counter {
 	XSD_WC_MAX
 };
 
+/* One steer veth pair per worker, single-queue (docs/bpf.md). */
+struct xsd_steer {
+	char stack_if[IF_NAMESIZE];   /* steer side the stack sees */
+	char worker_if[IF_NAMESIZE];  /* steer side the worker reads */
+	uint32_t stack_ifindex, worker_ifindex;
+};
+
 /* Loader-internal: the attached state. */
 struct xsd_dp {
 	struct xsd *d;
 	char ifname[IF_NAMESIZE];
-	char stack_if[IF_NAMESIZE];   /* steer side the stack sees */
-	char worker_if[IF_NAMESIZE];  /* steer side the workers read */
-	uint32_t ifindex, stack_ifindex, worker_ifindex;
+	uint32_t ifindex;
 	uint8_t mode;
 	uint32_t nworkers;
+	struct xsd_steer *steers;     /* [nworkers] */
 	struct xdp_ingress_bpf *ingress;
 	struct tc_egress_bpf *egress;
 	struct xdp_steer_bpf *steer;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Minimal rtnetlink requests (RFC 3549 message layout): build one message,
- * send it, read the ACK.
+ * send it, read the ACK (or, for RTM_GETLINK, the link's attributes).
+ * Everything here goes through sockets, so it acts on the network namespace
+ * of the daemon, whatever mount namespace /sys belongs to.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +15,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
+#include <linux/sockios.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <netinet/in.h>
@@ -93,15 +97,20 @@ static void nl_init(struct nl_req *req, unsigned short type, unsigned short flag
 	req->ifi.ifi_family = AF_UNSPEC;
 }
 
-int xs_nl_veth_add(const char *a, const char *b, uint32_t mtu)
+int xs_nl_veth_add(const char *a, const char *b, uint32_t mtu, const uint8_t mac_a[6],
+		   const uint8_t mac_b[6])
 {
 	struct nl_req req;
 	struct rtattr *linkinfo, *data, *peer;
 	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
+	uint32_t one = 1;
 
 	nl_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	nl_attr(&req, IFLA_IFNAME, a, strlen(a) + 1);
 	nl_attr(&req, IFLA_MTU, &mtu, sizeof(mtu));
+	nl_attr(&req, IFLA_ADDRESS, mac_a, 6);
+	nl_attr(&req, IFLA_NUM_TX_QUEUES, &one, sizeof(one));
+	nl_attr(&req, IFLA_NUM_RX_QUEUES, &one, sizeof(one));
 	linkinfo = nl_attr(&req, IFLA_LINKINFO, NULL, 0);
 	nl_attr(&req, IFLA_INFO_KIND, "veth", 4);
 	data = nl_attr(&req, IFLA_INFO_DATA, NULL, 0);
@@ -109,9 +118,25 @@ int xs_nl_veth_add(const char *a, const char *b, uint32_t mtu)
 	peer = nl_attr(&req, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
 	nl_attr(&req, IFLA_IFNAME, b, strlen(b) + 1);
 	nl_attr(&req, IFLA_MTU, &mtu, sizeof(mtu));
+	nl_attr(&req, IFLA_ADDRESS, mac_b, 6);
+	nl_attr(&req, IFLA_NUM_TX_QUEUES, &one, sizeof(one));
+	nl_attr(&req, IFLA_NUM_RX_QUEUES, &one, sizeof(one));
 	nl_nest_end(&req, peer);
 	nl_nest_end(&req, data);
 	nl_nest_end(&req, linkinfo);
+	return nl_talk(&req.nh);
+}
+
+int xs_nl_link_set_addr(const char *name, const uint8_t mac[6])
+{
+	struct nl_req req;
+	unsigned int idx = if_nametoindex(name);
+
+	if (!idx)
+		return -ENODEV;
+	nl_init(&req, RTM_NEWLINK, 0);
+	req.ifi.ifi_index = (int)idx;
+	nl_attr(&req, IFLA_ADDRESS, mac, 6);
 	return nl_talk(&req.nh);
 }
 
@@ -174,19 +199,106 @@ out:
 	return ret;
 }
 
+/* IFLA_NUM_RX_QUEUES of a link: the rx queues it has allocated. */
+static int nl_num_rx_queues(const char *name)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	char buf[16384];
+	unsigned int idx = if_nametoindex(name);
+	struct nl_req req;
+	struct nlmsghdr *r;
+	ssize_t n;
+	int fd, ret = -EPROTO;
+
+	if (!idx)
+		return -ENODEV;
+	nl_init(&req, RTM_GETLINK, 0);
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.nh.nlmsg_seq = 1;
+	req.ifi.ifi_index = (int)idx;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+	if (n < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if ((size_t)n > sizeof(buf)) {
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	for (r = (struct nlmsghdr *)(void *)buf; NLMSG_OK(r, (size_t)n); r = NLMSG_NEXT(r, n)) {
+		struct ifinfomsg *ifi = NLMSG_DATA(r);
+		struct rtattr *rta;
+		int len;
+
+		if (r->nlmsg_type == NLMSG_ERROR) {
+			ret = ((struct nlmsgerr *)NLMSG_DATA(r))->error;
+			break;
+		}
+		if (r->nlmsg_type != RTM_NEWLINK || ifi->ifi_index != (int)idx)
+			continue;
+		len = (int)IFLA_PAYLOAD(r);
+		for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+			if (rta->rta_type == IFLA_NUM_RX_QUEUES &&
+			    RTA_PAYLOAD(rta) >= sizeof(uint32_t)) {
+				uint32_t q;
+
+				memcpy(&q, RTA_DATA(rta), sizeof(q));
+				ret = q > 0 && q < 65536 ? (int)q : -EPROTO;
+				break;
+			}
+		}
+		break;
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+/* The rx queues the driver has in use (ethtool -l), where it tells. */
+static int ethtool_rx_channels(const char *name)
+{
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	struct ifreq ifr;
+	int fd, ret;
+
+	if (strlen(name) >= IFNAMSIZ)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, name);
+	ifr.ifr_data = (void *)&ch;
+	ret = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	/* Queues come as rx-only channels, combined ones, or both. */
+	return ch.rx_count + ch.combined_count ? (int)(ch.rx_count + ch.combined_count) :
+						   -EOPNOTSUPP;
+}
+
 int xs_nl_rx_queues(const char *name)
 {
-	char path[128];
-	int n = 0;
+	int alloc = nl_num_rx_queues(name), used = ethtool_rx_channels(name);
 
-	/* /sys/class/net/<dev>/queues/rx-N exists for every rx queue. */
-	for (;;) {
-		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%d", name, n);
-		if (access(path, F_OK))
-			break;
-		n++;
-	}
-	return n ? n : 1;
+	/*
+	 * IFLA_NUM_RX_QUEUES counts what the device allocated; the driver may
+	 * use fewer (a veth allocates one per CPU and uses one), and AF_XDP
+	 * binds only to queues in use.
+	 */
+	if (alloc <= 0)
+		alloc = 1;
+	if (used > 0 && used < alloc)
+		return used;
+	return alloc;
 }
 
 int xs_sysctl_write(const char *path, const char *value)

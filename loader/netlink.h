@@ -8,15 +8,21 @@
 
 #include <stdint.h>
 
-/* Creates a veth pair a <-> b with the given MTU, both down. 0 or -errno. */
-int xs_nl_veth_add(const char *a, const char *b, uint32_t mtu);
+/* Creates a single-queue veth pair a <-> b with the given MTU and MAC
+ * addresses, both down. 0 or -errno. */
+int xs_nl_veth_add(const char *a, const char *b, uint32_t mtu, const uint8_t mac_a[6],
+		   const uint8_t mac_b[6]);
+/* Sets a link's MAC address (a veth takes it while up). */
+int xs_nl_link_set_addr(const char *name, const uint8_t mac[6]);
 /* Deletes a link (and so its veth peer). 0, or -ENODEV if absent. */
 int xs_nl_link_del(const char *name);
 /* Sets a link up; mtu / gso_max_segs are set when non-zero. */
 int xs_nl_link_set(const char *name, int up, uint32_t mtu, uint32_t gso_max_segs);
 /* Reads the MAC address (6 bytes) and MTU of a link. */
 int xs_nl_link_info(const char *name, uint8_t mac[6], uint32_t *mtu);
-/* Number of rx queues of a link (from /sys/class/net/<name>/queues). */
+/* Number of rx queues of a link an AF_XDP socket can bind to: rtnetlink's
+ * IFLA_NUM_RX_QUEUES, lowered to the channels in use when ethtool reports
+ * them; at least 1. Follows the network namespace (not /sys). */
 int xs_nl_rx_queues(const char *name);
 /* Writes value to /proc/sys/<path> (net sysctls follow our netns). */
 int xs_sysctl_write(const char *path, const char *value);

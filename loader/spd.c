@@ -1,11 +1,12 @@
-// SPDX-License-Identifier: GPL-2.0-only
 /*
- * Programs the outbound SPD (RFC 4301 §4.4.1) into the BPF maps: one rule
- * per policy id, and per destination prefix the ordered list of rules that
- * can match inside it, covering prefixes included (decorrelation, §4.4.1.2,
- * done here so the BPF side needs one trie lookup). Updates are ordered so
- * a lookup never misses a protecting rule: new rules and lists are written
- * before stale ones are removed.
+ * Programs the SPD (RFC 4301 §4.4.1) into the BPF maps: one rule per policy
+ * id in the rules array both directions share, and per remote prefix the
+ * ordered list of rules that can match inside it, covering prefixes
+ * included (decorrelation, §4.4.1.2, done here so the BPF side needs one
+ * trie lookup). Outbound policies go to the tries tc_egress reads (keyed by
+ * destination), inbound ones to those of xdp_ingress (keyed by source).
+ * Updates are ordered so a lookup never misses a protecting rule: new rules
+ * and lists are written before stale ones are removed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,25 +22,54 @@
 #include "skel.h"
 #include "worker.h"
 
+/*
+ * A policy's remote prefix is the trie key, its local prefix goes into the
+ * rule (abi.h): `dir out` is src LOCAL dst REMOTE, `dir in` (as in ip xfrm)
+ * src REMOTE dst LOCAL.
+ */
+static const uint8_t *remote_addr(const struct xs_policy_req *r)
+{
+	return r->dir == XS_DIR_IN ? r->src.b : r->dst.b;
+}
+
+static uint32_t remote_plen(const struct xs_policy_req *r)
+{
+	return r->dir == XS_DIR_IN ? r->src_plen : r->dst_plen;
+}
+
+static const uint8_t *local_addr(const struct xs_policy_req *r)
+{
+	return r->dir == XS_DIR_IN ? r->dst.b : r->src.b;
+}
+
+static uint32_t local_plen(const struct xs_policy_req *r)
+{
+	return r->dir == XS_DIR_IN ? r->dst_plen : r->src_plen;
+}
+
+/* Lower first. Remote, then local specificity, so that a `dir in` policy
+ * ranks like the `dir out` policy it mirrors. */
 static uint32_t policy_rank(const struct xs_policy_req *r)
 {
 	if (r->priority)
 		return r->priority;
 	/* Unranked policies: more specific first, then the ranked ones. */
-	return 0x10000u + (128u - r->dst_plen) * 256u + (128u - r->src_plen) * 2u +
+	return 0x10000u + (128u - remote_plen(r)) * 256u + (128u - local_plen(r)) * 2u +
 	       (r->proto ? 0u : 1u);
 }
 
+/* Does r's remote prefix hold addr/plen? */
 static bool prefix_covers(const struct xs_policy_req *r, const uint8_t *addr,
 			  uint32_t plen)
 {
-	uint32_t bits = r->dst_plen, full = bits / 8, rest = bits % 8;
+	const uint8_t *want = remote_addr(r);
+	uint32_t bits = remote_plen(r), full = bits / 8, rest = bits % 8;
 
 	if (bits > plen)
 		return false;
-	if (memcmp(r->dst.b, addr, full))
+	if (memcmp(want, addr, full))
 		return false;
-	return !rest || !((r->dst.b[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest)));
+	return !rest || !((want[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest)));
 }
 
 static void rule_make(const struct xsd *d, uint32_t id, struct xs_spd_rule *rule)
@@ -47,8 +77,8 @@ static void rule_make(const struct xsd *d, uint32_t id, struct xs_spd_rule *rule
 	const struct xs_policy_req *r = &d->policies[id].req;
 
 	memset(rule, 0, sizeof(*rule));
-	memcpy(rule->src, r->src.b, r->family == AF_INET ? 4 : 16);
-	rule->src_plen = r->src_plen;
+	memcpy(rule->src, local_addr(r), r->family == AF_INET ? 4 : 16);
+	rule->src_plen = (uint8_t)local_plen(r);
 	rule->family = r->family == AF_INET ? XS_FAMILY_V4 : XS_FAMILY_V6;
 	rule->proto = r->proto;
 	rule->action = r->action;
@@ -58,6 +88,8 @@ static void rule_make(const struct xsd *d, uint32_t id, struct xs_spd_rule *rule
 	rule->dport_hi = r->dport_hi;
 	rule->policy_id = id;
 	rule->worker = 0;
+	if (r->dir != XS_DIR_OUT)
+		return;
 	for (uint32_t i = 0; i < d->nsas; i++)
 		if (d->sas[i].dir == XS_DIR_OUT && d->sas[i].sa->cfg.spi == r->spi)
 			rule->worker = d->sas[i].worker;
@@ -74,15 +106,16 @@ static int cmp_rank_d(const void *a, const void *b, void *arg)
 	return ia < ib ? -1 : ia > ib;
 }
 
-static bool is_out(const struct xsd *d, uint32_t id, int family)
+static bool in_trie(const struct xsd *d, uint32_t id, int family, uint8_t dir)
 {
 	const struct xsd_policy *p = &d->policies[id];
 
-	return p->used && p->req.dir == XS_DIR_OUT && p->req.family == family;
+	return p->used && p->req.dir == dir && p->req.family == family;
 }
 
-/* Writes one trie per family; removes keys no policy has any more. */
-static int sync_family(struct xsd_dp *dp, const struct xsd *d, int family, int fd)
+/* Writes the trie of one family and direction; removes keys no policy has
+ * any more. */
+static int sync_trie(const struct xsd *d, int family, uint8_t dir, int fd)
 {
 	const uint32_t alen = family == AF_INET ? 4 : 16;
 	const size_t ksz = family == AF_INET ? sizeof(struct xs_lpm_v4) : sizeof(struct xs_lpm_v6);
@@ -92,11 +125,10 @@ static int sync_family(struct xsd_dp *dp, const struct xsd *d, int family, int f
 	uint32_t nstale = 0;
 	int ret = 0;
 
-	(void)dp;
 	if (!ids)
 		return -ENOMEM;
 	for (uint32_t id = 0; id < XS_SPD_RULES_MAX; id++)
-		if (is_out(d, id, family))
+		if (in_trie(d, id, family, dir))
 			ids[nids++] = id;
 	qsort_r(ids, nids, sizeof(*ids), cmp_rank_d, (void *)(uintptr_t)d);
 	for (uint32_t i = 0; i < nids; i++) {
@@ -104,11 +136,12 @@ static int sync_family(struct xsd_dp *dp, const struct xsd *d, int family, int f
 		struct xs_spd_list list = { 0 };
 
 		for (uint32_t j = 0; j < nids && list.count < XS_SPD_LIST_MAX; j++)
-			if (prefix_covers(&d->policies[ids[j]].req, p->dst.b, p->dst_plen))
+			if (prefix_covers(&d->policies[ids[j]].req, remote_addr(p),
+					  remote_plen(p)))
 				list.rule[list.count++] = ids[j];
 		memset(key, 0, sizeof(key));
-		*(uint32_t *)key = p->dst_plen;
-		memcpy(key + 4, p->dst.b, alen);
+		*(uint32_t *)key = remote_plen(p);
+		memcpy(key + 4, remote_addr(p), alen);
 		if (bpf_map_update_elem(fd, key, &list, 0)) {
 			ret = -errno;
 			goto out;
@@ -126,7 +159,8 @@ static int sync_family(struct xsd_dp *dp, const struct xsd *d, int family, int f
 		for (uint32_t i = 0; i < nids && !live; i++) {
 			const struct xs_policy_req *p = &d->policies[ids[i]].req;
 
-			live = *(uint32_t *)key == p->dst_plen && !memcmp(key + 4, p->dst.b, alen);
+			live = *(uint32_t *)key == remote_plen(p) &&
+			       !memcmp(key + 4, remote_addr(p), alen);
 		}
 		if (!live && nstale < XS_SPD_PREFIXES_MAX)
 			memcpy(stale[nstale++], key, ksz);
@@ -141,37 +175,43 @@ out:
 
 int xsd_dp_spd_sync(struct xsd_dp *dp, const struct xsd *d)
 {
+	/* One map: xdp_ingress's XS_MAP_SPD_RULES is the same (pinned). */
 	int rules = bpf_map__fd(dp->egress->maps.XS_MAP_SPD_RULES);
+	const struct {
+		int family;
+		uint8_t dir;
+		int fd;
+	} tries[] = {
+		{ AF_INET, XS_DIR_OUT, bpf_map__fd(dp->egress->maps.XS_MAP_SPD_V4) },
+		{ AF_INET6, XS_DIR_OUT, bpf_map__fd(dp->egress->maps.XS_MAP_SPD_V6) },
+		{ AF_INET, XS_DIR_IN, bpf_map__fd(dp->ingress->maps.XS_MAP_SPD_IN_V4) },
+		{ AF_INET6, XS_DIR_IN, bpf_map__fd(dp->ingress->maps.XS_MAP_SPD_IN_V6) },
+	};
 	int ret;
 
 	for (__u32 id = 0; id < XS_SPD_RULES_MAX; id++) {
 		struct xs_spd_rule rule;
-		struct xs_policy_req empty = { 0 };
 
 		if (!d->policies[id].used)
 			continue;
 		bpf_map_update_elem(dp->policy_store_fd, &id, &d->policies[id].req, 0);
-		if (d->policies[id].req.dir != XS_DIR_OUT)
-			continue;
 		rule_make(d, id, &rule);
 		if (bpf_map_update_elem(rules, &id, &rule, 0))
 			return -errno;
-		(void)empty;
 	}
-	ret = sync_family(dp, d, AF_INET, bpf_map__fd(dp->egress->maps.XS_MAP_SPD_V4));
-	if (!ret)
-		ret = sync_family(dp, d, AF_INET6, bpf_map__fd(dp->egress->maps.XS_MAP_SPD_V6));
-	if (ret)
-		return ret;
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		ret = sync_trie(d, tries[i].family, tries[i].dir, tries[i].fd);
+		if (ret)
+			return ret;
+	}
 	/* Only now retire rules no list refers to. */
 	for (__u32 id = 0; id < XS_SPD_RULES_MAX; id++) {
 		struct xs_spd_rule none = { 0 };
 		struct xs_policy_req empty = { 0 };
 
-		if (d->policies[id].used && d->policies[id].req.dir == XS_DIR_OUT)
+		if (d->policies[id].used)
 			continue;
-		if (!d->policies[id].used)
-			bpf_map_update_elem(dp->policy_store_fd, &id, &empty, 0);
+		bpf_map_update_elem(dp->policy_store_fd, &id, &empty, 0);
 		bpf_map_update_elem(rules, &id, &none, 0);
 	}
 	return 0;

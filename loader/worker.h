@@ -2,8 +2,8 @@
 /*
  * AF_XDP workers: one thread per outside rx queue. Each owns a UMEM shared
  * by two sockets, one on the outside interface (inbound ESP/AH in, sealed
- * packets out) and one on the worker side of the steer veth (cleartext to
- * seal in, opened packets out to the stack). Frames move between the two
+ * packets out) and one on the worker side of its own steer veth (cleartext
+ * to seal in, opened packets out to the stack). Frames move between the two
  * without copies.
  */
 #ifndef XSD_WORKER_H
@@ -47,7 +47,7 @@ struct xsd_worker {
 	uint32_t nfree;
 
 	struct xsd_port out;         /* outside interface, queue id */
-	struct xsd_port steer;       /* worker side of the steer veth, queue id */
+	struct xsd_port steer;       /* worker side of its steer veth, queue 0 */
 
 	uint8_t out_mac[6];          /* outside interface */
 	uint8_t stack_mac[6];        /* stack side of the steer veth */
@@ -65,7 +65,9 @@ struct xsd_worker {
 	uint64_t counters[XSD_WC_MAX];
 };
 
-/* Creates the UMEM and both sockets. 0 or -errno (err says why). */
+/* Creates the UMEM and both sockets: on rx queue `queue` of out_if and on
+ * queue 0 of steer_if, the worker's own single-queue steer veth. 0 or -errno
+ * (err says why). */
 int xsd_worker_open(struct xsd_worker *w, const char *out_if, const char *steer_if,
 		    uint32_t queue, uint16_t bind_flags, char *err, size_t errlen);
 int xsd_worker_start(struct xsd_worker *w);

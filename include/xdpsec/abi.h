@@ -23,9 +23,9 @@
 #define XS_QUEUES_MAX		64	/* NIC rx queues served per device */
 #define XS_XSK_SLOTS		(XS_QUEUES_MAX * XS_WORKERS_MAX)
 #define XS_SPI_MAX		65536	/* inbound SAs */
-#define XS_SPD_PREFIXES_MAX	16384	/* destination prefixes per family */
-#define XS_SPD_RULES_MAX	4096	/* SPD rules, both families */
-#define XS_SPD_LIST_MAX		16	/* rules examined per destination prefix */
+#define XS_SPD_PREFIXES_MAX	16384	/* trie prefixes per family and direction */
+#define XS_SPD_RULES_MAX	4096	/* SPD rules, both families and directions */
+#define XS_SPD_LIST_MAX		16	/* rules examined per trie prefix */
 #define XS_IPV6_EXT_MAX		6	/* IPv6 extension headers walked */
 
 /*
@@ -42,11 +42,18 @@
 #define XS_MAP_SPI		xs_spi		/* HASH  xs_spi_key -> xs_spi_val */
 #define XS_MAP_XSKS		xs_xsks		/* XSKMAP, XS_XSK_SLOT() -> socket */
 #define XS_MAP_XDP_STATS	xs_xdp_stats	/* PERCPU_ARRAY xs_xdp_counter */
+#define XS_MAP_SPD_IN_V4	xs_spd_in_v4	/* LPM_TRIE xs_lpm_v4 -> xs_spd_list */
+#define XS_MAP_SPD_IN_V6	xs_spd_in_v6	/* LPM_TRIE xs_lpm_v6 -> xs_spd_list */
 /* tc_egress.bpf.c */
 #define XS_MAP_SPD_V4		xs_spd_v4	/* LPM_TRIE xs_lpm_v4 -> xs_spd_list */
 #define XS_MAP_SPD_V6		xs_spd_v6	/* LPM_TRIE xs_lpm_v6 -> xs_spd_list */
-#define XS_MAP_SPD_RULES	xs_spd_rules	/* ARRAY rule index -> xs_spd_rule */
 #define XS_MAP_STEER_IFS	xs_steer_ifs	/* ARRAY worker -> steer ifindex */
+/*
+ * Both: one rules array serves both directions. Each object declares it;
+ * the loader pins it by name, so the second object to load reuses the map
+ * the first one created.
+ */
+#define XS_MAP_SPD_RULES	xs_spd_rules	/* ARRAY rule index -> xs_spd_rule */
 #define XS_MAP_TC_STATS		xs_tc_stats	/* PERCPU_ARRAY xs_tc_counter */
 /* xdp_steer.bpf.c */
 #define XS_MAP_STEER_XSKS	xs_steer_xsks	/* XSKMAP, XS_XSK_SLOT() -> socket */
@@ -84,6 +91,8 @@ _Static_assert(sizeof(struct xs_counter) == 16, "xs_counter size");
 	X(XS_XDP_PASS_IKE,		"pass_ike")			\
 	X(XS_XDP_PASS_FRAGMENT,		"pass_fragment")		\
 	X(XS_XDP_PASS_UNKNOWN_SPI,	"pass_unknown_spi")		\
+	X(XS_XDP_PASS_ND,		"pass_nd")			\
+	X(XS_XDP_PASS_POLICY,		"pass_policy")			\
 	/* why REDIRECT */						\
 	X(XS_XDP_REDIRECT_ESP,		"redirect_esp")			\
 	X(XS_XDP_REDIRECT_ESP_UDP,	"redirect_esp_udp")		\
@@ -97,7 +106,9 @@ _Static_assert(sizeof(struct xs_counter) == 16, "xs_counter size");
 	X(XS_XDP_DROP_UNKNOWN_SPI,	"drop_unknown_spi")		\
 	X(XS_XDP_DROP_ENCAP_MISMATCH,	"drop_encap_mismatch")		\
 	X(XS_XDP_DROP_BAD_SLOT,		"drop_bad_slot")		\
-	X(XS_XDP_DROP_NO_SOCKET,	"drop_no_socket")
+	X(XS_XDP_DROP_NO_SOCKET,	"drop_no_socket")		\
+	X(XS_XDP_DROP_POLICY_CLEARTEXT,	"drop_policy_cleartext")	\
+	X(XS_XDP_DROP_POLICY_DISCARD,	"drop_policy_discard")
 
 #define XS_TC_COUNTERS(X)						\
 	/* verdicts */							\
@@ -108,6 +119,7 @@ _Static_assert(sizeof(struct xs_counter) == 16, "xs_counter size");
 	X(XS_TC_BYPASS_NOT_IP,		"bypass_not_ip")		\
 	X(XS_TC_BYPASS_IPSEC,		"bypass_ipsec")			\
 	X(XS_TC_BYPASS_IKE,		"bypass_ike")			\
+	X(XS_TC_BYPASS_ND,		"bypass_nd")			\
 	X(XS_TC_BYPASS_POLICY,		"bypass_policy")		\
 	X(XS_TC_BYPASS_DEFAULT,		"bypass_default")		\
 	/* why PROTECT */						\
@@ -163,13 +175,30 @@ struct xs_xdp_cfg {
 };
 _Static_assert(sizeof(struct xs_xdp_cfg) == 8, "xs_xdp_cfg size");
 
-/* ----------------------------------------------------- TC egress (SPD-O) */
+/* ------------------------------------------- the SPD (TC egress, XDP ingress) */
 
+/*
+ * The SPD (RFC 4301 §4.4.1) is compiled into two levels per direction: an
+ * LPM trie per family whose key is the REMOTE address of a packet, and the
+ * rules array XS_MAP_SPD_RULES both directions share (a rule index is the
+ * policy id).
+ *
+ *   direction  trie                       key: remote address   rule: local prefix
+ *   outbound   XS_MAP_SPD_V4 / _V6        packet destination    packet source
+ *   inbound    XS_MAP_SPD_IN_V4 / _IN_V6  packet source         packet destination
+ *
+ * (Remote and Local Addresses in the sense of RFC 4301 §4.4.1.1.)
+ * Outbound (tc_egress, §5.1): key = the policy's dst, rule prefix = its src.
+ * Inbound (xdp_ingress, cleartext only, §5.2 step 3): a `dir in` policy
+ * reads like ip xfrm's, `src REMOTE dst LOCAL`, so key = the policy's src
+ * and rule prefix = its dst. Ports and the protocol are as the packet
+ * carries them in both directions.
+ */
 enum xs_spd_action {
 	XS_SPD_NONE = 0,	/* unused rule slot: never matches */
 	XS_SPD_BYPASS = 1,
 	XS_SPD_DISCARD = 2,
-	XS_SPD_PROTECT = 3,
+	XS_SPD_PROTECT = 3,	/* outbound: seal; inbound: cleartext is dropped */
 };
 
 /* LPM trie keys: prefixlen in bits, then the address in network order. */
@@ -186,9 +215,10 @@ struct xs_lpm_v6 {
 _Static_assert(sizeof(struct xs_lpm_v6) == 20, "xs_lpm_v6 size");
 
 /*
- * What the destination prefix trie yields: the rules that can match a
- * destination inside the prefix, in priority order, including those of
- * shorter covering prefixes (userspace decorrelates, RFC 4301 §4.4.1).
+ * What a trie yields for a remote prefix: the rules of that direction that
+ * can match a remote address inside the prefix, in priority order,
+ * including those of shorter covering prefixes (userspace decorrelates,
+ * RFC 4301 §4.4.1).
  */
 struct xs_spd_list {
 	__u32 count;			/* <= XS_SPD_LIST_MAX */
@@ -202,14 +232,18 @@ _Static_assert(sizeof(struct xs_spd_list) == 4 + 4 * XS_SPD_LIST_MAX,
 
 /*
  * One SPD rule's remaining selectors (RFC 4301 §4.4.1.1) and its action.
- * Ports are host order, inclusive ranges; 0..65535 is ANY and also matches
- * packets whose ports are OPAQUE (non-initial fragments, RFC 4301 §7).
- * For ICMP/ICMPv6 the source range holds the message type and the
- * destination range the code, as Linux xfrm selectors do.
+ * `src`/`src_plen` is the LOCAL prefix, matched against the packet's
+ * source address in an outbound rule and against its destination address
+ * in an inbound rule (see the table above; the name is the outbound one).
+ * Ports are host order, inclusive ranges, as the packet carries them;
+ * 0..65535 is ANY and also matches packets whose ports are OPAQUE
+ * (non-initial fragments, RFC 4301 §7). For ICMP/ICMPv6 the source range
+ * holds the message type and the destination range the code, as Linux
+ * xfrm selectors do. policy_id and worker matter for outbound PROTECT only.
  */
 struct xs_spd_rule {
-	__be32 src[4];		/* source prefix; IPv4 uses src[0] */
-	__u8 src_plen;		/* 0 = any source */
+	__be32 src[4];		/* local prefix; IPv4 uses src[0] */
+	__u8 src_plen;		/* 0 = any local address */
 	__u8 family;		/* XS_FAMILY_V4 / XS_FAMILY_V6 */
 	__u8 proto;		/* next layer protocol, 0 = any */
 	__u8 action;		/* enum xs_spd_action */
@@ -217,8 +251,8 @@ struct xs_spd_rule {
 	__u16 sport_hi;
 	__u16 dport_lo;
 	__u16 dport_hi;
-	__u32 policy_id;	/* PROTECT: handed to the worker in the tag */
-	__u32 worker;		/* PROTECT: the worker that seals */
+	__u32 policy_id;	/* PROTECT out: handed to the worker in the tag */
+	__u32 worker;		/* PROTECT out: the worker that seals */
 };
 _Static_assert(sizeof(struct xs_spd_rule) == 36, "xs_spd_rule size");
 

@@ -22,7 +22,9 @@
 #define IP_TCP		6
 #define IP_ICMP		1
 #define IP6_HOP		0
+#define IP6_FRAG	44
 #define IP6_DSTOPTS	60
+#define IP6_ICMP	58
 
 #define A4(a, b, c, d)	((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 
@@ -384,6 +386,50 @@ static void b_v6_ext_site_http(struct pkt *p)
 	pkt_be16(p->b + p->len - 20 + 2, 88);
 }
 
+/* ICMPv6 to the protected v6 site, 16 bytes of body (an ND target). */
+static void v6_icmp(struct pkt *p, const uint8_t *dst, uint8_t type,
+		    uint8_t code, uint8_t hlim)
+{
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6_addrs(p, IP6_ICMP, v6_lan, dst);
+	pkt_icmp(p, type, code);
+	pkt_fill(p, 0, 16);
+	pkt_finish(p);
+	p->b[p->l3 + 7] = hlim;
+}
+
+/* RFC 4861 §4: RS 133, RA 134, NS 135, NA 136, Redirect 137. */
+static void b_v6_rs(struct pkt *p) { v6_icmp(p, v6_site, 133, 0, 255); }
+static void b_v6_ra(struct pkt *p) { v6_icmp(p, v6_site, 134, 0, 255); }
+static void b_v6_ns(struct pkt *p) { v6_icmp(p, v6_site, 135, 0, 255); }
+static void b_v6_na(struct pkt *p) { v6_icmp(p, v6_site, 136, 0, 255); }
+static void b_v6_redirect(struct pkt *p) { v6_icmp(p, v6_site, 137, 0, 255); }
+static void b_v6_type138(struct pkt *p) { v6_icmp(p, v6_site, 138, 0, 255); }
+static void b_v6_echo(struct pkt *p) { v6_icmp(p, v6_site, 128, 0, 64); }
+static void b_v6_na_hlim64(struct pkt *p) { v6_icmp(p, v6_site, 136, 0, 64); }
+static void b_v6_na_code1(struct pkt *p) { v6_icmp(p, v6_site, 136, 1, 255); }
+static void b_v6_ns_nowhere(struct pkt *p) { v6_icmp(p, v6_elsewhere, 135, 0, 255); }
+
+/* IPv4 ICMP type 135 is not ND. */
+static void b_v4_icmp_135(struct pkt *p)
+{
+	v4(p, IP_ICMP, SRC_LAN, DST_SITE);
+	pkt_icmp(p, 135, 0);
+	pkt_finish(p);
+}
+
+/* RFC 6980 §5: ND is never fragmented; a fragment is not exempt. */
+static void b_v6_ns_fragment(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6_addrs(p, IP6_FRAG, v6_lan, v6_site);
+	pkt_ipv6_frag(p, IP6_ICMP, 0, 1);
+	pkt_icmp(p, 135, 0);
+	pkt_fill(p, 0, 16);
+	pkt_finish(p);
+	p->b[p->l3 + 7] = 255;
+}
+
 /* --------------------------------------------------------- the table */
 
 struct tc_case {
@@ -416,6 +462,18 @@ static struct tc_case cases[] = {
 	{ "ike 500 bypasses", b_ike_500, 0, BYPASS, XS_TC_BYPASS_IKE },
 	{ "ike from 4500 bypasses", b_ike_4500_sport, 0, BYPASS, XS_TC_BYPASS_IKE },
 	{ "esp-in-udp bypasses", b_natt_esp, 0, BYPASS, XS_TC_BYPASS_IKE },
+	/* IPv6 neighbour discovery, RFC 4861: never sealed */
+	{ "nd router solicitation bypasses", b_v6_rs, 0, BYPASS, XS_TC_BYPASS_ND },
+	{ "nd router advertisement bypasses", b_v6_ra, 0, BYPASS, XS_TC_BYPASS_ND },
+	{ "nd neighbor solicitation bypasses", b_v6_ns, 0, BYPASS, XS_TC_BYPASS_ND },
+	{ "nd neighbor advertisement bypasses", b_v6_na, 0, BYPASS, XS_TC_BYPASS_ND },
+	{ "nd redirect bypasses", b_v6_redirect, 0, BYPASS, XS_TC_BYPASS_ND },
+	{ "icmpv6 type 138 is not nd", b_v6_type138, 0, PROTECT, XS_TC_PROTECT_POLICY, 1, POLICY_SITE6 },
+	{ "icmpv6 echo protected", b_v6_echo, 0, PROTECT, XS_TC_PROTECT_POLICY, 1, POLICY_SITE6 },
+	{ "nd hop limit 64 is not nd", b_v6_na_hlim64, 0, PROTECT, XS_TC_PROTECT_POLICY, 1, POLICY_SITE6 },
+	{ "nd code 1 is not nd", b_v6_na_code1, 0, PROTECT, XS_TC_PROTECT_POLICY, 1, POLICY_SITE6 },
+	{ "nd fragment is not nd", b_v6_ns_fragment, 0, PROTECT, XS_TC_PROTECT_POLICY, 1, POLICY_SITE6 },
+	{ "icmp type 135 is not nd", b_v4_icmp_135, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
 	/* the SPD */
 	{ "site https protected", b_site_https, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
 	{ "ssh from lan bypasses", b_site_ssh_lan, 0, BYPASS, XS_TC_BYPASS_POLICY },
@@ -445,6 +503,7 @@ static struct tc_case cases[] = {
 	{ "closed: ipv6 no prefix discarded", b_v6_elsewhere, 1, DISCARD, XS_TC_DISCARD_DEFAULT },
 	{ "closed: arp bypasses", b_arp, 1, BYPASS, XS_TC_BYPASS_NOT_IP },
 	{ "closed: ike bypasses", b_ike_500, 1, BYPASS, XS_TC_BYPASS_IKE },
+	{ "closed: nd bypasses", b_v6_ns_nowhere, 1, BYPASS, XS_TC_BYPASS_ND },
 	{ "closed: policy still applies", b_site_ssh_lan, 1, BYPASS, XS_TC_BYPASS_POLICY },
 	{ "closed: site https protected", b_site_https, 1, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
 };

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * xdp_ingress.bpf.o under BPF_PROG_TEST_RUN: every header path and malformed
- * case, each checked for the program's verdict, for exactly one verdict and
- * one reason counter moving, and for the frame leaving untouched.
+ * case, and the inbound SPD for cleartext, each checked for the program's
+ * verdict, for exactly one verdict and one reason counter moving, and for
+ * the frame leaving untouched.
  *
- * Needs root (loads BPF, creates an AF_XDP socket in a private netns).
+ * Needs root (loads BPF, creates an AF_XDP socket in a private netns, pins
+ * maps under /sys/fs/bpf).
  */
 #include <sched.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <linux/if_link.h>
 #include <linux/if_packet.h>
 
@@ -36,6 +41,36 @@
 #define SPI_UNKNOWN	0x0badf00du
 
 #define NATT_LENIENT	14500		/* NAT-T port of the lenient load */
+
+#define A4(a, b, c, d)	((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
+
+/*
+ * The inbound SPD: `dir in` policies from the remote 203.0.113.0/24 and
+ * 2001:db8:99::/48 to the local 198.51.100.0/24 and 2001:db8::/64 (where
+ * pkt_ipv4()/pkt_ipv6() send to). Remote prefixes key the tries, the rules
+ * hold the local ones.
+ */
+#define IN_REMOTE	A4(203, 0, 113, 0)
+#define IN_PEER		A4(203, 0, 113, 7)
+#define IN_LOCAL_NET	A4(198, 51, 100, 0)
+#define IN_LOCAL	A4(198, 51, 100, 1)
+#define IN_OTHER_LOCAL	A4(198, 51, 101, 1)
+
+static const uint8_t v6_peer[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x99, [15] = 7 };
+static const uint8_t v6_local[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+
+enum {
+	RI_SSH_BYPASS,		/* v4 tcp/22 -> BYPASS */
+	RI_SYSLOG_DISCARD,	/* v4 udp/514 -> DISCARD */
+	RI_V4_PROTECT,		/* v4 any -> PROTECT */
+	RI_V6_PROTECT,		/* v6 any -> PROTECT */
+};
+
+#define ND_RS		133
+#define ND_RA		134
+#define ND_NS		135
+#define ND_NA		136
+#define ND_REDIRECT	137
 
 static const char *const counter_names[] = {
 #define XS_NAME_(name, str) str,
@@ -567,6 +602,134 @@ static void b_lenient_keepalive(struct pkt *p)
 	pkt_pad_to(p, 60);
 }
 
+/* ----------------------------------------- cleartext, the inbound SPD */
+
+static void in_v4(struct pkt *p, uint8_t proto, uint32_t src, uint32_t dst)
+{
+	pkt_eth(p, ETH_P_IP);
+	pkt_ipv4_addrs(p, proto, 0, src, dst);
+}
+
+static void in_udp(struct pkt *p, uint32_t src, uint16_t sport, uint16_t dport,
+		   const void *payload, size_t n)
+{
+	in_v4(p, IP_UDP, src, IN_LOCAL);
+	pkt_udp(p, sport, dport);
+	pkt_bytes(p, payload, n);
+	pkt_finish(p);
+}
+
+static void in_tcp(struct pkt *p, uint32_t src, uint32_t dst, uint16_t dport)
+{
+	in_v4(p, IP_TCP, src, dst);
+	pkt_tcp(p, 40000, dport);
+	pkt_finish(p);
+}
+
+static void b_in_udp(struct pkt *p) { in_udp(p, IN_PEER, 40000, 5001, "data", 4); }
+static void b_in_syslog(struct pkt *p) { in_udp(p, IN_PEER, 40000, 514, "<13>", 4); }
+static void b_in_tcp(struct pkt *p) { in_tcp(p, IN_PEER, IN_LOCAL, 443); }
+static void b_in_ssh(struct pkt *p) { in_tcp(p, IN_PEER, IN_LOCAL, 22); }
+static void b_in_tcp_other_local(struct pkt *p) { in_tcp(p, IN_PEER, IN_OTHER_LOCAL, 443); }
+static void b_in_tcp_unrelated(struct pkt *p) { in_tcp(p, A4(192, 0, 2, 9), IN_LOCAL, 443); }
+static void b_in_ike_500(struct pkt *p) { in_udp(p, IN_PEER, 500, 500, ike_on_4500 + 4, 28); }
+
+static void b_in_ike_4500(struct pkt *p)
+{
+	in_udp(p, IN_PEER, 4500, 4500, ike_on_4500, sizeof(ike_on_4500));
+}
+
+static void b_in_keepalive(struct pkt *p)
+{
+	in_udp(p, IN_PEER, 4500, 4500, "\xff", 1);
+	pkt_pad_to(p, 60);
+}
+
+static void b_in_esp(struct pkt *p)
+{
+	in_v4(p, IP_ESP, IN_PEER, IN_LOCAL);
+	pkt_esp(p, SPI_ESP, 1, 48);
+	pkt_finish(p);
+}
+
+static void b_in_icmp(struct pkt *p)
+{
+	in_v4(p, IP_ICMP, IN_PEER, IN_LOCAL);
+	pkt_icmp(p, 8, 0);
+	pkt_finish(p);
+}
+
+/* A later fragment shows no ports: only an ANY-ports rule matches it. */
+static void b_in_udp_later_frag(struct pkt *p)
+{
+	in_v4(p, IP_UDP, IN_PEER, IN_LOCAL);
+	pkt_bytes(p, "\x9c\x40\x00\x16", 4);	/* data that reads like port 22 */
+	pkt_fill(p, 0x63, 40);
+	pkt_ipv4_frag(p, 100, 0);
+	pkt_finish(p);
+}
+
+/* The datagram ends two bytes into the TCP header. */
+static void b_in_tcp_truncated(struct pkt *p)
+{
+	in_v4(p, IP_TCP, IN_PEER, IN_LOCAL);
+	pkt_bytes(p, "\x9c\x40", 2);
+	pkt_finish(p);
+	pkt_pad_to(p, 60);
+}
+
+static void in_v6_udp(struct pkt *p, const uint8_t *src)
+{
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6_addrs(p, IP_UDP, src, v6_local);
+	pkt_udp(p, 40000, 5001);
+	pkt_bytes(p, "data", 4);
+	pkt_finish(p);
+}
+
+static void b_in_v6_udp(struct pkt *p) { in_v6_udp(p, v6_peer); }
+
+/* ICMPv6 with 16 bytes of body (an ND target address), RFC 4861 §4. */
+static void in_icmp6(struct pkt *p, const uint8_t *src, uint8_t type,
+		     uint8_t code, uint8_t hlim)
+{
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6_addrs(p, IP6_ICMP, src, v6_local);
+	pkt_icmp(p, type, code);
+	pkt_fill(p, 0, 16);
+	pkt_finish(p);
+	p->b[p->l3 + 7] = hlim;
+}
+
+static void b_in_v6_echo(struct pkt *p) { in_icmp6(p, v6_peer, 128, 0, 64); }
+static void b_in_v6_rs(struct pkt *p) { in_icmp6(p, v6_peer, ND_RS, 0, 255); }
+static void b_in_v6_ra(struct pkt *p) { in_icmp6(p, v6_peer, ND_RA, 0, 255); }
+static void b_in_v6_ns(struct pkt *p) { in_icmp6(p, v6_peer, ND_NS, 0, 255); }
+static void b_in_v6_na(struct pkt *p) { in_icmp6(p, v6_peer, ND_NA, 0, 255); }
+static void b_in_v6_redirect(struct pkt *p) { in_icmp6(p, v6_peer, ND_REDIRECT, 0, 255); }
+static void b_in_v6_type138(struct pkt *p) { in_icmp6(p, v6_peer, 138, 0, 255); }
+static void b_in_v6_na_hlim64(struct pkt *p) { in_icmp6(p, v6_peer, ND_NA, 0, 64); }
+static void b_in_v6_na_code1(struct pkt *p) { in_icmp6(p, v6_peer, ND_NA, 1, 255); }
+
+static void b_in_v6_na_unrelated(struct pkt *p)
+{
+	static const uint8_t other[16] = { 0xfe, 0x80, [15] = 9 };
+
+	in_icmp6(p, other, ND_NA, 0, 255);
+}
+
+/* RFC 6980 §5: ND is never fragmented; a fragment is not exempt. */
+static void b_in_v6_ns_fragment(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6_addrs(p, IP6_FRAG, v6_peer, v6_local);
+	pkt_ipv6_frag(p, IP6_ICMP, 0, 1);
+	pkt_icmp(p, ND_NS, 0);
+	pkt_fill(p, 0, 16);
+	pkt_finish(p);
+	p->b[p->l3 + 7] = 255;
+}
+
 /* --------------------------------------------------------- the table */
 
 struct xdp_case {
@@ -661,6 +824,34 @@ static struct xdp_case cases[] = {
 	{ "ipv6 tcp passes", b_v6_tcp, 0, PASS, XS_XDP_PASS_NOT_IPSEC },
 	{ "ipv6 icmpv6 passes", b_v6_icmp, 0, PASS, XS_XDP_PASS_NOT_IPSEC },
 	{ "ipv6 no next header passes", b_v6_no_next, 0, PASS, XS_XDP_PASS_NOT_IPSEC },
+	/* cleartext and the inbound SPD, RFC 4301 §5.2 step 3 */
+	{ "in: udp from protected peer dropped", b_in_udp, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: tcp from protected peer dropped", b_in_tcp, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: icmp from protected peer dropped", b_in_icmp, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: later fragment from protected peer dropped", b_in_udp_later_frag, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: ssh from protected peer bypass-listed", b_in_ssh, 0, PASS, XS_XDP_PASS_POLICY },
+	{ "in: syslog from protected peer discarded", b_in_syslog, 0, DROP, XS_XDP_DROP_POLICY_DISCARD },
+	{ "in: peer to another local prefix passes", b_in_tcp_other_local, 0, PASS, XS_XDP_PASS_NOT_IPSEC },
+	{ "in: unrelated source passes", b_in_tcp_unrelated, 0, PASS, XS_XDP_PASS_NOT_IPSEC },
+	{ "in: tcp header cut short", b_in_tcp_truncated, 0, DROP, XS_XDP_DROP_TRUNCATED },
+	{ "in: ike 500 from protected peer passes", b_in_ike_500, 0, PASS, XS_XDP_PASS_IKE },
+	{ "in: ike 4500 from protected peer passes", b_in_ike_4500, 0, PASS, XS_XDP_PASS_IKE },
+	{ "in: keepalive from protected peer", b_in_keepalive, 0, DROP, XS_XDP_DROP_NATT_KEEPALIVE },
+	{ "in: esp from protected peer redirected", b_in_esp, 0, REDIRECT, XS_XDP_REDIRECT_ESP },
+	{ "in: ipv6 udp from protected peer dropped", b_in_v6_udp, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: ipv6 echo from protected peer dropped", b_in_v6_echo, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: ipv6 router solicitation passes", b_in_v6_rs, 0, PASS, XS_XDP_PASS_ND },
+	{ "in: ipv6 router advertisement passes", b_in_v6_ra, 0, PASS, XS_XDP_PASS_ND },
+	{ "in: ipv6 neighbor solicitation passes", b_in_v6_ns, 0, PASS, XS_XDP_PASS_ND },
+	{ "in: ipv6 neighbor advertisement passes", b_in_v6_na, 0, PASS, XS_XDP_PASS_ND },
+	{ "in: ipv6 redirect passes", b_in_v6_redirect, 0, PASS, XS_XDP_PASS_ND },
+	{ "in: ipv6 nd from unrelated source passes", b_in_v6_na_unrelated, 0, PASS, XS_XDP_PASS_ND },
+	{ "in: ipv6 icmp type 138 is not nd", b_in_v6_type138, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: ipv6 na hop limit 64 is not nd", b_in_v6_na_hlim64, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: ipv6 na code 1 is not nd", b_in_v6_na_code1, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: ipv6 ns fragment is not nd", b_in_v6_ns_fragment, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "lenient in: udp from protected peer dropped", b_in_udp, 1, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "lenient in: ipv6 na passes", b_in_v6_na, 1, PASS, XS_XDP_PASS_ND },
 	/* lenient load: unknown SPI passes, NAT-T on 14500 */
 	{ "lenient esp unknown spi passes", b_v4_esp_unknown, 1, PASS, XS_XDP_PASS_UNKNOWN_SPI },
 	{ "lenient udp esp unknown spi passes", b_v4_natt_esp_unknown, 1, PASS, XS_XDP_PASS_NOT_IPSEC },
@@ -721,7 +912,7 @@ static void test_runt_frame_refused(void **state)
 	assert_int_equal(bpf_prog_test_run_opts(prog, &opts), -EINVAL);
 }
 
-/* The SA map key and value print with named fields (BTF). */
+/* The SA and SPD maps print with named fields (BTF). */
 static void test_maps_have_btf(void **state)
 {
 	struct bpf_map *map;
@@ -735,6 +926,16 @@ static void test_maps_have_btf(void **state)
 	assert_non_null(map);
 	assert_true(bpf_map__btf_value_type_id(map) != 0);
 	assert_int_equal(bpf_map__max_entries(map), XS_XDP_COUNTER_MAX);
+	map = bpf_object__find_map_by_name(fx.strict, XS_STR(XS_MAP_SPD_IN_V4));
+	assert_non_null(map);
+	assert_true(bpf_map__btf_key_type_id(map) != 0);
+	assert_true(bpf_map__btf_value_type_id(map) != 0);
+	map = bpf_object__find_map_by_name(fx.strict, XS_STR(XS_MAP_SPD_IN_V6));
+	assert_non_null(map);
+	assert_true(bpf_map__btf_value_type_id(map) != 0);
+	map = bpf_object__find_map_by_name(fx.strict, XS_STR(XS_MAP_SPD_RULES));
+	assert_non_null(map);
+	assert_true(bpf_map__btf_value_type_id(map) != 0);
 }
 
 static int add_sa(struct bpf_object *obj, uint32_t spi, uint8_t proto,
@@ -788,6 +989,8 @@ static void live_expect(struct bpf_object *obj, struct xs_test_xsk *x,
 	}
 }
 
+static int fill_spd_in(struct bpf_object *obj);
+
 static void test_live_veth(void **state)
 {
 	struct xs_xdp_cfg cfg = {
@@ -810,6 +1013,7 @@ static void test_live_veth(void **state)
 	assert_int_equal(add_sa(obj, SPI_ESP, XS_IPPROTO_ESP, 0, 0), 0);
 	assert_int_equal(add_sa(obj, SPI_ESP_UDP, XS_IPPROTO_ESP, 0,
 				XS_SPI_F_UDP_ENCAP), 0);
+	assert_int_equal(fill_spd_in(obj), 0);
 	assert_int_equal(xs_test_xsk_open(&x, "xs_out"), 0);
 	fd = xsk_socket__fd(x.xsk);
 	assert_int_equal(bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_XSKS)),
@@ -831,6 +1035,12 @@ static void test_live_veth(void **state)
 		    XS_XDP_PASS_IKE);
 	live_expect(obj, &x, sock, peer_if, b_v4_tcp, 0, XS_XDP_PASS,
 		    XS_XDP_PASS_NOT_IPSEC);
+	live_expect(obj, &x, sock, peer_if, b_in_udp, 0, XS_XDP_DROP,
+		    XS_XDP_DROP_POLICY_CLEARTEXT);
+	live_expect(obj, &x, sock, peer_if, b_in_ssh, 0, XS_XDP_PASS,
+		    XS_XDP_PASS_POLICY);
+	live_expect(obj, &x, sock, peer_if, b_in_esp, 1, XS_XDP_REDIRECT,
+		    XS_XDP_REDIRECT_ESP);
 
 	close(sock);
 	bpf_xdp_detach(in_if, XDP_FLAGS_DRV_MODE, NULL);
@@ -839,13 +1049,123 @@ static void test_live_veth(void **state)
 	assert_int_equal(xs_sh("ip link del xs_out"), 0);
 }
 
+/*
+ * One rules array for both directions: pinned by name the way the daemon
+ * pins (loader/dp.c), xdp_ingress and tc_egress end up with the same map,
+ * and a rule written through tc_egress's copy decides for xdp_ingress.
+ */
+static void test_rules_map_shared_by_pin(void **state)
+{
+	struct xs_spd_list list = { 1, { 7 } };
+	struct xs_lpm_v4 key = { .prefixlen = 24 };
+	uint32_t remote = htonl(IN_REMOTE);
+	struct xs_spd_rule r = {
+		.family = XS_FAMILY_V4, .action = XS_SPD_PROTECT,
+		.sport_hi = 0xffff, .dport_hi = 0xffff,
+	};
+	struct bpf_object *in, *out;
+	struct statfs fs;
+	char dir[64];
+	__u32 idx = 7, id_in, id_out;
+	struct pkt p;
+
+	(void)state;
+	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC)
+		skip();
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/xs_test_%d", (int)getpid());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	in = xs_load_pinned("xdp_ingress.bpf.o", dir);
+	out = xs_load_pinned("tc_egress.bpf.o", dir);
+	assert_non_null(in);
+	assert_non_null(out);
+
+	id_in = xs_map_id(in, XS_STR(XS_MAP_SPD_RULES));
+	id_out = xs_map_id(out, XS_STR(XS_MAP_SPD_RULES));
+	assert_true(id_in != 0);
+	assert_int_equal(id_in, id_out);
+	/* Maps of one program only are not merged by accident. */
+	assert_true(xs_map_id(in, XS_STR(XS_MAP_SPD_IN_V4)) !=
+		    xs_map_id(out, XS_STR(XS_MAP_SPD_V4)));
+
+	assert_int_equal(bpf_map_update_elem(xs_map_fd(out, XS_STR(XS_MAP_SPD_RULES)),
+					     &idx, &r, BPF_ANY), 0);
+	memcpy(key.addr, &remote, 4);
+	assert_int_equal(bpf_map_update_elem(xs_map_fd(in, XS_STR(XS_MAP_SPD_IN_V4)),
+					     &key, &list, BPF_ANY), 0);
+	pkt_init(&p);
+	b_in_udp(&p);
+	assert_int_equal(xs_run(xs_prog_fd(in, "xs_xdp_ingress"), &p, NULL), XDP_DROP);
+
+	xs_unpin_maps(in);
+	xs_unpin_maps(out);	/* the shared one is gone already */
+	bpf_object__close(in);
+	bpf_object__close(out);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* ---------------------------------------------------------- fixtures */
+
+static struct xs_spd_rule in_rule(uint8_t family, uint8_t action, uint8_t proto,
+				   uint16_t dlo, uint16_t dhi)
+{
+	struct xs_spd_rule r = {
+		.family = family,
+		.action = action,
+		.proto = proto,
+		.sport_lo = 0, .sport_hi = 0xffff,
+		.dport_lo = dlo, .dport_hi = dhi,
+	};
+	return r;
+}
+
+static int put_in_rule(struct bpf_object *obj, __u32 idx, struct xs_spd_rule r)
+{
+	return bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_RULES)),
+				   &idx, &r, BPF_ANY);
+}
+
+/* The inbound SPD described at the top (IN_*). */
+static int fill_spd_in(struct bpf_object *obj)
+{
+	struct xs_spd_list v4 = { 3, { RI_SSH_BYPASS, RI_SYSLOG_DISCARD, RI_V4_PROTECT } };
+	struct xs_spd_list v6 = { 1, { RI_V6_PROTECT } };
+	struct xs_lpm_v4 k4 = { .prefixlen = 24 };
+	struct xs_lpm_v6 k6 = { .prefixlen = 48 };
+	uint32_t remote = htonl(IN_REMOTE);
+	struct xs_spd_rule r;
+	int err = 0;
+
+	r = in_rule(XS_FAMILY_V4, XS_SPD_BYPASS, IP_TCP, 22, 22);
+	r.src[0] = htonl(IN_LOCAL_NET);
+	r.src_plen = 24;
+	err |= put_in_rule(obj, RI_SSH_BYPASS, r);
+	r = in_rule(XS_FAMILY_V4, XS_SPD_DISCARD, IP_UDP, 514, 514);
+	err |= put_in_rule(obj, RI_SYSLOG_DISCARD, r);
+	r = in_rule(XS_FAMILY_V4, XS_SPD_PROTECT, 0, 0, 0xffff);
+	r.src[0] = htonl(IN_LOCAL_NET);
+	r.src_plen = 24;
+	err |= put_in_rule(obj, RI_V4_PROTECT, r);
+	r = in_rule(XS_FAMILY_V6, XS_SPD_PROTECT, 0, 0, 0xffff);
+	memcpy(r.src, v6_local, 8);
+	r.src_plen = 64;
+	err |= put_in_rule(obj, RI_V6_PROTECT, r);
+
+	memcpy(k4.addr, &remote, 4);
+	memcpy(k6.addr, v6_peer, 6);
+	err |= bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_IN_V4)), &k4,
+				   &v4, BPF_ANY);
+	err |= bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_IN_V6)), &k6,
+				   &v6, BPF_ANY);
+	return err;
+}
 
 static int fill_maps(struct bpf_object *obj)
 {
 	__u32 slot = XS_XSK_SLOT(0, 0);
 	int fd = xsk_socket__fd(fx.xsk.xsk);
 
+	if (fill_spd_in(obj))
+		return -1;
 	if (add_sa(obj, SPI_ESP, XS_IPPROTO_ESP, 0, 0) ||
 	    add_sa(obj, SPI_ESP_UDP, XS_IPPROTO_ESP, 0, XS_SPI_F_UDP_ENCAP) ||
 	    add_sa(obj, SPI_AH, XS_IPPROTO_AH, 0, 0) ||
@@ -906,7 +1226,7 @@ static int group_teardown(void **state)
 int main(void)
 {
 	size_t n = sizeof(cases) / sizeof(cases[0]), i, k = 0;
-	struct CMUnitTest *tests = calloc(n + 3, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(n + 4, sizeof(*tests));
 	int rc;
 
 	if (!tests)
@@ -914,6 +1234,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_runt_frame_refused);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_maps_have_btf);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_live_veth);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_rules_map_shared_by_pin);
 	for (i = 0; i < n; i++) {
 		tests[k].name = cases[i].name;
 		tests[k].test_func = run_case;

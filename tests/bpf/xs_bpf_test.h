@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -115,6 +116,41 @@ static inline struct bpf_object *xs_load(const char *file, const char *cfg_name,
 	return obj;
 }
 
+/*
+ * Opens and loads XS_BPF_OBJ_DIR/file (default config) with every map pinned
+ * by name under pin_dir, as the daemon does (loader/dp.c): a map an earlier
+ * object pinned there is reused, not created.
+ */
+static inline struct bpf_object *xs_load_pinned(const char *file, const char *pin_dir)
+{
+	char path[512];
+	struct bpf_object *obj;
+	struct bpf_map *map;
+
+	snprintf(path, sizeof(path), "%s/%s", XS_BPF_OBJ_DIR, file);
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
+		if (bpf_map__set_pin_path(map, path))
+			goto fail;
+	}
+	if (bpf_object__load(obj)) {
+		fprintf(stderr, "load %s pinned under %s: %s\n", file, pin_dir,
+			strerror(errno));
+		goto fail;
+	}
+	return obj;
+fail:
+	bpf_object__close(obj);
+	return NULL;
+}
+
 static inline int xs_map_fd(struct bpf_object *obj, const char *name)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
@@ -127,6 +163,29 @@ static inline int xs_prog_fd(struct bpf_object *obj, const char *name)
 	struct bpf_program *prog = bpf_object__find_program_by_name(obj, name);
 
 	return prog ? bpf_program__fd(prog) : -1;
+}
+
+/* Removes the pins xs_load_pinned() made (those still there). */
+static inline void xs_unpin_maps(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+		if (bpf_map__pin_path(map))
+			unlink(bpf_map__pin_path(map));
+}
+
+/* The kernel's id of a loaded map. */
+static inline __u32 xs_map_id(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	int fd = xs_map_fd(obj, name);
+
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
 }
 
 /* ----------------------------------------------------------- counters */

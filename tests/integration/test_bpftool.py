@@ -17,6 +17,8 @@ PIN_MAPS = {
     "xs_spi": ("hash", None),
     "xs_xsks": ("xskmap", None),
     "xs_xdp_stats": ("percpu_array", len(netns.abi_counter_names("XS_XDP_COUNTERS"))),
+    "xs_spd_in_v4": ("lpm_trie", None),
+    "xs_spd_in_v6": ("lpm_trie", None),
     "xs_spd_v4": ("lpm_trie", None),
     "xs_spd_v6": ("lpm_trie", None),
     "xs_spd_rules": ("array", None),
@@ -102,6 +104,30 @@ def test_programs_maps_and_detach(ipsec_pair):
              bpftool_json(None, "map", "dump", "pinned", str(da.pin_dir / "xs_spd_rules"))}
     assert any(rules[i]["action"] == 3 and rules[i]["family"] == 4 for i in rule_ids), \
         [rules[i] for i in rule_ids]
+
+    # The inbound SPD: B's address (the dir in policy's src) as a /32 in
+    # the inbound trie, its rule PROTECT with A's address as the local prefix.
+    trie = bpftool_json(None, "map", "dump", "pinned", str(da.pin_dir / "xs_spd_in_v4"))
+    entries = [e.get("formatted", e) for e in trie]
+    found = [e for e in entries if isinstance(e["key"], dict) and e["key"]["prefixlen"] == 32
+             and key_bytes(e["key"]["addr"], 4) == want]
+    assert len(found) == 1, entries
+    local = bytes(int(x) for x in pair.addr_a.split("."))
+    in_ids = found[0]["value"]["rule"][:found[0]["value"]["count"]]
+    assert any(rules[i]["action"] == 3 and rules[i]["family"] == 4 and
+               rules[i]["src_plen"] == 32 and
+               key_bytes(rules[i]["src"][0], 4) == local
+               for i in in_ids), [rules[i] for i in in_ids]
+    assert not set(in_ids) & set(rule_ids), (in_ids, rule_ids)
+
+    # One rules array for both directions: the map both programs use is the
+    # pinned one (libbpf reused the pin for the second object).
+    rules_id = bpftool_json(None, "map", "show", "pinned",
+                            str(da.pin_dir / "xs_spd_rules"))["id"]
+    prog_ids = {e["devname"]: e["id"] for e in net["xdp"]}
+    in_maps = bpftool_json(None, "prog", "show", "id", str(prog_ids[lk.dev_a]))["map_ids"]
+    tc_maps = bpftool_json(None, "prog", "show", "id", str(tc[0]["id"]))["map_ids"]
+    assert rules_id in in_maps and rules_id in tc_maps, (rules_id, in_maps, tc_maps)
 
     # Counters: bpftool on the pins reads what `xdpsec -j stats` reports.
     r = lk.a.ping(pair.addr_b, count=20, interval=0.01)

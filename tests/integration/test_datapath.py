@@ -15,7 +15,6 @@ AF_XDP before any packet tap on the receiving device, and AF_XDP
 transmission bypasses the taps of the sending one, so only M sees the wire.
 
 Needs root, bpffs, build/xdpsec. Runtime: about 3 minutes on 2 cores.
-xfail marks two known design issues (inbound SPD, IPv6 ND); see their reasons.
 """
 import json
 import struct
@@ -291,13 +290,12 @@ def test_host_to_host(ipsec_pair, tmp_path, mode, family, alg, tcp_mb):
     assert out_a["packets"] >= segs and in_b["packets"] >= segs, (out_a, in_b)
     for d, ns, dev in ((pair.da, lk.a, lk.dev_a), (pair.db, lk.b, lk.dev_b)):
         st = d.stats()
-        checks = [("xdp", "drop"), ("tc", "discard")]
         # The kernel's own frames on the steer veth (IPv6 link-local chatter)
-        # carry the stack side's random MAC, whose first octet is the steer
-        # tag's magic once in 64: those land in drop_bad_slot/no_socket.
+        # carry the stack side's fixed 02:78:73:... address: never tagged.
         steer_mac = ns.mac(f"xs{ns.link(dev)['ifindex']}s")
-        if not steer_mac.startswith("5a:"):
-            checks += [("steer", "drop_no_socket"), ("steer", "drop_bad_slot")]
+        assert steer_mac.startswith("02:78:73:"), steer_mac
+        checks = [("xdp", "drop"), ("tc", "discard"), ("steer", "drop_no_socket"),
+                  ("steer", "drop_bad_slot")]
         for group, name in checks:
             assert stat(st, group, name) == 0, f"{d.instance} {group}/{name}: {nonzero(st, group)}"
         assert not nonzero(st, "engine"), f"{d.instance} engine drops: {nonzero(st, 'engine')}"
@@ -354,17 +352,15 @@ def test_tunnel_outer_header(ipsec_pair, tmp_path, family):
 
 # ------------------------------------------------------- inbound SPD
 
-@pytest.mark.xfail(strict=True, reason=(
-    "inbound SPD not enforced: XDP passes every non-IPsec packet to the stack, so "
-    "cleartext matching a 'dir in' PROTECT policy is accepted (RFC 4301 §5.2 step 3 "
-    "/ §4.4.1: it must be discarded)"))
 def test_inbound_cleartext_matching_protect_policy_dropped(ipsec_pair):
     """ESP transport, IPv4, AES-GCM. Cleartext UDP from B's address to A,
     put on A's wire from the bridge (it never passes B's TC), matches A's
-    `dir in` PROTECT policy and must not reach A's socket, while the same
-    datagram sent by B (sealed by B's daemon) does."""
+    `dir in` PROTECT policy and must not reach A's socket (RFC 4301 §5.2
+    step 3: XDP drops it, drop_policy_cleartext), while the same datagram
+    sent by B (sealed by B's daemon) does."""
     pair = ipsec_pair(mode="esp-transport", family=4, alg="gcm")
     lk = pair.link
+    before = pair.da.stats()
     recv = lk.a.helper("udp-recv", UDP_PORT, "--idle", 2)
     recv.wait_ready()
     clear = Ether(src=lk.mac_b, dst=lk.mac_a) / IP(src=pair.addr_b, dst=pair.addr_a) / \
@@ -378,27 +374,27 @@ def test_inbound_cleartext_matching_protect_policy_dropped(ipsec_pair):
         f"cleartext datagrams accepted despite the dir in policy: {got}\n{pair.diag()}"
     assert got["unique"] == 5 and got["received"] == 5, \
         f"protected datagrams from B: {got}\n{pair.diag()}"
+    after = pair.da.stats()
+    dropped = (stat(after, "xdp", "drop_policy_cleartext") -
+               stat(before, "xdp", "drop_policy_cleartext"))
+    assert dropped == 3, nonzero(after, "xdp")
 
 
 # ------------------------------------------------- IPv6 neighbour discovery
 
-ND_XFAIL = ("design issue: opened packets reach the stack on the steer veth, and "
-            "a Neighbor Advertisement sealed under a 'proto any' policy arrives there, "
-            "not on the device it answers for; Linux ignores it (RFC 4861 ND is bound "
-            "to the interface), so A never resolves B. Needs a built-in bypass of "
-            "ICMPv6 types 133-137 (or delivery on the outside device).")
-
-
 @pytest.mark.parametrize("nd_bypass", [
-    pytest.param(False, marks=pytest.mark.xfail(reason=ND_XFAIL, strict=True), id="protect-any"),
+    pytest.param(False, id="protect-any"),
     pytest.param(True, id="nd-bypass-policy"),
 ])
 def test_ipv6_neighbour_discovery(bpffs, xdpsec_bin, tmp_path, nd_bypass):
     """IPv6 host to host (ESP transport, AES-GCM) with dynamic neighbour
     discovery instead of the static entries the other tests use. With only
-    the 'proto any' protect policies (xfail, see ND_XFAIL), and with bypass
-    policies for ICMPv6 NS/NA (types 135-136, as `sport`), the workaround
-    an administrator has today: ping and 60 UDP datagrams must arrive."""
+    the 'proto any' protect policies (both ways), and with extra bypass
+    policies for ICMPv6 NS/NA (types 135-136, as `sport`): ping and 60 UDP
+    datagrams must arrive. ND must not be sealed (a sealed NA reaches the
+    peer's stack on the steer veth, not on the device it answers for, and
+    is ignored), and the inbound check must not drop it: TC bypasses ICMPv6
+    133-137 before the SPD (bypass_nd) and XDP lets it in (pass_nd)."""
     lk = netns.Link(static_neigh=False)
     pair = None
     try:
@@ -417,6 +413,11 @@ def test_ipv6_neighbour_discovery(bpffs, xdpsec_bin, tmp_path, nd_bypass):
         assert got["unique"] == 60 and got["bad"] == 0, f"UDP A->B: {got}\n{pair.diag()}"
         st = pair.da.stats()
         assert stat(st, "tc", "protect_policy") >= 65, nonzero(st, "tc")
+        assert stat(st, "tc", "bypass_nd") > 0, nonzero(st, "tc")
+        assert stat(st, "xdp", "pass_nd") > 0, nonzero(st, "xdp")
+        for d in (pair.da, pair.db):
+            st = d.stats()
+            assert stat(st, "xdp", "drop_policy_cleartext") == 0, nonzero(st, "xdp")
     finally:
         if pair:
             pair.stop()
