@@ -428,15 +428,26 @@ static void add_ports(struct ike_words *w, const char *kw, uint16_t lo, uint16_t
 int ike_install_policy_words(const struct ike_policy_sel *s, uint32_t spi,
 			     struct ike_words *w)
 {
+	return ike_install_policy_words_dir(s, spi, IKE_INSTALL_OUT, w);
+}
+
+int ike_install_policy_words_dir(const struct ike_policy_sel *s, uint32_t spi, int dir,
+				 struct ike_words *w)
+{
+	/* Inbound selectors are written as the packets carry them (RFC 4301
+	 * §4.4.1): remote source, local destination, ports swapped — ICMP
+	 * type and code stay where they are. */
+	const bool in = dir == IKE_INSTALL_IN;
+	const bool swap = in && !proto_is_icmp(s->proto);
 	char p[64];
 
 	ike_words_init(w);
 	ike_words_add(w, "policy");
 	ike_words_add(w, "add");
 	ike_words_add(w, "src");
-	ike_words_add(w, ike_prefix_str(&s->src, p));
+	ike_words_add(w, ike_prefix_str(in ? &s->dst : &s->src, p));
 	ike_words_add(w, "dst");
-	ike_words_add(w, ike_prefix_str(&s->dst, p));
+	ike_words_add(w, ike_prefix_str(in ? &s->src : &s->dst, p));
 	if (s->proto) {
 		const char *name = NULL;
 
@@ -453,12 +464,14 @@ int ike_install_policy_words(const struct ike_policy_sel *s, uint32_t spi,
 		else
 			ike_words_addf(w, "%u", s->proto);
 		if (proto_has_ports(s->proto) || proto_is_icmp(s->proto)) {
-			add_ports(w, "sport", s->sport_lo, s->sport_hi);
-			add_ports(w, "dport", s->dport_lo, s->dport_hi);
+			add_ports(w, "sport", swap ? s->dport_lo : s->sport_lo,
+				  swap ? s->dport_hi : s->sport_hi);
+			add_ports(w, "dport", swap ? s->sport_lo : s->dport_lo,
+				  swap ? s->sport_hi : s->dport_hi);
 		}
 	}
 	ike_words_add(w, "dir");
-	ike_words_add(w, "out");
+	ike_words_add(w, in ? "in" : "out");
 	ike_words_add(w, "spi");
 	ike_words_addf(w, "0x%08x", spi);
 	return w->full ? -ENOSPC : 0;
@@ -572,6 +585,11 @@ struct inst_pol {
 	uint32_t spi;           /* the SA they protect with */
 	size_t n;
 	uint32_t *ids;
+	/* Inbound policies: cleartext of these flows is refused (RFC 4301
+	 * §5.2). They keep naming the first inbound SA across rekeys; the
+	 * datapath only uses them to drop cleartext. */
+	size_t n_in;
+	uint32_t *ids_in;
 };
 
 static struct inst_sa *sas;
@@ -645,19 +663,24 @@ static struct inst_pol *pol_new(uint32_t reqid, uint32_t spi, uint32_t *ids, siz
 	p->spi = spi;
 	p->ids = ids;
 	p->n = n;
+	p->ids_in = NULL;
+	p->n_in = 0;
 	return p;
 }
 
 static void pol_remove(struct inst_pol *p)
 {
 	free(p->ids);
+	free(p->ids_in);
 	*p = pols[--n_pols];
 }
 
 void ike_install_reset(void)
 {
-	for (size_t i = 0; i < n_pols; i++)
+	for (size_t i = 0; i < n_pols; i++) {
 		free(pols[i].ids);
+		free(pols[i].ids_in);
+	}
 	free(pols);
 	free(sas);
 	pols = NULL;
@@ -673,7 +696,7 @@ void ike_install_stats_get(struct ike_install_stats *s)
 	s->failures = n_failures;
 	s->sas = (uint32_t)n_sas;
 	for (size_t i = 0; i < n_pols; i++)
-		s->policies += (uint32_t)pols[i].n;
+		s->policies += (uint32_t)(pols[i].n + pols[i].n_in);
 }
 
 bool ike_install_note_expired(uint32_t spi, uint8_t proto, int dir, bool hard,
@@ -785,13 +808,14 @@ static int policy_simple(struct ike_agent *a, const char *verb, uint32_t id,
 
 /* policy add; *id from the daemon's "policy ID added". */
 static int policy_add(struct ike_agent *a, const struct ike_child_install *c,
-		      const struct ike_policy_sel *s, uint32_t *id)
+		      const struct ike_policy_sel *s, int dir, uint32_t *id)
 {
+	const uint32_t spi = dir == IKE_INSTALL_IN ? c->spi_in : c->spi_out;
 	struct ike_words w;
 	char err[512], *text = NULL;
 	int ret;
 
-	ret = ike_install_policy_words(s, c->spi_out, &w);
+	ret = ike_install_policy_words_dir(s, spi, dir, &w);
 	if (!ret)
 		ret = ike_dp_command(a->instance, w.argc, w.argv, &text, err, sizeof(err));
 	else
@@ -804,9 +828,9 @@ static int policy_add(struct ike_agent *a, const struct ike_child_install *c,
 	if (ret) {
 		char p1[64], p2[64];
 
-		ike_shell_log(IKE_LOG_ERR, "%s/%s: policy add src %s dst %s spi 0x%08x: %s",
+		ike_shell_log(IKE_LOG_ERR, "%s/%s: policy add src %s dst %s dir %s spi 0x%08x: %s",
 			      c->conn, c->child, ike_prefix_str(&s->src, p1),
-			      ike_prefix_str(&s->dst, p2), c->spi_out, err);
+			      ike_prefix_str(&s->dst, p2), dir_word(dir), spi, err);
 	}
 	return ret;
 }
@@ -836,6 +860,32 @@ static int policies_update(struct ike_agent *a, struct inst_pol *p, uint32_t spi
 	return ret;
 }
 
+/* The inbound mirror of the outbound policies. Best effort: without them
+ * the tunnel still works, cleartext is just not refused, so a failure is
+ * logged and undone but does not fail the install. */
+static void policies_add_in(struct ike_agent *a, const struct ike_child_install *c,
+			    struct inst_pol *p, const struct ike_policy_sel *sel, size_t n)
+{
+	uint32_t *ids;
+	size_t i;
+
+	if (!p || !(ids = calloc(n, sizeof(*ids))))
+		return;
+	for (i = 0; i < n; i++)
+		if (policy_add(a, c, &sel[i], IKE_INSTALL_IN, &ids[i]))
+			break;
+	if (i < n) {
+		while (i-- > 0)
+			policy_simple(a, "del", ids[i], 0);
+		free(ids);
+		ike_shell_log(IKE_LOG_WARN, "%s/%s: no inbound policies: cleartext of "
+			      "these flows is not refused", c->conn, c->child);
+		return;
+	}
+	p->ids_in = ids;
+	p->n_in = n;
+}
+
 static int policies_add(struct ike_agent *a, const struct ike_child_install *c)
 {
 	struct ike_policy_sel *sel;
@@ -860,7 +910,7 @@ static int policies_add(struct ike_agent *a, const struct ike_child_install *c)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		ret = policy_add(a, c, &sel[i], &ids[i]);
+		ret = policy_add(a, c, &sel[i], IKE_INSTALL_OUT, &ids[i]);
 		if (ret)
 			break;
 	}
@@ -878,6 +928,7 @@ static int policies_add(struct ike_agent *a, const struct ike_child_install *c)
 	ids = NULL;
 	ike_shell_log(IKE_LOG_INFO, "%s/%s: %zu policies protect with spi 0x%08x",
 		      c->conn, c->child, n, c->spi_out);
+	policies_add_in(a, c, pol_find(c->reqid), sel, n);
 out:
 	free(ids);
 	free(sel);
@@ -928,6 +979,8 @@ int ike_uninstall(struct ike_agent *a, const struct ike_child_install *c,
 			if (r && r != -ENOENT && !ret)
 				ret = r;
 		}
+		for (size_t i = 0; p && i < p->n_in; i++)
+			policy_simple(a, "del", p->ids_in[i], 0);
 		if (p)
 			pol_remove(p);
 	}
@@ -949,6 +1002,8 @@ void ike_install_flush(struct ike_agent *a)
 	while (n_pols) {
 		for (size_t i = 0; i < pols[0].n; i++)
 			policy_simple(a, "del", pols[0].ids[i], 0);
+		for (size_t i = 0; i < pols[0].n_in; i++)
+			policy_simple(a, "del", pols[0].ids_in[i], 0);
 		pol_remove(&pols[0]);
 	}
 	while (n_sas)

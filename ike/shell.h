@@ -173,6 +173,9 @@ int ike_install_policies(const struct ike_child_install *c,
 int ike_install_sa_words(const struct ike_child_install *c, int dir,
 			 struct ike_words *w);
 /* `policy add src .. dst .. [proto ..] [sport ..] [dport ..] dir out spi ..` */
+/* dir: IKE_INSTALL_IN writes the inbound mirror (remote src, local dst). */
+int ike_install_policy_words_dir(const struct ike_policy_sel *s, uint32_t spi, int dir,
+				 struct ike_words *w);
 int ike_install_policy_words(const struct ike_policy_sel *s, uint32_t spi,
 			     struct ike_words *w);
 

@@ -664,7 +664,7 @@ static void test_install_sequence(void **state)
 	ts4(&c.local_ts[1], "10.1.1.0", "10.1.1.255", 0, 0, 65535);
 	assert_int_equal(ike_install_in(a, &c), 0);
 	assert_int_equal(ike_install_out(a, &c, 0), 0);
-	assert_int_equal(dp.n, 4);
+	assert_int_equal(dp.n, 6);
 	assert_true(!strncmp(dp.cmd[0], "sa add src 192.0.2.2 dst 192.0.2.1 proto esp spi "
 			     "0xc0000001 mode tunnel reqid 7 dir in aead", 72));
 	assert_true(!strncmp(dp.cmd[1], "sa add src 192.0.2.1 dst 192.0.2.2 proto esp spi "
@@ -673,10 +673,15 @@ static void test_install_sequence(void **state)
 			    "spi 0xc0000002");
 	assert_string_equal(dp.cmd[3], "policy add src 10.1.1.0/24 dst 10.2.0.0/24 dir out "
 			    "spi 0xc0000002");
+	/* The inbound mirrors, as the packets carry the selectors. */
+	assert_string_equal(dp.cmd[4], "policy add src 10.2.0.0/24 dst 10.1.0.0/24 dir in "
+			    "spi 0xc0000001");
+	assert_string_equal(dp.cmd[5], "policy add src 10.2.0.0/24 dst 10.1.1.0/24 dir in "
+			    "spi 0xc0000001");
 	ike_install_stats_get(&st);
 	assert_int_equal(st.sas, 2);
-	assert_int_equal(st.policies, 2);
-	assert_int_equal(st.commands, 4);
+	assert_int_equal(st.policies, 4);
+	assert_int_equal(st.commands, 6);
 
 	/* Rekey, make before break: new in, new out, policies re-pointed. */
 	c2 = c;
@@ -684,27 +689,29 @@ static void test_install_sequence(void **state)
 	c2.spi_out = 0xc0000012;
 	assert_int_equal(ike_install_in(a, &c2), 0);
 	assert_int_equal(ike_install_out(a, &c2, c.spi_out), 0);
-	assert_int_equal(dp.n, 8);
-	assert_true(strstr(dp.cmd[4], "spi 0xc0000011 mode tunnel reqid 7 dir in "));
-	assert_true(strstr(dp.cmd[5], "spi 0xc0000012 mode tunnel reqid 7 dir out "));
-	assert_string_equal(dp.cmd[6], "policy update id 1 spi 0xc0000012");
-	assert_string_equal(dp.cmd[7], "policy update id 2 spi 0xc0000012");
+	assert_int_equal(dp.n, 10);
+	assert_true(strstr(dp.cmd[6], "spi 0xc0000011 mode tunnel reqid 7 dir in "));
+	assert_true(strstr(dp.cmd[7], "spi 0xc0000012 mode tunnel reqid 7 dir out "));
+	assert_string_equal(dp.cmd[8], "policy update id 1 spi 0xc0000012");
+	assert_string_equal(dp.cmd[9], "policy update id 2 spi 0xc0000012");
 	/* The old pair goes; the policies stay. */
 	assert_int_equal(ike_uninstall(a, &c, c.spi_in, IKE_INSTALL_IN, false), 0);
 	assert_int_equal(ike_uninstall(a, &c, c.spi_out, IKE_INSTALL_OUT, false), 0);
-	assert_string_equal(dp.cmd[8], "sa del spi 0xc0000001 proto esp dir in");
-	assert_string_equal(dp.cmd[9], "sa del spi 0xc0000002 proto esp dir out");
+	assert_string_equal(dp.cmd[10], "sa del spi 0xc0000001 proto esp dir in");
+	assert_string_equal(dp.cmd[11], "sa del spi 0xc0000002 proto esp dir out");
 	ike_install_stats_get(&st);
 	assert_int_equal(st.sas, 2);
-	assert_int_equal(st.policies, 2);
+	assert_int_equal(st.policies, 4);
 
 	/* Last removal takes the policies first. */
 	assert_int_equal(ike_uninstall(a, &c2, c2.spi_out, IKE_INSTALL_OUT, true), 0);
-	assert_string_equal(dp.cmd[10], "policy del id 1");
-	assert_string_equal(dp.cmd[11], "policy del id 2");
-	assert_string_equal(dp.cmd[12], "sa del spi 0xc0000012 proto esp dir out");
+	assert_string_equal(dp.cmd[12], "policy del id 1");
+	assert_string_equal(dp.cmd[13], "policy del id 2");
+	assert_string_equal(dp.cmd[14], "policy del id 3");
+	assert_string_equal(dp.cmd[15], "policy del id 4");
+	assert_string_equal(dp.cmd[16], "sa del spi 0xc0000012 proto esp dir out");
 	assert_int_equal(ike_uninstall(a, &c2, c2.spi_in, IKE_INSTALL_IN, false), 0);
-	assert_string_equal(dp.cmd[13], "sa del spi 0xc0000011 proto esp dir in");
+	assert_string_equal(dp.cmd[17], "sa del spi 0xc0000011 proto esp dir in");
 	ike_install_stats_get(&st);
 	assert_int_equal(st.sas, 0);
 	assert_int_equal(st.policies, 0);
@@ -713,8 +720,8 @@ static void test_install_sequence(void **state)
 	assert_int_equal(ike_install_out(a, &c, 0), 0);
 	snprintf(want, sizeof(want), "policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir out "
 		 "spi 0xc0000002");
-	assert_string_equal(dp.cmd[15], want);
-	assert_int_equal(dp.n, 17);
+	assert_string_equal(dp.cmd[19], want);
+	assert_int_equal(dp.n, 23);
 }
 
 static void test_install_rollback(void **state)
@@ -759,17 +766,18 @@ static void test_install_rollback(void **state)
 	assert_int_equal(ike_install_out(a, &c, 0), 0);
 	c2 = c;
 	c2.spi_out = 0xc0000022;
-	dp.fail_at = 6;  /* sa add, 2 policy adds, sa add, update 1, update 2 */
+	/* sa add, 2 policy adds, 2 inbound policy adds, sa add, update 1, update 2 */
+	dp.fail_at = 8;
 	assert_int_equal(ike_install_out(a, &c2, c.spi_out), -EEXIST);
-	assert_string_equal(dp.cmd[4], "policy update id 1 spi 0xc0000022");
-	assert_string_equal(dp.cmd[5], "policy update id 2 spi 0xc0000022");
-	assert_string_equal(dp.cmd[6], "policy update id 1 spi 0xc0000002");
-	assert_string_equal(dp.cmd[7], "sa del spi 0xc0000022 proto esp dir out");
-	assert_int_equal(dp.n, 8);
+	assert_string_equal(dp.cmd[6], "policy update id 1 spi 0xc0000022");
+	assert_string_equal(dp.cmd[7], "policy update id 2 spi 0xc0000022");
+	assert_string_equal(dp.cmd[8], "policy update id 1 spi 0xc0000002");
+	assert_string_equal(dp.cmd[9], "sa del spi 0xc0000022 proto esp dir out");
+	assert_int_equal(dp.n, 10);
 	/* Still the old SA's: a later rekey updates from there. */
 	dp.fail_at = 0;
 	assert_int_equal(ike_install_out(a, &c2, c.spi_out), 0);
-	assert_string_equal(dp.cmd[10], "policy update id 2 spi 0xc0000022");
+	assert_string_equal(dp.cmd[12], "policy update id 2 spi 0xc0000022");
 
 	/* Selectors that give no policy: the SA is not left behind. */
 	dp_reset();
@@ -796,10 +804,11 @@ static void test_install_flush(void **state)
 	assert_int_equal(ike_install_out(a, &c, 0), 0);
 	/* What the state machine left at exit goes: policies first. */
 	ike_install_flush(a);
-	assert_int_equal(dp.n, 6);
-	assert_string_equal(dp.cmd[3], "policy del id 1");
-	assert_string_equal(dp.cmd[4], "sa del spi 0xc0000001 proto esp dir in");
-	assert_string_equal(dp.cmd[5], "sa del spi 0xc0000002 proto esp dir out");
+	assert_int_equal(dp.n, 8);
+	assert_string_equal(dp.cmd[4], "policy del id 1");
+	assert_string_equal(dp.cmd[5], "policy del id 2");
+	assert_string_equal(dp.cmd[6], "sa del spi 0xc0000001 proto esp dir in");
+	assert_string_equal(dp.cmd[7], "sa del spi 0xc0000002 proto esp dir out");
 	ike_install_stats_get(&st);
 	assert_int_equal(st.sas, 0);
 	assert_int_equal(st.policies, 0);
