@@ -15,6 +15,7 @@
 #include <linux/pkt_cls.h>
 
 #include "spd.h"
+#include "stats.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -58,16 +59,6 @@ struct {
 /* Headers are read directly; make sure this much is in the linear area. */
 #define XS_TC_PULL_LEN		256
 
-static __always_inline void count(__u32 idx, __u64 bytes)
-{
-	struct xs_counter *ctr = bpf_map_lookup_elem(&XS_MAP_TC_STATS, &idx);
-
-	if (ctr) {
-		ctr->packets++;
-		ctr->bytes += bytes;
-	}
-}
-
 /* Every exit goes through here: one verdict counter, one reason counter. */
 static __always_inline int verdict(struct __sk_buff *skb, int action,
 				   enum xs_tc_counter reason)
@@ -75,12 +66,12 @@ static __always_inline int verdict(struct __sk_buff *skb, int action,
 	__u64 bytes = skb->len;
 
 	if (action == TC_ACT_REDIRECT)
-		count(XS_TC_PROTECT, bytes);
+		xs_count(&XS_MAP_TC_STATS, XS_TC_PROTECT, bytes);
 	else if (action == TC_ACT_OK)
-		count(XS_TC_BYPASS, bytes);
+		xs_count(&XS_MAP_TC_STATS, XS_TC_BYPASS, bytes);
 	else
-		count(XS_TC_DISCARD, bytes);
-	count(reason, bytes);
+		xs_count(&XS_MAP_TC_STATS, XS_TC_DISCARD, bytes);
+	xs_count(&XS_MAP_TC_STATS, reason, bytes);
 	return action;
 }
 

@@ -10,6 +10,7 @@
  * reason counter in XS_MAP_XDP_STATS. See docs/bpf.md.
  */
 #include "spd.h"
+#include "stats.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -58,16 +59,6 @@ struct {
 	__type(value, struct xs_spd_list);
 } XS_MAP_SPD_IN_V6 SEC(".maps");
 
-static __always_inline void count(__u32 idx, __u64 bytes)
-{
-	struct xs_counter *ctr = bpf_map_lookup_elem(&XS_MAP_XDP_STATS, &idx);
-
-	if (ctr) {
-		ctr->packets++;
-		ctr->bytes += bytes;
-	}
-}
-
 /* Every exit goes through here: one verdict counter, one reason counter. */
 static __always_inline int verdict(struct xdp_md *ctx, int action,
 				   enum xs_xdp_counter reason)
@@ -75,12 +66,12 @@ static __always_inline int verdict(struct xdp_md *ctx, int action,
 	__u64 bytes = ctx->data_end - ctx->data;
 
 	if (action == XDP_REDIRECT)
-		count(XS_XDP_REDIRECT, bytes);
+		xs_count(&XS_MAP_XDP_STATS, XS_XDP_REDIRECT, bytes);
 	else if (action == XDP_PASS)
-		count(XS_XDP_PASS, bytes);
+		xs_count(&XS_MAP_XDP_STATS, XS_XDP_PASS, bytes);
 	else
-		count(XS_XDP_DROP, bytes);
-	count(reason, bytes);
+		xs_count(&XS_MAP_XDP_STATS, XS_XDP_DROP, bytes);
+	xs_count(&XS_MAP_XDP_STATS, reason, bytes);
 	return action;
 }
 

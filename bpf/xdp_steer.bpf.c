@@ -9,6 +9,7 @@
  * else. See docs/bpf.md.
  */
 #include "parsing.h"
+#include "stats.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -26,22 +27,12 @@ struct {
 	__type(value, struct xs_counter);
 } XS_MAP_STEER_STATS SEC(".maps");
 
-static __always_inline void count(__u32 idx, __u64 bytes)
-{
-	struct xs_counter *ctr = bpf_map_lookup_elem(&XS_MAP_STEER_STATS, &idx);
-
-	if (ctr) {
-		ctr->packets++;
-		ctr->bytes += bytes;
-	}
-}
-
 static __always_inline int drop(struct xdp_md *ctx, enum xs_steer_counter reason)
 {
 	__u64 bytes = ctx->data_end - ctx->data;
 
-	count(XS_STEER_DROP, bytes);
-	count(reason, bytes);
+	xs_count(&XS_MAP_STEER_STATS, XS_STEER_DROP, bytes);
+	xs_count(&XS_MAP_STEER_STATS, reason, bytes);
 	return XDP_DROP;
 }
 
@@ -67,6 +58,7 @@ int xs_xdp_steer(struct xdp_md *ctx)
 	if (bpf_redirect_map(&XS_MAP_STEER_XSKS, XS_XSK_SLOT(queue, worker),
 			     XDP_DROP) != XDP_REDIRECT)
 		return drop(ctx, XS_STEER_DROP_NO_SOCKET);
-	count(XS_STEER_REDIRECT, ctx->data_end - ctx->data);
+	xs_count(&XS_MAP_STEER_STATS, XS_STEER_REDIRECT,
+		 ctx->data_end - ctx->data);
 	return XDP_REDIRECT;
 }

@@ -123,12 +123,7 @@ int ike_ctl_parse_global(int argc, char **argv, struct ike_ctl_opts *o, char *er
 
 int ike_ctl_path(const char *instance, char *buf, size_t len)
 {
-	int n;
-
-	if (!instance_ok(instance))
-		return -EINVAL;
-	n = snprintf(buf, len, "%s/%s-ike.sock", XS_CTL_RUN_DIR, instance);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	return xs_ctl_path_suffix(instance, "-ike", buf, len);
 }
 
 /* ------------------------------------------------------------- listing */
@@ -704,70 +699,14 @@ out:
 
 /* --------------------------------------------------------------- client */
 
-static int ctl_connect(const char *instance)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, ret;
-
-	ret = ike_ctl_path(instance, sun.sun_path, sizeof(sun.sun_path));
-	if (ret)
-		return ret;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
-
 int ike_ctl_client(const char *instance, int argc, char **argv)
 {
-	char path[128], *text = NULL;
-	size_t len = 0;
-	int fd, ret, status = 0;
+	static const struct xs_ctl_client cl = {
+		.prog = "xdpsec-ike", .peer = "agent", .start = "daemon --config FILE",
+	};
+	char path[128];
 
-	fd = ctl_connect(instance);
-	if (fd == -ENOENT || fd == -ECONNREFUSED) {
-		fprintf(stderr, "xdpsec-ike: no agent for instance %s (start it with: "
-			"xdpsec-ike -i %s daemon --config FILE)\n", instance, instance);
-		return 1;
-	}
-	if (fd < 0) {
-		if (ike_ctl_path(instance, path, sizeof(path)))
-			snprintf(path, sizeof(path), "the control socket");
-		fprintf(stderr, "xdpsec-ike: cannot connect to %s: %s%s\n", path,
-			strerror(-fd), fd == -EACCES ? " (xdpsec-ike needs root)" : "");
-		return 1;
-	}
-	ret = xs_ctl_send_req(fd, argc, argv);
-	if (!ret)
-		ret = xs_ctl_recv_reply(fd, &status, &text, &len);
-	close(fd);
-	if (ret == -E2BIG) {
-		fprintf(stderr, "xdpsec-ike: request too long (at most %d words, %u bytes)\n",
-			XS_CTL_ARGS_MAX, XS_CTL_REQ_MAX);
-		return 1;
-	}
-	if (ret) {
-		fprintf(stderr, "xdpsec-ike: no answer from the agent of instance %s: %s\n",
-			instance, strerror(-ret));
-		return 1;
-	}
-	if (status) {
-		while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-			text[--len] = '\0';
-		fprintf(stderr, "xdpsec-ike: %s\n", len ? text : strerror(-status));
-		free(text);
-		return 1;
-	}
-	fwrite(text, 1, len, stdout);
-	free(text);
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "xdpsec-ike: writing the output: %s\n", strerror(errno));
-		return 1;
-	}
-	return 0;
+	return xs_ctl_client_run(&cl, instance,
+				 ike_ctl_path(instance, path, sizeof(path)) ? NULL : path,
+				 argc, argv);
 }

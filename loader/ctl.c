@@ -44,16 +44,22 @@ int xs_ctl_instance_ok(const char *instance)
 	return i ? 0 : -EINVAL;
 }
 
-int xs_ctl_path(const char *instance, char *buf, size_t len)
+int xs_ctl_path_suffix(const char *instance, const char *suffix, char *buf,
+		       size_t len)
 {
 	int n;
 
 	if (xs_ctl_instance_ok(instance))
 		return -EINVAL;
-	n = snprintf(buf, len, "%s/%s.sock", XS_CTL_RUN_DIR, instance);
+	n = snprintf(buf, len, "%s/%s%s.sock", XS_CTL_RUN_DIR, instance, suffix);
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+int xs_ctl_path(const char *instance, char *buf, size_t len)
+{
+	return xs_ctl_path_suffix(instance, "", buf, len);
 }
 
 static int64_t now_ms(void)
@@ -146,14 +152,16 @@ static int write_full(int fd, const void *buf, size_t len, int64_t deadline)
 
 /* ------------------------------------------------------------- client */
 
-int xs_ctl_connect(const char *instance)
+int xs_ctl_connect_path(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd, ret;
 
-	ret = xs_ctl_path(instance, sun.sun_path, sizeof(sun.sun_path));
-	if (ret)
-		return ret;
+	if (!path)
+		return -EINVAL;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -163,6 +171,17 @@ int xs_ctl_connect(const char *instance)
 		return ret;
 	}
 	return fd;
+}
+
+int xs_ctl_connect(const char *instance)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int ret;
+
+	ret = xs_ctl_path(instance, path, sizeof(path));
+	if (ret)
+		return ret;
+	return xs_ctl_connect_path(path);
 }
 
 int xs_ctl_send_req(int fd, int argc, char *const argv[])
@@ -228,6 +247,60 @@ int xs_ctl_recv_reply(int fd, int *status, char **text, size_t *len)
 	*status = st;
 	*text = t;
 	*len = n;
+	return 0;
+}
+
+int xs_ctl_client_run(const struct xs_ctl_client *cl, const char *instance,
+		      const char *path, int argc, char **argv)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int fd, ret, status = 0;
+
+	fd = xs_ctl_connect_path(path);
+	if (fd == -ENOENT || fd == -ECONNREFUSED) {
+		fprintf(stderr, "%s: no %s for instance %s (start it with: %s -i %s %s)\n",
+			cl->prog, cl->peer, instance, cl->prog, instance, cl->start);
+		return 1;
+	}
+	if (fd < 0) {
+		char hint[64] = "";
+
+		if (fd == -EACCES)
+			snprintf(hint, sizeof(hint), " (%s needs root)", cl->prog);
+		fprintf(stderr, "%s: cannot connect to %s: %s%s\n", cl->prog,
+			path ? path : "the control socket", strerror(-fd), hint);
+		return 1;
+	}
+	ret = xs_ctl_send_req(fd, argc, argv);
+	if (!ret)
+		ret = xs_ctl_recv_reply(fd, &status, &text, &len);
+	close(fd);
+	if (ret == -E2BIG) {
+		fprintf(stderr, "%s: request too long (at most %d words, %u bytes)\n",
+			cl->prog, XS_CTL_ARGS_MAX, XS_CTL_REQ_MAX);
+		return 1;
+	}
+	if (ret) {
+		fprintf(stderr, "%s: no answer from the %s of instance %s: %s\n",
+			cl->prog, cl->peer, instance, strerror(-ret));
+		return 1;
+	}
+	if (status) {
+		/* The error is one line; drop a trailing newline if any. */
+		while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+			text[--len] = '\0';
+		fprintf(stderr, "%s: %s\n", cl->prog, len ? text : strerror(-status));
+		free(text);
+		return 1;
+	}
+	fwrite(text, 1, len, stdout);
+	free(text);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "%s: writing the output: %s\n", cl->prog,
+			strerror(errno));
+		return 1;
+	}
 	return 0;
 }
 

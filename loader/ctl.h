@@ -26,12 +26,34 @@
 int xs_ctl_instance_ok(const char *instance);
 /* XS_CTL_RUN_DIR/<instance>.sock */
 int xs_ctl_path(const char *instance, char *buf, size_t len);
+/* XS_CTL_RUN_DIR/<instance><suffix>.sock, e.g. suffix "-ike" for the IKE
+ * agent's socket; 0, -EINVAL (bad instance) or -ENAMETOOLONG. */
+int xs_ctl_path_suffix(const char *instance, const char *suffix, char *buf,
+		       size_t len);
 
 /* Client side. */
 int xs_ctl_connect(const char *instance);     /* fd or -errno */
+/* The socket at path (NULL: -EINVAL); fd or -errno. */
+int xs_ctl_connect_path(const char *path);
 int xs_ctl_send_req(int fd, int argc, char *const argv[]);
 /* *text is malloc'ed and NUL-terminated; the caller frees it. */
 int xs_ctl_recv_reply(int fd, int *status, char **text, size_t *len);
+
+/* How a command-line client names itself and the process it talks to. */
+struct xs_ctl_client {
+	const char *prog;       /* "xdpsec" */
+	const char *peer;       /* "daemon" */
+	const char *start;      /* the command that starts the peer: "daemon" */
+};
+
+/*
+ * One request from a command line: sends the argc words to the peer of
+ * instance listening at path (NULL if the path could not be made), prints
+ * its output on stdout or its error, prefixed with cl->prog, on stderr.
+ * Returns the process exit status: 0, or 1 after a message.
+ */
+int xs_ctl_client_run(const struct xs_ctl_client *cl, const char *instance,
+		      const char *path, int argc, char **argv);
 
 /* Server side. argv points into buf; argv[argc] is NULL. */
 int xs_ctl_recv_req(int fd, int *argc, char *argv[XS_CTL_ARGS_MAX + 1],
