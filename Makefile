@@ -187,7 +187,7 @@ build-fuzz/fuzz_ike_%: fuzz/fuzz_ike_%.c $(IKE_CODEC_SRCS) $(wildcard ike/*.h)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote ike $< $(IKE_CODEC_SRCS) -o $@ $(LDLIBS_CRYPTO)
 
-build-fuzz/%: fuzz/%.c $(ENGINE_SRCS) $(wildcard engine/*.h)
+build-fuzz/%: fuzz/%.c $(ENGINE_SRCS) $(wildcard engine/*.h) $(wildcard fuzz/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(ENGINE_SRCS) -o $@ $(LDLIBS_CRYPTO)
@@ -237,3 +237,10 @@ $(BUILD)/bench/%.bpf.o: bench/%.bpf.c
 .PHONY: bench-tunnel
 bench-tunnel: $(XDPSEC) $(BENCH_BPF_OBJS)
 	$(Q)XS_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/bench_tunnel.py
+
+# bench-ike (owned by the IKE benchmark)
+# IKE SA + Child SA setups per second, xdpsec's agent vs strongSwan's
+# charon as responder (bench/bench_ike.py, docs/ike-tests.md).
+.PHONY: bench-ike
+bench-ike: $(XDPSEC) $(IKE_BIN)
+	$(Q)XS_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/bench_ike.py

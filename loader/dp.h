@@ -80,6 +80,11 @@ struct xsd_dp {
 	struct tc_egress_bpf *egress;
 	struct xdp_steer_bpf *steer;
 	int policy_store_fd;
+	/* Which rule slots the maps hold a live rule in, so a sync clears
+	 * only what went away; spd_fresh: the first sync clears them all
+	 * (pinned maps may hold a previous daemon's rules). */
+	uint8_t spd_live[XS_SPD_RULES_MAX];
+	bool spd_synced;
 	struct xsd_worker *workers;
 };
 

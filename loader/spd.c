@@ -198,22 +198,26 @@ int xsd_dp_spd_sync(struct xsd_dp *dp, const struct xsd *d)
 		rule_make(d, id, &rule);
 		if (bpf_map_update_elem(rules, &id, &rule, 0))
 			return -errno;
+		dp->spd_live[id] = 1;
 	}
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
 		ret = sync_trie(d, tries[i].family, tries[i].dir, tries[i].fd);
 		if (ret)
 			return ret;
 	}
-	/* Only now retire rules no list refers to. */
+	/* Only now retire rules no list refers to: the slots that held one
+	 * (every slot the first time, for what a previous daemon left). */
 	for (__u32 id = 0; id < XS_SPD_RULES_MAX; id++) {
 		struct xs_spd_rule none = { 0 };
 		struct xs_policy_req empty = { 0 };
 
-		if (d->policies[id].used)
+		if (d->policies[id].used || (dp->spd_synced && !dp->spd_live[id]))
 			continue;
 		bpf_map_update_elem(dp->policy_store_fd, &id, &empty, 0);
 		bpf_map_update_elem(rules, &id, &none, 0);
+		dp->spd_live[id] = 0;
 	}
+	dp->spd_synced = true;
 	return 0;
 }
 
