@@ -52,6 +52,7 @@ static int ctl_listen(struct xsd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "instance %s is already running", d->instance);
 		return -EBUSY;
 	}
+	d->locked = true;
 	if (xs_ctl_path(d->instance, d->sock_path, sizeof(d->sock_path)) ||
 	    strlen(d->sock_path) >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "bad instance name %s", d->instance);
@@ -118,8 +119,16 @@ static void xsd_free(struct xsd *d)
 		close(d->ctl_fd);
 		unlink(d->sock_path);
 	}
-	if (d->lock_fd >= 0)
+	if (d->lock_fd >= 0) {
+		/* Only the daemon holding the lock removes the file. */
+		char lock_path[PATH_MAX];
+
+		if (d->locked &&
+		    snprintf(lock_path, sizeof(lock_path), "%s/%s.lock", XS_CTL_RUN_DIR,
+			     d->instance) < (int)sizeof(lock_path))
+			unlink(lock_path);
 		close(d->lock_fd);
+	}
 	free(d);
 }
 

@@ -42,6 +42,7 @@ struct xsd {
 	char pin_dir[PATH_MAX];
 	char sock_path[PATH_MAX];
 	int lock_fd;
+	bool locked;                    /* we hold the instance lock */
 	int ctl_fd;
 	volatile int stop;
 
