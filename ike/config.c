@@ -573,29 +573,50 @@ esp_and_ah:
 	return -EINVAL;
 }
 
+/*
+ * The first pass over a section whose entries are all sections themselves
+ * (connections, children, secrets): refuses plain keys, names that lack
+ * prefix (when given) and more than max entries. *count gets the number.
+ */
+static int count_sections(struct loader *l, const struct conf_node *sec,
+			  const char *where, const char *hint, const char *prefix,
+			  size_t max, const char *too_many, size_t *count)
+{
+	*count = 0;
+	for (const struct conf_node *n = sec->child; n; n = n->next) {
+		if (!n->section) {
+			conf_errf(l->c, n->line, "unexpected key '%s' in %s (%s)", n->name,
+				  where, hint);
+			return -EINVAL;
+		}
+		if (prefix && strncmp(n->name, prefix, strlen(prefix))) {
+			conf_errf(l->c, n->line,
+				  "secret type '%s' is not supported (only %s<suffix> sections)",
+				  n->name, prefix);
+			return -EINVAL;
+		}
+		if (++*count > max) {
+			conf_errf(l->c, n->line, "more than %zu %s", max, too_many);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int load_children(struct loader *l, const struct conf_node *sec,
 			 struct ike_conf_conn *conn)
 {
-	char where[WHERE_MAX];
+	char where[WHERE_MAX], too_many[WHERE_MAX + 32];
 	size_t count = 0, i = 0;
 	int ret;
 
 	snprintf(where, sizeof(where), "children of connection '%s'",
 		 conn->name);
-	for (const struct conf_node *n = sec->child; n; n = n->next) {
-		if (!n->section) {
-			conf_errf(l->c, n->line,
-				  "unexpected key '%s' in %s (a child is a section: NAME { ... })",
-				  n->name, where);
-			return -EINVAL;
-		}
-		if (++count > IKE_CONF_CHILDREN_MAX) {
-			conf_errf(l->c, n->line,
-				  "more than %u children in connection '%s'",
-				  IKE_CONF_CHILDREN_MAX, conn->name);
-			return -EINVAL;
-		}
-	}
+	snprintf(too_many, sizeof(too_many), "children in connection '%s'", conn->name);
+	ret = count_sections(l, sec, where, "a child is a section: NAME { ... }", NULL,
+			     IKE_CONF_CHILDREN_MAX, too_many, &count);
+	if (ret)
+		return ret;
 	if (!count)
 		return 0;
 	conn->children = calloc(count, sizeof(*conn->children));
@@ -883,19 +904,11 @@ static int load_connections(struct loader *l, const struct conf_node *sec)
 	size_t count = 0, i = 0;
 	int ret;
 
-	for (const struct conf_node *n = sec->child; n; n = n->next) {
-		if (!n->section) {
-			conf_errf(l->c, n->line,
-				  "unexpected key '%s' in section 'connections' (a connection is a section: NAME { ... })",
-				  n->name);
-			return -EINVAL;
-		}
-		if (++count > IKE_CONF_CONNS_MAX) {
-			conf_errf(l->c, n->line, "more than %u connections",
-				  IKE_CONF_CONNS_MAX);
-			return -EINVAL;
-		}
-	}
+	ret = count_sections(l, sec, "section 'connections'",
+			     "a connection is a section: NAME { ... }", NULL, IKE_CONF_CONNS_MAX,
+			     "connections", &count);
+	if (ret)
+		return ret;
 	if (!count)
 		return 0;
 	cfg->conns = calloc(count, sizeof(*cfg->conns));
@@ -1098,25 +1111,11 @@ static int load_secrets(struct loader *l, const struct conf_node *sec)
 	size_t count = 0, i = 0;
 	int ret;
 
-	for (const struct conf_node *n = sec->child; n; n = n->next) {
-		if (!n->section) {
-			conf_errf(l->c, n->line,
-				  "unexpected key '%s' in section 'secrets' (use ike-NAME { id = ..., secret = ... })",
-				  n->name);
-			return -EINVAL;
-		}
-		if (strncmp(n->name, "ike", 3)) {
-			conf_errf(l->c, n->line,
-				  "secret type '%s' is not supported (only ike<suffix> sections)",
-				  n->name);
-			return -EINVAL;
-		}
-		if (++count > IKE_CONF_SECRETS_MAX) {
-			conf_errf(l->c, n->line, "more than %u secrets",
-				  IKE_CONF_SECRETS_MAX);
-			return -EINVAL;
-		}
-	}
+	ret = count_sections(l, sec, "section 'secrets'",
+			     "use ike-NAME { id = ..., secret = ... }", "ike", IKE_CONF_SECRETS_MAX,
+			     "secrets", &count);
+	if (ret)
+		return ret;
 	if (!count)
 		return 0;
 	cfg->secrets = calloc(count, sizeof(*cfg->secrets));
