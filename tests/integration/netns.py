@@ -23,6 +23,7 @@ random tag (xs-<pid>-<rand>-a) so parallel runs never collide.
 """
 import atexit
 import hashlib
+import ipaddress
 import json
 import os
 import pathlib
@@ -428,7 +429,9 @@ class Link:
         self.tap_a, self.tap_b = "mxa", "mxb"
         x, y = random.randint(1, 254), random.randint(0, 254)
         self.v4 = (f"10.{x}.{y}.1", f"10.{x}.{y}.2")
-        self.v6 = (f"fd00:{x:x}:{y:x}::1", f"fd00:{x:x}:{y:x}::2")
+        # Canonical text (RFC 5952), as scapy, ip and the daemon print it:
+        # with y == 0 the naive "fd00:x:0::1" would compare unequal.
+        self.v6 = tuple(str(ipaddress.IPv6Address(f"fd00:{x:x}:{y:x}::{i}")) for i in (1, 2))
         sh(["ip", "link", "add", self.dev_a, "netns", self.a.name, "type", "veth",
             "peer", "name", self.tap_a, "netns", self.m.name])
         sh(["ip", "link", "add", self.dev_b, "netns", self.b.name, "type", "veth",
