@@ -8,7 +8,8 @@
  * prefix, protocol and ports match decides. BYPASS sends the packet on,
  * DISCARD drops it, PROTECT tags the frame for its worker and redirects it to
  * that worker's steer veth, where xdp_steer hands it to the worker's AF_XDP
- * socket for sealing. IKE, ESP, AH and IPv6 neighbour discovery are always
+ * socket for sealing; a packet the stack has not segmented yet (GSO) goes
+ * whole to the worker's tap instead, which the worker reads and segments. IKE, ESP, AH and IPv6 neighbour discovery are always
  * BYPASS. The lookup itself is spd.h's, shared with xdp_ingress's inbound
  * check. See docs/bpf.md.
  */
@@ -50,6 +51,13 @@ struct {
 } XS_MAP_STEER_IFS SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XS_WORKERS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);		/* ifindex, 0 = none */
+} XS_MAP_GSO_IFS SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, XS_TC_COUNTER_MAX);
 	__type(key, __u32);
@@ -84,13 +92,15 @@ static __always_inline int discard_malformed(struct __sk_buff *skb, int err)
 	return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_TRUNCATED);
 }
 
-/* Tags the frame for its worker and sends it to the worker's steer veth. */
+/* Tags the frame for its worker and sends it to the worker's steer veth,
+ * or, while it is a GSO packet, to the worker's tap: one read there moves
+ * up to 64 KiB, where the steer veth would take each segment through XDP. */
 static __always_inline int protect(struct __sk_buff *skb,
 				   const struct xs_spd_rule *r)
 {
 	struct xs_steer_tag tag = { .magic = XS_STEER_MAGIC };
 	__u32 worker = r->worker;
-	__u32 *ifindex;
+	__u32 *ifindex, *gso_ifindex;
 
 	if (worker >= XS_WORKERS_MAX)
 		return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_NO_STEER);
@@ -104,6 +114,13 @@ static __always_inline int protect(struct __sk_buff *skb,
 	if (bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_source), &tag,
 				sizeof(tag), 0))
 		return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_NO_STEER);
+	gso_ifindex = bpf_map_lookup_elem(&XS_MAP_GSO_IFS, &worker);
+	if (skb->gso_size && gso_ifindex && *gso_ifindex) {
+		if (bpf_redirect(*gso_ifindex, 0) != TC_ACT_REDIRECT)
+			return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_NO_STEER);
+		xs_count(&XS_MAP_TC_STATS, XS_TC_PROTECT_GSO, skb->len);
+		return verdict(skb, TC_ACT_REDIRECT, XS_TC_PROTECT_POLICY);
+	}
 	if (bpf_redirect(*ifindex, 0) != TC_ACT_REDIRECT)
 		return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_NO_STEER);
 	return verdict(skb, TC_ACT_REDIRECT, XS_TC_PROTECT_POLICY);

@@ -19,6 +19,8 @@
 #include <linux/if_link.h>
 
 #include "dp.h"
+#include "gro.h"
+#include "tap.h"
 #include "skel.h"
 #include "netlink.h"
 #include "worker.h"
@@ -53,7 +55,7 @@ static void unpin_all(const char *dir)
 		XS_STR(XS_MAP_SPI), XS_STR(XS_MAP_XSKS), XS_STR(XS_MAP_XDP_STATS),
 		XS_STR(XS_MAP_SPD_IN_V4), XS_STR(XS_MAP_SPD_IN_V6),
 		XS_STR(XS_MAP_SPD_V4), XS_STR(XS_MAP_SPD_V6), XS_STR(XS_MAP_SPD_RULES),
-		XS_STR(XS_MAP_STEER_IFS), XS_STR(XS_MAP_TC_STATS),
+		XS_STR(XS_MAP_STEER_IFS), XS_STR(XS_MAP_GSO_IFS), XS_STR(XS_MAP_TC_STATS),
 		XS_STR(XS_MAP_STEER_XSKS), XS_STR(XS_MAP_STEER_STATS),
 		"xs_policy_store",
 	};
@@ -105,31 +107,36 @@ static void steer_mac(uint32_t ifindex, uint32_t worker, uint8_t side, uint8_t m
 	mac[5] = (uint8_t)(worker << 1 | side);
 }
 
-/* xs<ifindex>s / xs<ifindex>w for worker 0 (the names of one-pair days),
- * xs<ifindex>s<w> / xs<ifindex>w<w> for the others. */
+/* xs<ifindex>s / xs<ifindex>w (and the tap xs<ifindex>t) for worker 0, the
+ * names of one-pair days; xs<ifindex>s<w> / w<w> / t<w> for the others. */
 static int steer_names(uint32_t ifindex, uint32_t w, char stack[IF_NAMESIZE],
-		       char worker[IF_NAMESIZE])
+		       char worker[IF_NAMESIZE], char tap[IF_NAMESIZE])
 {
-	int a, b;
+	int a, b, c;
 
 	if (w) {
 		a = snprintf(stack, IF_NAMESIZE, "xs%us%u", ifindex, w);
 		b = snprintf(worker, IF_NAMESIZE, "xs%uw%u", ifindex, w);
+		c = snprintf(tap, IF_NAMESIZE, "xs%ut%u", ifindex, w);
 	} else {
 		a = snprintf(stack, IF_NAMESIZE, "xs%us", ifindex);
 		b = snprintf(worker, IF_NAMESIZE, "xs%uw", ifindex);
+		c = snprintf(tap, IF_NAMESIZE, "xs%ut", ifindex);
 	}
-	return a < 0 || b < 0 || a >= IF_NAMESIZE || b >= IF_NAMESIZE ? -ENAMETOOLONG : 0;
+	return a < 0 || b < 0 || c < 0 || a >= IF_NAMESIZE || b >= IF_NAMESIZE ||
+	       c >= IF_NAMESIZE ? -ENAMETOOLONG : 0;
 }
 
-static int steer_setup(struct xsd_dp *dp, uint32_t w, uint32_t mtu, char *err, size_t errlen)
+static int steer_setup(struct xsd_dp *dp, uint32_t w, uint32_t mtu, char *warn,
+		       size_t warnlen, char *err, size_t errlen)
 {
 	struct xsd_steer *st = &dp->steers[w];
 	uint8_t mac_s[6], mac_w[6];
 	char path[128];
 	int ret;
 
-	ret = steer_names(dp->ifindex, w, st->stack_if, st->worker_if);
+	st->tap_fd = -1;
+	ret = steer_names(dp->ifindex, w, st->stack_if, st->worker_if, st->tap_if);
 	if (ret) {
 		snprintf(err, errlen, "steer veth names for ifindex %u are too long",
 			 dp->ifindex);
@@ -170,17 +177,40 @@ static int steer_setup(struct xsd_dp *dp, uint32_t w, uint32_t mtu, char *err, s
 	xs_sysctl_write(path, "0");
 	snprintf(path, sizeof(path), "net/ipv4/conf/%s/accept_local", st->stack_if);
 	xs_sysctl_write(path, "1");
+	/* Only a loss of speed without it: opened TCP segments then cross the
+	 * stack one by one. */
+	if (xsd_steer_gro(st->stack_if, st->worker_if, path, sizeof(path))) {
+		size_t used = strlen(warn);
+
+		snprintf(warn + used, warnlen - used, "warning: %s; no GRO for opened packets\n",
+			 path);
+	}
+	/* Likewise: without the tap, GSO packets are segmented on the veth. */
+	st->tap_fd = xsd_tap_open(st->tap_if, mtu, path, sizeof(path));
+	if (st->tap_fd < 0) {
+		size_t used = strlen(warn);
+
+		snprintf(warn + used, warnlen - used, "warning: %s\n", path);
+		st->tap_fd = -1;
+	} else {
+		st->tap_ifindex = if_nametoindex(st->tap_if);
+	}
 	return 0;
 }
 
 /* Pairs of workers a previous daemon had and this one has not. */
 static void steer_remove_extra(struct xsd_dp *dp)
 {
-	char stack[IF_NAMESIZE], worker[IF_NAMESIZE];
+	char stack[IF_NAMESIZE], worker[IF_NAMESIZE], tap[IF_NAMESIZE];
 
-	for (uint32_t w = dp->nworkers; w < XS_WORKERS_MAX; w++)
-		if (!steer_names(dp->ifindex, w, stack, worker) && if_nametoindex(stack))
+	for (uint32_t w = dp->nworkers; w < XS_WORKERS_MAX; w++) {
+		if (steer_names(dp->ifindex, w, stack, worker, tap))
+			continue;
+		if (if_nametoindex(stack))
 			xs_nl_link_del(stack);
+		if (if_nametoindex(tap))
+			xs_nl_link_del(tap);
+	}
 }
 
 static int policy_store_open(struct xsd_dp *dp)
@@ -280,7 +310,9 @@ static int attach_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
 	dp->mode = req->mode == XS_ATTACH_GENERIC ? XS_ATTACH_GENERIC : XS_ATTACH_NATIVE;
 	ret = xdp_attach(dp->ifindex, in_fd, dp->mode);
 	if (ret && req->mode == XS_ATTACH_AUTO) {
-		snprintf(warn, warnlen, "warning: native XDP failed on %s (%s), using generic\n",
+		size_t used = strlen(warn);
+
+		snprintf(warn + used, warnlen - used, "warning: native XDP failed on %s (%s), using generic\n",
 			 dp->ifname, strerror(-ret));
 		dp->mode = XS_ATTACH_GENERIC;
 		ret = xdp_attach(dp->ifindex, in_fd, dp->mode);
@@ -332,15 +364,20 @@ static void spi_map_clear(struct xsd_dp *dp)
 }
 
 /* xs_steer_ifs: worker w -> the stack side of its pair; 0 (TC discards,
- * fail-closed) for workers this daemon does not run. */
+ * fail-closed) for workers this daemon does not run. xs_gso_ifs: worker w
+ * -> its tap; 0: GSO packets take the steer veth too. */
 static int steer_ifs_fill(struct xsd_dp *dp)
 {
 	int fd = bpf_map__fd(dp->egress->maps.XS_MAP_STEER_IFS);
+	int gso_fd = bpf_map__fd(dp->egress->maps.XS_MAP_GSO_IFS);
 
 	for (__u32 w = 0; w < XS_WORKERS_MAX; w++) {
 		__u32 ifindex = w < dp->nworkers ? dp->steers[w].stack_ifindex : 0;
+		__u32 tap = w < dp->nworkers && dp->steers[w].tap_fd >= 0 ?
+			    dp->steers[w].tap_ifindex : 0;
 
-		if (bpf_map_update_elem(fd, &w, &ifindex, 0))
+		if (bpf_map_update_elem(fd, &w, &ifindex, 0) ||
+		    bpf_map_update_elem(gso_fd, &w, &tap, 0))
 			return -errno;
 	}
 	return 0;
@@ -365,6 +402,7 @@ static int worker_open(struct xsd_dp *dp, const struct xs_attach_req *req, uint3
 	steer_mac(dp->ifindex, i, 0, w->stack_mac);
 	steer_mac(dp->ifindex, i, 1, w->steer_mac);
 	w->out_mtu = mtu;
+	w->tap_fd = dp->steers[i].tap_fd;
 	w->in_db = xs_sadb_new(XSD_SA_MAX);
 	if (!w->in_db) {
 		snprintf(err, errlen, "out of memory");
@@ -424,6 +462,8 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	for (uint32_t w = 0; w < dp->nworkers; w++)
+		dp->steers[w].tap_fd = dp->workers[w].tap_fd = -1;
 	dp->ifindex = ifindex;	/* from here on, failing detaches */
 	mkdir("/sys/fs/bpf/xdpsec", 0700);
 	if (mkdir(d->pin_dir, 0700) && errno != EEXIST) {
@@ -432,7 +472,7 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 		goto fail;
 	}
 	for (uint32_t w = 0; w < dp->nworkers; w++)
-		if (steer_setup(dp, w, mtu, err, errlen))
+		if (steer_setup(dp, w, mtu, warn, warnlen, err, errlen))
 			goto fail;
 	steer_remove_extra(dp);
 	if (load_programs(dp, req, err, errlen))
@@ -484,11 +524,17 @@ void xsd_dp_detach(struct xsd_dp *dp, bool keep_pins)
 		xs_sadb_free(dp->workers[i].in_db);
 	}
 	free(dp->workers);
+	for (uint32_t w = 0; dp->steers && w < dp->nworkers; w++)
+		if (dp->steers[w].tap_fd >= 0)
+			close(dp->steers[w].tap_fd);
 	if (!keep_pins && dp->ifindex) {
 		detach_programs(dp);
-		for (uint32_t w = 0; dp->steers && w < dp->nworkers; w++)
+		for (uint32_t w = 0; dp->steers && w < dp->nworkers; w++) {
 			if (dp->steers[w].stack_if[0])
 				xs_nl_link_del(dp->steers[w].stack_if);
+			if (dp->steers[w].tap_ifindex)
+				xs_nl_link_del(dp->steers[w].tap_if);
+		}
 		unpin_all(dp->d->pin_dir);
 	}
 	free(dp->steers);

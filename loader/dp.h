@@ -33,6 +33,7 @@ struct xdp_steer_bpf;
 #define XSD_SPIN_IDLE 256u       /* empty loop passes before sleeping in poll() */
 #define XSD_KICKS_MAX 8          /* sendto() kicks per port per loop pass */
 #define XSD_ICMP_PER_S 1000u     /* ICMP errors a worker sends per second */
+#define XSD_TAP_READS 8u         /* GSO tap reads per loop pass (tap.h) */
 
 /* Worker-local counters, summed by `stats` (group "worker"). */
 #define XSD_WORKER_COUNTERS(X)                \
@@ -52,7 +53,12 @@ struct xdp_steer_bpf;
 	X(FRAGMENTS, "fragments")             \
 	X(DROP_NO_FRAME, "drop_no_frame")     \
 	X(DROP_TX_FULL, "drop_tx_full")       \
-	X(TX_KICK_ERROR, "tx_kick_error")
+	X(TX_KICK_ERROR, "tx_kick_error")     \
+	X(RX_TAP, "rx_tap")                   \
+	X(RX_GSO, "rx_gso")                   \
+	X(GSO_SEGMENTS, "gso_segments")       \
+	X(DROP_GSO_BAD, "drop_gso_bad")       \
+	X(TAP_READ_ERROR, "tap_read_error")
 
 enum xsd_worker_counter {
 #define XSD_WC_ENUM(n, s) XSD_WC_##n,
@@ -61,11 +67,14 @@ enum xsd_worker_counter {
 	XSD_WC_MAX
 };
 
-/* One steer veth pair per worker, single-queue (docs/bpf.md). */
+/* One steer veth pair per worker, single-queue, and its GSO tap
+ * (docs/bpf.md). */
 struct xsd_steer {
 	char stack_if[IF_NAMESIZE];   /* steer side the stack sees */
 	char worker_if[IF_NAMESIZE];  /* steer side the worker reads */
-	uint32_t stack_ifindex, worker_ifindex;
+	char tap_if[IF_NAMESIZE];     /* GSO packets (tap.h) */
+	uint32_t stack_ifindex, worker_ifindex, tap_ifindex;
+	int tap_fd;                   /* -1: no tap, GSO packets take the veth */
 };
 
 /* Loader-internal: the attached state. */

@@ -21,6 +21,7 @@
 #include <linux/if_xdp.h>
 
 #include "csum.h"
+#include "gso.h"
 #include "ip.h"
 #include "mtu.h"
 #include "pmtu.h"
@@ -218,37 +219,32 @@ static void fragment_out(struct xsd_worker *w, struct xs_sa *sa, const uint8_t *
 	}
 }
 
-/* Outbound: a cleartext frame steered here by the SPD. */
-static int do_outbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
+/* The outbound SA the steer tag in a frame's source MAC names (abi.h). */
+static struct xs_sa *outbound_sa(struct xsd_worker *w, const uint8_t *eth)
 {
-	uint8_t *frame = xsk_umem__get_data(w->umem_area, frame_base(addr));
-	uint32_t off = (uint32_t)(addr - frame_base(addr)), limit, hl;
-	uint8_t *eth = frame + off, *ip = eth + ETH_HLEN_, dst[6];
-	struct xs_sa *sa = NULL;
 	uint32_t policy;
 
-	w->counters[XSD_WC_RX_OUTBOUND]++;
-	if (len < ETH_HLEN_ + XS_IPV4_HDR_LEN) {
-		w->counters[XSD_WC_DROP_RUNT]++;
-		return -1;
-	}
-	/* The steer tag in the source MAC names the policy (abi.h). */
 	if (eth[6] != XS_STEER_MAGIC) {
 		w->counters[XSD_WC_DROP_NOT_TAGGED]++;
-		return -1;
+		return NULL;
 	}
 	policy = xs_get_be32(eth + 8);
-	if (policy < XS_SPD_RULES_MAX)
-		sa = w->out_sa[policy];
-	if (!sa) {
-		w->counters[XSD_WC_DROP_NO_SA]++;
-		return -1;
-	}
-	memcpy(dst, eth, 6);
-	len -= ETH_HLEN_;
-	xsd_l4_csum_complete(ip, len);
-	hl = (ip[0] >> 4) == 4 ? (ip[0] & 0x0fu) * 4u : XS_IPV6_HDR_LEN;
-	limit = xs_sa_inner_mtu(sa, w->out_mtu, hl);
+	if (policy < XS_SPD_RULES_MAX && w->out_sa[policy])
+		return w->out_sa[policy];
+	w->counters[XSD_WC_DROP_NO_SA]++;
+	return NULL;
+}
+
+/* The IP datagram at base + off (len bytes, checksums complete) under the
+ * SA, towards the next hop dst: sealed, or fragmented first, or answered
+ * with ICMP too big. Returns 0 if the frame was taken. */
+static int outbound_ip(struct xsd_worker *w, struct xs_sa *sa, uint64_t base, uint32_t off,
+		       uint32_t len, const uint8_t *dst)
+{
+	uint8_t *ip = (uint8_t *)xsk_umem__get_data(w->umem_area, base) + off;
+	uint32_t hl = (ip[0] >> 4) == 4 ? (ip[0] & 0x0fu) * 4u : XS_IPV6_HDR_LEN;
+	uint32_t limit = xs_sa_inner_mtu(sa, w->out_mtu, hl);
+
 	if (len > limit) {
 		if ((ip[0] >> 4) == 4 && !(xs_get_be16(ip + 6) & 0x4000) &&
 		    len >= XS_IPV4_HDR_LEN && xs_get_be16(ip + 2) <= len)
@@ -257,8 +253,127 @@ static int do_outbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
 			send_too_big(w, sa, ip, len, limit);
 		return -1;
 	}
-	seal_out(w, sa, frame_base(addr), off + ETH_HLEN_, len, dst);
+	seal_out(w, sa, base, off, len, dst);
 	return 0;
+}
+
+/* Outbound: a tagged cleartext frame from the steer veth. */
+static int do_outbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
+{
+	uint8_t *frame = xsk_umem__get_data(w->umem_area, frame_base(addr));
+	uint32_t off = (uint32_t)(addr - frame_base(addr));
+	uint8_t *eth = frame + off, dst[6];
+	struct xs_sa *sa;
+
+	w->counters[XSD_WC_RX_OUTBOUND]++;
+	if (len < ETH_HLEN_ + XS_IPV4_HDR_LEN) {
+		w->counters[XSD_WC_DROP_RUNT]++;
+		return -1;
+	}
+	sa = outbound_sa(w, eth);
+	if (!sa)
+		return -1;
+	memcpy(dst, eth, 6);
+	len -= ETH_HLEN_;
+	xsd_l4_csum_complete(eth + ETH_HLEN_, len);
+	return outbound_ip(w, sa, frame_base(addr), off + ETH_HLEN_, len, dst);
+}
+
+/* Copies an IP datagram (or the next GSO segment of one) into a fresh
+ * frame and sends it on as do_outbound would. */
+static void tap_one(struct xsd_worker *w, struct xs_sa *sa, const uint8_t *eth,
+		    uint32_t len, struct xsd_gso *g)
+{
+	const uint32_t off = XSD_FRAME_HEADROOM, room = XSD_FRAME_SIZE - XSD_FRAME_HEADROOM;
+	uint64_t base = frame_alloc(w);
+	uint8_t *ip;
+	int n;
+
+	if (base == UINT64_MAX)
+		return;
+	ip = (uint8_t *)xsk_umem__get_data(w->umem_area, base) + off;
+	if (g) {
+		n = xsd_gso_next(g, ip, room);
+		w->counters[XSD_WC_GSO_SEGMENTS]++;
+	} else if (len <= room) {
+		memcpy(ip, eth + ETH_HLEN_, len);
+		xsd_l4_csum_complete(ip, len);
+		n = (int)len;
+	} else {
+		n = -ENOSPC;
+	}
+	if (n <= 0) {
+		w->counters[XSD_WC_DROP_GSO_BAD]++;
+		frame_free(w, base);
+		return;
+	}
+	if (outbound_ip(w, sa, base, off, (uint32_t)n, eth))
+		frame_free(w, base);
+}
+
+/*
+ * Outbound: one read from the GSO tap, a tagged frame with a virtio_net_hdr
+ * in front. A TCP GSO packet (gso_type TCPV4/TCPV6, csum_start at its TCP
+ * header) is cut into gso_size segments; anything else is one datagram.
+ * Returns the datagrams sent on (0: nothing was there).
+ */
+static uint32_t tap_read(struct xsd_worker *w)
+{
+	const struct virtio_net_hdr *vh = (const void *)w->tap_buf;
+	const uint8_t *eth = w->tap_buf + sizeof(*vh);
+	ssize_t got = read(w->tap_fd, w->tap_buf, sizeof(w->tap_buf));
+	uint32_t len, l4, type, done = 0;
+	struct xsd_gso g;
+	struct xs_sa *sa;
+
+	if (got < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			w->counters[XSD_WC_TAP_READ_ERROR]++;
+		w->tap_ready = false;
+		return 0;
+	}
+	w->tap_ready = true;
+	w->counters[XSD_WC_RX_TAP]++;
+	if ((size_t)got < sizeof(*vh) + ETH_HLEN_ + XS_IPV4_HDR_LEN) {
+		w->counters[XSD_WC_DROP_RUNT]++;
+		return 1;
+	}
+	len = (uint32_t)got - (uint32_t)sizeof(*vh) - ETH_HLEN_;
+	sa = outbound_sa(w, eth);
+	if (!sa)
+		return 1;
+	type = vh->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+	if (type == VIRTIO_NET_HDR_GSO_NONE) {
+		tap_one(w, sa, eth, len, NULL);
+		return 1;
+	}
+	l4 = (uint32_t)vh->csum_start - ETH_HLEN_;
+	w->counters[XSD_WC_RX_GSO]++;
+	if ((type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6) ||
+	    !(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || vh->csum_start < ETH_HLEN_ ||
+	    xsd_gso_init(&g, eth + ETH_HLEN_, len, l4, vh->gso_size)) {
+		w->counters[XSD_WC_DROP_GSO_BAD]++;
+		return 1;
+	}
+	while (g.next < g.len || !g.seg) {
+		tap_one(w, sa, eth, len, &g);
+		done++;
+		if (g.seg != done)
+			break;		/* no frame, or a bad segment: counted */
+	}
+	return done;
+}
+
+static uint32_t tap_batch(struct xsd_worker *w)
+{
+	uint32_t work = 0;
+
+	for (uint32_t i = 0; i < XSD_TAP_READS; i++) {
+		work += tap_read(w);
+		if (!w->tap_ready)
+			break;
+	}
+	return work;
 }
 
 /* Moves up to one batch from port's rx ring through fn. */
@@ -325,9 +440,10 @@ static void refill(struct xsd_worker *w, struct xsd_port *port)
 static void *worker_main(void *arg)
 {
 	struct xsd_worker *w = arg;
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = w->out.fd, .events = POLLIN },
 		{ .fd = w->steer.fd, .events = POLLIN },
+		{ .fd = w->tap_fd, .events = POLLIN },	/* -1: ignored */
 	};
 
 	if (w->cpu >= 0) {
@@ -345,6 +461,11 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&w->lock);
 		work += rx_batch(w, &w->out, do_inbound);
 		work += rx_batch(w, &w->steer, do_outbound);
+		/* The tap is read while it has frames, every fourth pass
+		 * otherwise (a read finding nothing is a wasted syscall), and
+		 * after a sleep in poll(), which watches it too. */
+		if (w->tap_fd >= 0 && (w->tap_ready || !(++w->tap_skip & 3u)))
+			work += tap_batch(w);
 		pthread_mutex_unlock(&w->lock);
 		tx_flush(w, &w->steer, &w->to_stack, XSD_WC_TX_INBOUND);
 		tx_flush(w, &w->out, &w->to_out, XSD_WC_TX_OUTBOUND);
@@ -356,8 +477,8 @@ static void *worker_main(void *arg)
 		 * (2 cores are shared with the stack and the applications). */
 		if (work || w->out.tx_pending || w->steer.tx_pending)
 			idle = 0;
-		else if (++idle > XSD_SPIN_IDLE)
-			poll(pfd, 2, XSD_POLL_MS);
+		else if (++idle > XSD_SPIN_IDLE && poll(pfd, 3, XSD_POLL_MS) > 0)
+			w->tap_ready = w->tap_fd >= 0 && (pfd[2].revents & POLLIN);
 	}
 	return NULL;
 }

@@ -16,6 +16,7 @@
 
 #include "dp.h"
 #include "engine.h"
+#include "tap.h"
 
 struct xsd_port {
 	struct xsk_socket *xsk;
@@ -63,6 +64,11 @@ struct xsd_worker {
 	uint32_t icmp_sent;
 
 	uint64_t counters[XSD_WC_MAX];
+
+	int tap_fd;                    /* GSO tap, -1: none (owned by dp) */
+	bool tap_ready;                /* last read found a frame: try again */
+	uint32_t tap_skip;             /* loop passes, to read the tap now and then */
+	uint8_t tap_buf[XSD_TAP_READ_MAX];
 };
 
 /* Creates the UMEM and both sockets: on rx queue `queue` of out_if and on

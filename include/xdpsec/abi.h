@@ -48,6 +48,7 @@
 #define XS_MAP_SPD_V4		xs_spd_v4	/* LPM_TRIE xs_lpm_v4 -> xs_spd_list */
 #define XS_MAP_SPD_V6		xs_spd_v6	/* LPM_TRIE xs_lpm_v6 -> xs_spd_list */
 #define XS_MAP_STEER_IFS	xs_steer_ifs	/* ARRAY worker -> steer ifindex */
+#define XS_MAP_GSO_IFS		xs_gso_ifs	/* ARRAY worker -> GSO tap ifindex */
 /*
  * Both: one rules array serves both directions. Each object declares it;
  * the loader pins it by name, so the second object to load reuses the map
@@ -124,6 +125,7 @@ _Static_assert(sizeof(struct xs_counter) == 16, "xs_counter size");
 	X(XS_TC_BYPASS_DEFAULT,		"bypass_default")		\
 	/* why PROTECT */						\
 	X(XS_TC_PROTECT_POLICY,		"protect_policy")		\
+	X(XS_TC_PROTECT_GSO,		"protect_gso")	/* and to the tap */ \
 	/* why DISCARD */						\
 	X(XS_TC_DISCARD_POLICY,		"discard_policy")		\
 	X(XS_TC_DISCARD_DEFAULT,	"discard_default")		\

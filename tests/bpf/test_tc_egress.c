@@ -46,6 +46,7 @@
 /* Steer veth ifindexes; test runs never really redirect. */
 #define IFINDEX_W0	101
 #define IFINDEX_W1	102
+#define IFINDEX_TAP0	103
 
 static const uint8_t v6_lan[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, [15] = 1 };
 static const uint8_t v6_site[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 5 };
@@ -191,6 +192,11 @@ static int fill_spd(struct bpf_object *obj)
 	worker = 1;
 	ifindex = IFINDEX_W1;
 	err |= bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_STEER_IFS)),
+				   &worker, &ifindex, BPF_ANY);
+	/* Worker 0 has a GSO tap, worker 1 none. */
+	worker = 0;
+	ifindex = IFINDEX_TAP0;
+	err |= bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_GSO_IFS)),
 				   &worker, &ifindex, BPF_ANY);
 	return err;
 }
@@ -639,6 +645,65 @@ static void test_tc_tag_reaches_worker(void **state)
 	run_steer(&tagged_frame, XDP_DROP, XS_STEER_DROP_NO_SOCKET);
 }
 
+/* A GSO packet (gso_size set, as the stack hands over unsegmented TCP)
+ * under PROTECT goes to its worker's tap, tagged the same, and counts
+ * protect_gso besides protect/protect_policy; a worker without a tap takes
+ * it through the steer veth like any other packet. */
+static int run_gso(struct bpf_object *obj, struct pkt *in, struct pkt *out, __u32 gso_size)
+{
+	struct __sk_buff ctx = { .gso_size = gso_size, .gso_segs = gso_size ? 3 : 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = in->b, .data_size_in = in->len,
+		.data_out = out->b, .data_size_out = sizeof(out->b),
+		.ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1,
+	);
+
+	assert_int_equal(bpf_prog_test_run_opts(xs_prog_fd(obj, "xs_tc_egress"), &opts), 0);
+	out->len = opts.data_size_out;
+	return (int)opts.retval;
+}
+
+static void test_tc_gso_to_tap(void **state)
+{
+	int stats = xs_map_fd(fx.tc, XS_STR(XS_MAP_TC_STATS));
+	uint8_t tag[6] = { XS_STEER_MAGIC, 0 };
+	struct xs_snap before, after;
+	struct pkt in, out;
+
+	(void)state;
+	pkt_be32(tag + 2, POLICY_SITE);
+	pkt_init(&in);
+	b_site_https(&in);
+	xs_snap_read(stats, XS_TC_COUNTER_MAX, &before);
+	assert_int_equal(run_gso(fx.tc, &in, &out, 1448), TC_ACT_REDIRECT);
+	xs_snap_read(stats, XS_TC_COUNTER_MAX, &after);
+	assert_memory_equal(out.b + 6, tag, sizeof(tag));
+	for (unsigned int i = 0; i < XS_TC_COUNTER_MAX; i++) {
+		bool moved = i == XS_TC_PROTECT || i == XS_TC_PROTECT_POLICY ||
+			     i == XS_TC_PROTECT_GSO;
+
+		assert_int_equal(after.packets[i] - before.packets[i], moved ? 1 : 0);
+	}
+
+	/* Not GSO: the steer veth, no protect_gso. */
+	xs_snap_read(stats, XS_TC_COUNTER_MAX, &before);
+	assert_int_equal(run_gso(fx.tc, &in, &out, 0), TC_ACT_REDIRECT);
+	xs_snap_read(stats, XS_TC_COUNTER_MAX, &after);
+	assert_int_equal(after.packets[XS_TC_PROTECT_GSO], before.packets[XS_TC_PROTECT_GSO]);
+	assert_int_equal(after.packets[XS_TC_PROTECT_POLICY],
+			 before.packets[XS_TC_PROTECT_POLICY] + 1);
+
+	/* Worker 1 has no tap: GSO or not, the steer veth. */
+	pkt_init(&in);
+	b_v6_site_https(&in);
+	xs_snap_read(stats, XS_TC_COUNTER_MAX, &before);
+	assert_int_equal(run_gso(fx.tc, &in, &out, 1428), TC_ACT_REDIRECT);
+	xs_snap_read(stats, XS_TC_COUNTER_MAX, &after);
+	assert_int_equal(after.packets[XS_TC_PROTECT_GSO], before.packets[XS_TC_PROTECT_GSO]);
+	assert_int_equal(after.packets[XS_TC_PROTECT_POLICY],
+			 before.packets[XS_TC_PROTECT_POLICY] + 1);
+}
+
 /* RFC 768: the checksum over pseudo-header and datagram sums to 0xffff. */
 static int udp4_csum_ok(const uint8_t *ip, size_t len)
 {
@@ -844,6 +909,7 @@ int main(void)
 		cmocka_unit_test(test_steer_worker_out_of_range),
 		cmocka_unit_test(test_steer_untagged),
 		cmocka_unit_test(test_tc_tag_reaches_worker),
+		cmocka_unit_test(test_tc_gso_to_tap),
 		cmocka_unit_test(test_live_steer_path),
 	};
 	size_t nf = sizeof(fixed) / sizeof(fixed[0]);

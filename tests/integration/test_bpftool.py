@@ -23,6 +23,7 @@ PIN_MAPS = {
     "xs_spd_v6": ("lpm_trie", None),
     "xs_spd_rules": ("array", None),
     "xs_steer_ifs": ("array", None),
+    "xs_gso_ifs": ("array", None),
     "xs_tc_stats": ("percpu_array", len(netns.abi_counter_names("XS_TC_COUNTERS"))),
     "xs_steer_xsks": ("xskmap", None),
     "xs_steer_stats": ("percpu_array", len(netns.abi_counter_names("XS_STEER_COUNTERS"))),

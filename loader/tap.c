@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The GSO tap (tap.h). With IFF_VNET_HDR and the TSO offloads announced
+ * (TUNSETOFFLOAD), the kernel queues a GSO packet to the tap whole, each
+ * read returning a struct virtio_net_hdr (gso_type, gso_size, csum_start)
+ * and the frame.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/if_tun.h>
+#include <net/if.h>
+
+#include "netlink.h"
+#include "tap.h"
+
+int xsd_tap_open(const char *name, uint32_t mtu, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	char path[96];
+	int fd, ret;
+
+	if (strlen(name) >= IFNAMSIZ) {
+		snprintf(err, errlen, "tap name %s is too long", name);
+		return -ENAMETOOLONG;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open /dev/net/tun: %s", strerror(errno));
+		return ret;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name) + 1);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(fd, TUNSETIFF, &ifr) || ioctl(fd, TUNSETPERSIST, 1) ||
+	    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot set up tap %s: %s", name, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	/* Nothing but tagged frames from TC belongs here: no ND or MLD. */
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", name);
+	xs_sysctl_write(path, "1");
+	ret = xs_nl_link_set(name, 1, mtu, 0);
+	if (ret) {
+		snprintf(err, errlen, "cannot bring up tap %s: %s", name, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
