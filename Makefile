@@ -51,7 +51,7 @@ ENGINE_LIB := $(BUILD)/libxdpsec-engine.a
 
 # The loader: the CLI + daemon binary. The pure parts (parsing, control
 # protocol, output) also form a library the unit tests link.
-LOADER_LIB_SRCS := $(wildcard loader/parse.c loader/outbuf.c loader/csum.c loader/gso.c loader/commands.c loader/cmd_sa.c loader/cmd_policy.c loader/ctl.c)
+LOADER_LIB_SRCS := $(wildcard loader/parse.c loader/outbuf.c loader/csum.c loader/gso.c loader/merge.c loader/commands.c loader/cmd_sa.c loader/cmd_policy.c loader/ctl.c)
 LOADER_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LOADER_LIB_SRCS))
 LOADER_LIB := $(BUILD)/libxdpsec-loader.a
 LOADER_SRCS := $(wildcard loader/*.c)

@@ -17,6 +17,11 @@ static uint32_t pseudo4(const uint8_t *ip, uint32_t ulen, uint8_t proto)
 	return s + proto + ulen;
 }
 
+uint32_t xsd_l4_pseudo(const uint8_t *ip, uint32_t ulen, uint8_t proto)
+{
+	return (ip[0] >> 4) == 4 ? pseudo4(ip, ulen, proto) : xs_csum_pseudo6(ip, ulen, proto);
+}
+
 void xsd_l4_csum_complete(uint8_t *pkt, uint32_t len)
 {
 	struct xs_l3 l3;

@@ -13,4 +13,9 @@
  */
 void xsd_l4_csum_complete(uint8_t *pkt, uint32_t len);
 
+/* The unfolded pseudo-header sum (RFC 9293 §3.1, RFC 8200 §8.1) of an
+ * upper-layer header of ulen bytes and protocol proto under the IPv4 or
+ * IPv6 header at ip. */
+uint32_t xsd_l4_pseudo(const uint8_t *ip, uint32_t ulen, uint8_t proto);
+
 #endif

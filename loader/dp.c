@@ -193,7 +193,10 @@ static int steer_setup(struct xsd_dp *dp, uint32_t w, uint32_t mtu, char *warn,
 		snprintf(warn + used, warnlen - used, "warning: %s\n", path);
 		st->tap_fd = -1;
 	} else {
+		uint32_t tap_mtu;
+
 		st->tap_ifindex = if_nametoindex(st->tap_if);
+		xs_nl_link_info(st->tap_if, st->tap_mac, &tap_mtu);
 	}
 	return 0;
 }
@@ -403,6 +406,7 @@ static int worker_open(struct xsd_dp *dp, const struct xs_attach_req *req, uint3
 	steer_mac(dp->ifindex, i, 1, w->steer_mac);
 	w->out_mtu = mtu;
 	w->tap_fd = dp->steers[i].tap_fd;
+	memcpy(w->tap_mac, dp->steers[i].tap_mac, 6);
 	w->in_db = xs_sadb_new(XSD_SA_MAX);
 	if (!w->in_db) {
 		snprintf(err, errlen, "out of memory");

@@ -34,6 +34,9 @@ struct xdp_steer_bpf;
 #define XSD_KICKS_MAX 8          /* sendto() kicks per port per loop pass */
 #define XSD_ICMP_PER_S 1000u     /* ICMP errors a worker sends per second */
 #define XSD_TAP_READS 8u         /* GSO tap reads per loop pass (tap.h) */
+#ifndef XSD_MERGE_WAIT_NS
+#define XSD_MERGE_WAIT_NS 50000u /* a merge run waits this long for more (merge.h) */
+#endif
 
 /* Worker-local counters, summed by `stats` (group "worker"). */
 #define XSD_WORKER_COUNTERS(X)                \
@@ -55,10 +58,14 @@ struct xdp_steer_bpf;
 	X(DROP_TX_FULL, "drop_tx_full")       \
 	X(TX_KICK_ERROR, "tx_kick_error")     \
 	X(RX_TAP, "rx_tap")                   \
+	X(TAP_OWN, "tap_own")                 \
 	X(RX_GSO, "rx_gso")                   \
 	X(GSO_SEGMENTS, "gso_segments")       \
 	X(DROP_GSO_BAD, "drop_gso_bad")       \
-	X(TAP_READ_ERROR, "tap_read_error")
+	X(TAP_READ_ERROR, "tap_read_error")   \
+	X(TAP_WRITES, "tap_writes")           \
+	X(TAP_MERGED, "tap_merged")           \
+	X(DROP_TAP_WRITE, "drop_tap_write")
 
 enum xsd_worker_counter {
 #define XSD_WC_ENUM(n, s) XSD_WC_##n,
@@ -75,6 +82,7 @@ struct xsd_steer {
 	char tap_if[IF_NAMESIZE];     /* GSO packets (tap.h) */
 	uint32_t stack_ifindex, worker_ifindex, tap_ifindex;
 	int tap_fd;                   /* -1: no tap, GSO packets take the veth */
+	uint8_t tap_mac[6];
 };
 
 /* Loader-internal: the attached state. */

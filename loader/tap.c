@@ -3,7 +3,8 @@
  * The GSO tap (tap.h). With IFF_VNET_HDR and the TSO offloads announced
  * (TUNSETOFFLOAD), the kernel queues a GSO packet to the tap whole, each
  * read returning a struct virtio_net_hdr (gso_type, gso_size, csum_start)
- * and the frame.
+ * and the frame. A write takes the same: a merged packet (merge.h) enters
+ * the stack as one GSO packet received on the tap.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,8 +45,15 @@ int xsd_tap_open(const char *name, uint32_t mtu, char *err, size_t errlen)
 		close(fd);
 		return ret;
 	}
-	/* Nothing but tagged frames from TC belongs here: no ND or MLD. */
-	snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", name);
+	/* Merged opened packets enter the stack here while their route back
+	 * leads out of the outside interface (as on the steer veth); IPv6 stays
+	 * on for them, but without a link-local address the tap sends no ND
+	 * or MLD of its own. */
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", name);
+	xs_sysctl_write(path, "0");
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/accept_local", name);
+	xs_sysctl_write(path, "1");
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/addr_gen_mode", name);
 	xs_sysctl_write(path, "1");
 	ret = xs_nl_link_set(name, 1, mtu, 0);
 	if (ret) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,12 +104,61 @@ static uint64_t frame_alloc(struct xsd_worker *w)
 	return w->free_frames[--w->nfree];
 }
 
+static void complete_tx(struct xsd_worker *w, struct xsd_port *port);
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Sends the merged run on: two or more segments as one packet written to
+ * the tap, a single one to the steer veth like any opened packet. What is
+ * queued for the steer veth goes first, so a flow's packets keep their
+ * order between the two ways into the stack.
+ */
+static void merge_flush(struct xsd_worker *w)
+{
+	struct xsd_merge *m = &w->merge;
+	struct virtio_net_hdr vh;
+	uint32_t n = m->n;
+
+	if (!n)
+		return;
+	m->n = 0;
+	if (n == 1) {
+		to_stack(w, m->tag[0], (uint32_t)m->iov[1].iov_len + ETH_HLEN_);
+		return;
+	}
+	xsd_merge_finish(m, &vh, ETH_HLEN_);
+	memcpy(w->tap_wr, &vh, sizeof(vh));
+	eth_write(w->tap_wr + sizeof(vh), w->tap_mac, w->steer_mac, m->first);
+	if (w->to_stack.n) {
+		tx_flush(w, &w->steer, &w->to_stack, XSD_WC_TX_INBOUND);
+		complete_tx(w, &w->steer);
+	}
+	m->iov[0] = (struct iovec){ w->tap_wr, sizeof(w->tap_wr) };
+	if (writev(w->tap_fd, m->iov, (int)n + 1) < 0) {
+		w->counters[XSD_WC_DROP_TAP_WRITE] += n;
+	} else {
+		w->counters[XSD_WC_TAP_WRITES]++;
+		w->counters[XSD_WC_TAP_MERGED] += n;
+		w->counters[XSD_WC_TX_INBOUND] += n;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		frame_free(w, m->tag[i]);
+}
+
 /* Inbound: an ESP/AH frame from the outside. Returns 0 if it was queued. */
 static int do_inbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
 {
 	uint8_t *frame = xsk_umem__get_data(w->umem_area, frame_base(addr));
 	uint32_t off = (uint32_t)(addr - frame_base(addr)), l2 = ETH_HLEN_;
 	struct xs_pkt p;
+	uint64_t eth;
 
 	w->counters[XSD_WC_RX_INBOUND]++;
 	if (len < ETH_HLEN_)
@@ -125,7 +175,22 @@ static int do_inbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
 		return -1;
 	}
 	eth_write(frame + p.off - ETH_HLEN_, w->stack_mac, w->steer_mac, frame + p.off);
-	to_stack(w, frame_base(addr) + p.off - ETH_HLEN_, p.len + ETH_HLEN_);
+	eth = frame_base(addr) + p.off - ETH_HLEN_;
+	if (w->tap_fd >= 0) {
+		w->merge_last_ns = mono_ns();
+		if (w->merge.n && xsd_merge_add(&w->merge, frame + p.off, p.len, eth)) {
+			if (w->merge.closed)
+				merge_flush(w);
+			return 0;
+		}
+		merge_flush(w);
+		if (xsd_merge_start(&w->merge, frame + p.off, p.len, eth)) {
+			if (w->merge.closed)
+				merge_flush(w);
+			return 0;
+		}
+	}
+	to_stack(w, eth, p.len + ETH_HLEN_);
 	return 0;
 runt:
 	w->counters[XSD_WC_DROP_RUNT]++;
@@ -339,6 +404,13 @@ static uint32_t tap_read(struct xsd_worker *w)
 		return 1;
 	}
 	len = (uint32_t)got - (uint32_t)sizeof(*vh) - ETH_HLEN_;
+	/* TC sends the tap only tagged frames; anything else is the kernel's
+	 * own on the tap (MLD reports once IPv6 forwarding is on), which
+	 * protects nothing and goes nowhere. */
+	if (eth[6] != XS_STEER_MAGIC) {
+		w->counters[XSD_WC_TAP_OWN]++;
+		return 1;
+	}
 	sa = outbound_sa(w, eth);
 	if (!sa)
 		return 1;
@@ -456,10 +528,15 @@ static void *worker_main(void *arg)
 	uint32_t idle = 0;
 
 	while (!w->stop) {
-		uint32_t work = 0;
+		uint32_t work = 0, n_in;
 
 		pthread_mutex_lock(&w->lock);
-		work += rx_batch(w, &w->out, do_inbound);
+		n_in = rx_batch(w, &w->out, do_inbound);
+		work += n_in;
+		/* A run being merged waits a little for its flow's next
+		 * segments (they come in bursts, the peer's batches). */
+		if (w->merge.n && !n_in && mono_ns() - w->merge_last_ns >= XSD_MERGE_WAIT_NS)
+			merge_flush(w);
 		work += rx_batch(w, &w->steer, do_outbound);
 		/* The tap is read while it has frames, every fourth pass
 		 * otherwise (a read finding nothing is a wasted syscall), and
@@ -475,7 +552,7 @@ static void *worker_main(void *arg)
 		refill(w, &w->steer);
 		/* Spin while there is work and a little after; sleep when idle
 		 * (2 cores are shared with the stack and the applications). */
-		if (work || w->out.tx_pending || w->steer.tx_pending)
+		if (work || w->out.tx_pending || w->steer.tx_pending || w->merge.n)
 			idle = 0;
 		else if (++idle > XSD_SPIN_IDLE && poll(pfd, 3, XSD_POLL_MS) > 0)
 			w->tap_ready = w->tap_fd >= 0 && (pfd[2].revents & POLLIN);

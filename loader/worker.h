@@ -16,6 +16,7 @@
 
 #include "dp.h"
 #include "engine.h"
+#include "merge.h"
 #include "tap.h"
 
 struct xsd_port {
@@ -66,6 +67,10 @@ struct xsd_worker {
 	uint64_t counters[XSD_WC_MAX];
 
 	int tap_fd;                    /* GSO tap, -1: none (owned by dp) */
+	uint8_t tap_mac[6];            /* its address: merged packets are sent to it */
+	struct xsd_merge merge;        /* opened TCP segments being merged */
+	uint64_t merge_last_ns;        /* when the last opened packet came */
+	uint8_t tap_wr[sizeof(struct virtio_net_hdr) + 14]; /* vnet + Ethernet header of a write */
 	bool tap_ready;                /* last read found a frame: try again */
 	uint32_t tap_skip;             /* loop passes, to read the tap now and then */
 	uint8_t tap_buf[XSD_TAP_READ_MAX];
