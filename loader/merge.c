@@ -5,8 +5,8 @@
  * size gives back the segments (RFC 9293 §3.1 header fields; RFC 791 §3.1,
  * RFC 8200 §3): equal headers apart from lengths, checksums, IPv4 ID and
  * sequence numbers, contiguous sequence numbers, equal sizes but the last,
- * PSH only on the last. A segment whose checksum is wrong is never merged,
- * so the receiver still sees it and drops it.
+ * PSH only on the last. A segment whose TCP or IPv4 header checksum is
+ * wrong is never merged, so the receiver still sees it and drops it.
  */
 #include <string.h>
 
@@ -32,7 +32,7 @@ static uint32_t tcp_at(const uint8_t *pkt, uint32_t len)
 	if ((pkt[0] >> 4) == 4) {
 		/* No options, DF and no fragment (flags/offset 0x4000). */
 		if (pkt[0] != 0x45 || pkt[9] != IPPROTO_TCP || xs_get_be16(pkt + 2) != len ||
-		    xs_get_be16(pkt + 6) != 0x4000)
+		    xs_get_be16(pkt + 6) != 0x4000 || !xs_ipv4_csum_ok(pkt, XS_IPV4_HDR_LEN))
 			return 0;
 		l4 = XS_IPV4_HDR_LEN;
 	} else if ((pkt[0] >> 4) == 6) {
@@ -78,7 +78,7 @@ bool xsd_merge_add(struct xsd_merge *m, uint8_t *pkt, uint32_t len, uint64_t tag
 	const uint8_t *f = m->first;
 	uint32_t l4, pay;
 
-	if (m->closed || m->n >= XSD_MERGE_MAX || (pkt[0] >> 4) != (f[0] >> 4))
+	if (m->closed || m->n >= XSD_MERGE_MAX || len <= m->hdr || (pkt[0] >> 4) != (f[0] >> 4))
 		return false;
 	l4 = (f[0] >> 4) == 4 ? XS_IPV4_HDR_LEN : XS_IPV6_HDR_LEN;
 	if (len <= m->hdr || len - m->hdr > m->mss || m->len + (len - m->hdr) > xs_l3_max(f[0] >> 4))
