@@ -34,6 +34,9 @@ struct xdp_steer_bpf;
 #define XSD_KICKS_MAX 8          /* sendto() kicks per port per loop pass */
 #define XSD_ICMP_PER_S 1000u     /* ICMP errors a worker sends per second */
 #define XSD_TAP_READS 8u         /* GSO tap reads per loop pass (tap.h) */
+#ifndef XSD_TAP_EVERY
+#define XSD_TAP_EVERY 32u        /* loop passes between tries of an idle tap */
+#endif
 #ifndef XSD_MERGE_WAIT_NS
 #define XSD_MERGE_WAIT_NS 50000u /* a merge run waits this long for more (merge.h) */
 #endif
