@@ -187,6 +187,15 @@ build-fuzz/fuzz_ike_%: fuzz/fuzz_ike_%.c $(IKE_CODEC_SRCS) $(wildcard ike/*.h)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote ike $< $(IKE_CODEC_SRCS) -o $@ $(LDLIBS_CRYPTO)
 
+# The worker's TCP segmentation and merging: the loader's pure parts too.
+FUZZ_MERGE_SRCS := loader/gso.c loader/merge.c loader/csum.c
+build-fuzz/fuzz_merge: fuzz/fuzz_merge.c $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) loader/gso.h \
+		loader/merge.h loader/csum.h $(wildcard engine/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote loader $< $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) -o $@ \
+		$(LDLIBS_CRYPTO)
+
 build-fuzz/%: fuzz/%.c $(ENGINE_SRCS) $(wildcard engine/*.h) $(wildcard fuzz/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)

@@ -227,6 +227,16 @@ def test_site_to_site(site, tmp_path):
     assert topo.wait_for(lambda: not accounting(s), 3), accounting(s)
     errors = t.clean_errors()
     assert not errors, "\n".join(errors)
+    # The client's TCP arrives at A unsegmented (GSO): TC hands it to A's
+    # tap, A's worker cuts it; B's worker merges the opened segments and
+    # writes them to its tap (docs/bpf.md); clean_errors above covers the
+    # drops on that way (topo.WORKER_HARD_DROPS).
+    st_a, st_b = t.da.stats(), t.db.stats()
+    assert stat(st_a, "tc", "protect_gso") > 0, topo.nonzero(st_a, "tc")
+    assert stat(st_a, "worker", "gso_segments") >= segs // 2, topo.nonzero(st_a, "worker")
+    assert stat(st_b, "worker", "tap_merged") >= segs // 2, topo.nonzero(st_b, "worker")
+    assert stat(st_b, "worker", "tap_merged") > 2 * stat(st_b, "worker", "tap_writes"), \
+        topo.nonzero(st_b, "worker")
     for d in (t.da, t.db):
         st = d.stats()
         print(f"{d.instance} (v{fam}): TCP {rs['seconds']:.2f}s " + json.dumps(

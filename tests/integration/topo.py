@@ -40,7 +40,8 @@ MB = 1 << 20
 # Worker counters that must stay 0 on a clean path (drop_tx_full is a
 # congestion loss TCP recovers from; it is reported, not failed on).
 WORKER_HARD_DROPS = ("drop_runt", "drop_not_tagged", "drop_no_sa", "drop_open",
-                     "drop_seal", "drop_too_big")
+                     "drop_seal", "drop_too_big", "drop_gso_bad", "drop_tap_write",
+                     "tap_read_error")
 
 
 def esp_tunnel_inner_mtu(link_mtu, family):
