@@ -419,6 +419,7 @@ static void cut_one(const struct pkt *k, uint16_t mss, uint8_t mode, uint8_t b3)
 				free(out);
 			out = big;
 			room = BIG_ROOM;
+			memset(out, CANARY, need + 1);
 			r = xsd_gso_next(&g, out, room);
 		}
 		if (!done) {
