@@ -24,35 +24,21 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/ethtool.h>
-#include <linux/sockios.h>
 #include <net/if.h>
 
 #include "gro.h"
+#include "netlink.h"
 
 static int ethtool_set(const char *ifname, uint32_t cmd, uint32_t on)
 {
 	struct ethtool_value ev = { .cmd = cmd, .data = on };
-	struct ifreq ifr;
-	int fd, ret;
 
-	if (strlen(ifname) >= IFNAMSIZ)
-		return -EINVAL;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
-	ifr.ifr_data = (void *)&ev;
-	ret = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
-	close(fd);
-	return ret;
+	return xs_ethtool(ifname, &ev);
 }
 
 /*

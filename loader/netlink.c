@@ -261,10 +261,8 @@ out:
 	return ret;
 }
 
-/* The rx queues the driver has in use (ethtool -l), where it tells. */
-static int ethtool_rx_channels(const char *name)
+int xs_ethtool(const char *name, void *cmd)
 {
-	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
 	struct ifreq ifr;
 	int fd, ret;
 
@@ -275,9 +273,18 @@ static int ethtool_rx_channels(const char *name)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, name);
-	ifr.ifr_data = (void *)&ch;
+	ifr.ifr_data = cmd;
 	ret = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
 	close(fd);
+	return ret;
+}
+
+/* The rx queues the driver has in use (ethtool -l), where it tells. */
+static int ethtool_rx_channels(const char *name)
+{
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	int ret = xs_ethtool(name, &ch);
+
 	if (ret)
 		return ret;
 	/* Queues come as rx-only channels, combined ones, or both. */

@@ -26,6 +26,9 @@ int xs_nl_link_info(const char *name, uint8_t mac[6], uint32_t *mtu);
 int xs_nl_rx_queues(const char *name);
 /* Writes value to /proc/sys/<path> (net sysctls follow our netns). */
 int xs_sysctl_write(const char *path, const char *value);
+
+/* One SIOCETHTOOL request (cmd starts with its ETHTOOL_* code) on name. */
+int xs_ethtool(const char *name, void *cmd);
 /* 1 if addr (AF_INET: 4 bytes, AF_INET6: 16) is assigned to a local
  * interface of this network namespace, 0 if not, -errno on error. */
 int xs_addr_is_local(int family, const void *addr);

@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "csum_ref.h"
+
 #include "gso.h"
 #include "ip.h"
 
@@ -112,51 +114,6 @@ static uint8_t *build(const struct spec *s, uint32_t *lenp)
 	return p;
 }
 
-/* RFC 1071 §4.1, written out: big-endian 16-bit words, an odd last byte
- * padded with zero, carries folded back in. */
-static uint32_t ref_sum(const uint8_t *p, uint32_t n, uint32_t s)
-{
-	for (uint32_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t ref_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffffu) + (s >> 16);
-	return (uint16_t)s;
-}
-
-/* True when the TCP segment at seg + l4 carries a checksum that verifies
- * with the pseudo-header: the whole sum comes to all ones. */
-static bool tcp_csum_ok(const uint8_t *seg, uint32_t l4, uint32_t len)
-{
-	uint8_t ph[40];
-	uint32_t tl = len - l4, n;
-
-	memset(ph, 0, sizeof(ph));
-	if ((seg[0] >> 4) == 4) {
-		memcpy(ph, seg + 12, 8);        /* RFC 9293 §3.1 */
-		ph[9] = IPPROTO_TCP;
-		xs_put_be16(ph + 10, (uint16_t)tl);
-		n = 12;
-	} else {
-		memcpy(ph, seg + 8, 32);        /* RFC 8200 §8.1 */
-		xs_put_be32(ph + 32, tl);
-		ph[39] = IPPROTO_TCP;
-		n = 40;
-	}
-	return ref_fold(ref_sum(seg + l4, tl, ref_sum(ph, n, 0))) == 0xffff;
-}
-
-static bool ip4_csum_ok(const uint8_t *seg)
-{
-	return ref_fold(ref_sum(seg, (seg[0] & 0x0fu) * 4u, 0)) == 0xffff;
-}
-
 /* Checks segment i (payload at offset off, pay bytes, last or not) of the
  * packet p built from s. */
 static void check_seg(const struct spec *s, const uint8_t *p, const uint8_t *seg,
@@ -172,7 +129,7 @@ static void check_seg(const struct spec *s, const uint8_t *p, const uint8_t *seg
 		assert_int_equal(xs_get_be16(seg + 4), (uint16_t)(0x1234 + i));
 		assert_memory_equal(seg + 6, p + 6, 4);   /* DF, TTL, protocol */
 		assert_memory_equal(seg + 12, p + 12, 8); /* addresses */
-		assert_true(ip4_csum_ok(seg));
+		assert_true(ref_ip4_ok(seg));
 	} else {
 		assert_memory_equal(seg, p, 4);
 		assert_int_equal(xs_get_be16(seg + 4), len - 40u);
@@ -189,7 +146,7 @@ static void check_seg(const struct spec *s, const uint8_t *p, const uint8_t *seg
 	assert_int_equal(t[13], flags);
 	assert_memory_equal(t + 14, o + 14, 2);           /* window */
 	assert_memory_equal(t + 18, o + 18, 2 + s->opt);  /* urgent, options */
-	assert_true(tcp_csum_ok(seg, l4, len));
+	assert_true(ref_tcp_ok(seg, l4, len));
 	if (pay)
 		assert_memory_equal(seg + hdr, p + hdr + off, pay);
 }

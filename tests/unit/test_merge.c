@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "csum_ref.h"
 #include <netinet/in.h>
 
 #include "gso.h"
@@ -68,31 +70,6 @@ static uint32_t hdr_of(const struct seg *s)
 static uint8_t stream_byte(uint32_t seq)
 {
 	return (uint8_t)(seq * 131u + (seq >> 9) + 5u);
-}
-
-/* RFC 1071: big-endian 16-bit words, an odd last byte padded with zero. */
-static uint32_t ref_sum(const uint8_t *p, uint32_t n, uint32_t s)
-{
-	for (uint32_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t ref_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffffu) + (s >> 16);
-	return (uint16_t)s;
-}
-
-/* Pseudo-header sum for tlen bytes of TCP under the IP header at p. */
-static uint32_t ref_pseudo(const uint8_t *p, uint32_t tlen)
-{
-	if ((p[0] >> 4) == 4)
-		return ref_sum(p + 12, 8, 0) + IPPROTO_TCP + tlen;
-	return ref_sum(p + 8, 32, 0) + (tlen >> 16) + (tlen & 0xffffu) + IPPROTO_TCP;
 }
 
 static uint16_t tcp_sum(const uint8_t *p, uint32_t l4, uint32_t len)
