@@ -182,7 +182,7 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/xdpsec/
 # IKE fuzzers link the codec only: nothing there touches sockets or files.
 IKE_CODEC_SRCS := ike/msg.c $(wildcard ike/payload*.c) ike/wire_names.c ike/config.c \
 	$(wildcard ike/conf_*.c)
-build-fuzz/fuzz_ike_%: fuzz/fuzz_ike_%.c $(IKE_CODEC_SRCS) $(wildcard ike/*.h)
+build-fuzz/fuzz_ike_%: fuzz/fuzz_ike_%.c $(IKE_CODEC_SRCS) $(wildcard ike/*.h) fuzz/fuzz_check.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote ike $< $(IKE_CODEC_SRCS) -o $@ $(LDLIBS_CRYPTO)
@@ -190,7 +190,7 @@ build-fuzz/fuzz_ike_%: fuzz/fuzz_ike_%.c $(IKE_CODEC_SRCS) $(wildcard ike/*.h)
 # The worker's TCP segmentation and merging: the loader's pure parts too.
 FUZZ_MERGE_SRCS := loader/gso.c loader/merge.c loader/csum.c
 build-fuzz/fuzz_merge: fuzz/fuzz_merge.c $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) loader/gso.h \
-		loader/merge.h loader/csum.h $(wildcard engine/*.h)
+		loader/merge.h loader/csum.h $(wildcard engine/*.h) fuzz/fuzz_check.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote loader $< $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) -o $@ \

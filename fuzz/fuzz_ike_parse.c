@@ -29,15 +29,8 @@
 #include <string.h>
 
 #include "msg.h"
+#include "fuzz_check.h"
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "invariant failed: %s (line %d)\n",   \
-				#cond, __LINE__);                              \
-			__builtin_trap();                                      \
-		}                                                              \
-	} while (0)
 
 static bool inside(const uint8_t *p, size_t n, const uint8_t *base, size_t len)
 {

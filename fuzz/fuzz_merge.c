@@ -68,15 +68,8 @@
 #include "gso.h"
 #include "ip.h"
 #include "merge.h"
+#include "fuzz_check.h"
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "invariant failed: %s (line %d)\n",   \
-				#cond, __LINE__);                              \
-			__builtin_trap();                                      \
-		}                                                              \
-	} while (0)
 
 #define PKTS_MAX 512u                /* packets per input */
 #define BYTES_MAX (256u << 10)       /* packet bytes per input */

@@ -28,17 +28,10 @@
 #include <openssl/hmac.h>
 
 #include "engine.h"
+#include "fuzz_check.h"
 
 #define PKT_MAX_IN 8192u
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "invariant failed: %s (line %d)\n",   \
-				#cond, __LINE__);                              \
-			__builtin_trap();                                      \
-		}                                                              \
-	} while (0)
 
 struct fuzz_sa_def {
 	uint32_t spi;
