@@ -56,6 +56,7 @@ def test_programs_maps_and_detach(ipsec_pair):
     ifindex = lk.a.link(lk.dev_a)["ifindex"]
     steer_w = f"xs{ifindex}w"
     steer_s = f"xs{ifindex}s"
+    tap = f"xs{ifindex}t"
 
     # Programs: XDP (driver mode) on the device and on the steer worker side,
     # TC on the device's egress.
@@ -71,6 +72,13 @@ def test_programs_maps_and_detach(ipsec_pair):
         tc[0]["name"].startswith("xs_tc_egress"), net["tc"]
     link = lk.a.link(lk.dev_a, details=True)
     assert link.get("gso_max_segs") == 1, "the daemon sets gso_max_segs 1 on the device"
+    # The GSO tap, in xs_gso_ifs for worker 0 (docs/bpf.md).
+    tap_ifindex = lk.a.link(tap)["ifindex"]
+    gso_ifs = bpftool_json(None, "map", "lookup", "pinned", str(da.pin_dir / "xs_gso_ifs"),
+                           "key", "0", "0", "0", "0")
+    value = gso_ifs.get("formatted", gso_ifs)["value"]
+    value = value if isinstance(value, int) else int.from_bytes(key_bytes(value, 4), "little")
+    assert value == tap_ifindex, (gso_ifs, tap_ifindex)
 
     # Pinned maps: every one of abi.h, with its type and size.
     for name, (mtype, entries) in PIN_MAPS.items():
@@ -149,5 +157,5 @@ def test_programs_maps_and_detach(ipsec_pair):
     net = bpftool_json(lk.a, "net", "show")[0]
     assert not net["xdp"] and not [e for e in net["tc"] if e["devname"] == lk.dev_a], net
     names = [l["ifname"] for l in json.loads(lk.a.run(["ip", "-j", "link", "show"]).stdout)]
-    assert steer_s not in names and steer_w not in names, names
+    assert steer_s not in names and steer_w not in names and tap not in names, names
     assert not da.pin_dir.exists() or not any(da.pin_dir.iterdir()), list(da.pin_dir.iterdir())
