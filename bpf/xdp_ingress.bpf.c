@@ -28,6 +28,16 @@ struct {
 	__type(value, struct xs_spi_val);
 } XS_MAP_SPI SEC(".maps");
 
+/* Inbound SAs per xs_spi_filter_slot(); written by the daemon through mmap
+ * (8-byte values: an mmapped array lays its elements out 8-byte aligned). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XS_SPI_FILTER_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} XS_MAP_SPI_FILTER SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
 	__uint(max_entries, XS_XSK_SLOTS);
@@ -89,10 +99,16 @@ static __always_inline int to_worker(struct xdp_md *ctx, __be32 spi, __u8 proto,
 				     int encap, enum xs_xdp_counter reason)
 {
 	struct xs_spi_key key = { .spi = spi, .proto = proto };
-	struct xs_spi_val *sa;
-	__u32 queue, worker;
+	__u32 queue, worker, slot = xs_spi_filter_slot(spi);
+	struct xs_spi_val *sa = NULL;
+	__u64 *n;
 
-	sa = bpf_map_lookup_elem(&XS_MAP_SPI, &key);
+	/* An empty filter slot answers "unknown" for most SPIs nobody holds
+	 * at the cost of an array load, not a hash lookup (a flood of them
+	 * is the case to be cheap for). */
+	n = bpf_map_lookup_elem(&XS_MAP_SPI_FILTER, &slot);
+	if (n && *n)
+		sa = bpf_map_lookup_elem(&XS_MAP_SPI, &key);
 	if (!sa) {
 		if (XS_CFG_XDP.unknown_spi_pass)
 			return verdict(ctx, XDP_PASS, XS_XDP_PASS_UNKNOWN_SPI);

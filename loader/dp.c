@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,7 +53,8 @@ static int pin_maps(struct bpf_object *obj, const char *dir)
 static void unpin_all(const char *dir)
 {
 	static const char *const names[] = {
-		XS_STR(XS_MAP_SPI), XS_STR(XS_MAP_XSKS), XS_STR(XS_MAP_XDP_STATS),
+		XS_STR(XS_MAP_SPI), XS_STR(XS_MAP_SPI_FILTER), XS_STR(XS_MAP_XSKS),
+		XS_STR(XS_MAP_XDP_STATS),
 		XS_STR(XS_MAP_SPD_IN_V4), XS_STR(XS_MAP_SPD_IN_V6),
 		XS_STR(XS_MAP_SPD_V4), XS_STR(XS_MAP_SPD_V6), XS_STR(XS_MAP_SPD_RULES),
 		XS_STR(XS_MAP_STEER_IFS), XS_STR(XS_MAP_GSO_IFS), XS_STR(XS_MAP_TC_STATS),
@@ -354,6 +356,21 @@ static void detach_programs(struct xsd_dp *dp)
 				       NULL);
 }
 
+#define SPI_FILTER_BYTES ((size_t)XS_SPI_FILTER_SLOTS * sizeof(__u64))
+
+/* Maps xs_spi_filter (an mmapable array) into dp->spi_filter. */
+static int spi_filter_map(struct xsd_dp *dp)
+{
+	void *p = mmap(NULL, SPI_FILTER_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(dp->ingress->maps.XS_MAP_SPI_FILTER), 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	dp->spi_filter = p;
+	return 0;
+}
+
+/* Empties the SPI map and its filter (pins may hold a previous daemon's). */
 static void spi_map_clear(struct xsd_dp *dp)
 {
 	int fd = bpf_map__fd(dp->ingress->maps.XS_MAP_SPI);
@@ -364,6 +381,18 @@ static void spi_map_clear(struct xsd_dp *dp)
 		if (bpf_map_delete_elem(fd, &key))
 			break;
 	}
+	memset(dp->spi_filter, 0, SPI_FILTER_BYTES);
+}
+
+/* The filter counts an SA before XDP can find it in the SPI map and after
+ * XDP can no longer: a set slot with no SA costs a hash lookup, an SA
+ * behind an empty slot would be unreachable. */
+static void spi_filter_add(struct xsd_dp *dp, const struct xs_spi_key *k, int delta)
+{
+	__u64 *slot = &dp->spi_filter[xs_spi_filter_slot(k->spi)];
+
+	if (delta > 0 || *slot)
+		__atomic_store_n(slot, *slot + (__u64)(int64_t)delta, __ATOMIC_RELEASE);
 }
 
 /* xs_steer_ifs: worker w -> the stack side of its pair; 0 (TC discards,
@@ -481,6 +510,10 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 	steer_remove_extra(dp);
 	if (load_programs(dp, req, err, errlen))
 		goto fail;
+	if (spi_filter_map(dp)) {
+		snprintf(err, errlen, "cannot map the SPI filter: %s", strerror(errno));
+		goto fail;
+	}
 	dp->policy_store_fd = policy_store_open(dp);
 	if (dp->policy_store_fd < 0) {
 		snprintf(err, errlen, "cannot create the policy store map");
@@ -542,6 +575,8 @@ void xsd_dp_detach(struct xsd_dp *dp, bool keep_pins)
 		unpin_all(dp->d->pin_dir);
 	}
 	free(dp->steers);
+	if (dp->spi_filter)
+		munmap(dp->spi_filter, SPI_FILTER_BYTES);
 	if (dp->policy_store_fd >= 0)
 		close(dp->policy_store_fd);
 	xdp_ingress_bpf__destroy(dp->ingress);
@@ -607,8 +642,12 @@ int xsd_dp_sa_install(struct xsd_dp *dp, struct xsd_sa *s)
 			return ret;
 		/* Steer only once the worker can open the packets. */
 		spi_key(s, &k);
-		if (bpf_map_update_elem(bpf_map__fd(dp->ingress->maps.XS_MAP_SPI), &k, &v, 0))
-			return -errno;
+		spi_filter_add(dp, &k, 1);
+		if (bpf_map_update_elem(bpf_map__fd(dp->ingress->maps.XS_MAP_SPI), &k, &v, 0)) {
+			ret = -errno;
+			spi_filter_add(dp, &k, -1);
+			return ret;
+		}
 		return 0;
 	}
 	for (uint32_t id = 0; id < XS_SPD_RULES_MAX; id++) {
@@ -629,7 +668,8 @@ void xsd_dp_sa_remove(struct xsd_dp *dp, struct xsd_sa *s)
 		struct xs_spi_key k;
 
 		spi_key(s, &k);
-		bpf_map_delete_elem(bpf_map__fd(dp->ingress->maps.XS_MAP_SPI), &k);
+		if (!bpf_map_delete_elem(bpf_map__fd(dp->ingress->maps.XS_MAP_SPI), &k))
+			spi_filter_add(dp, &k, -1);
 		pthread_mutex_lock(&w->lock);
 		xs_sadb_del(w->in_db, s->sa->cfg.spi, s->sa->cfg.proto);
 		pthread_mutex_unlock(&w->lock);

@@ -100,6 +100,7 @@ struct xsd_dp {
 	struct tc_egress_bpf *egress;
 	struct xdp_steer_bpf *steer;
 	int policy_store_fd;
+	__u64 *spi_filter;            /* xs_spi_filter, mmapped: SAs per slot */
 	/* Which rule slots the maps hold a live rule in, so a sync clears
 	 * only what went away; spd_fresh: the first sync clears them all
 	 * (pinned maps may hold a previous daemon's rules). */

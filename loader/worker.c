@@ -528,11 +528,26 @@ static void *worker_main(void *arg)
 	uint32_t idle = 0;
 
 	while (!w->stop) {
-		uint32_t work = 0, n_in;
+		bool in = xsk_cons_nb_avail(&w->out.rx, 1), out = xsk_cons_nb_avail(&w->steer.rx, 1);
+		/* The tap is read while it has frames, every XSD_TAP_EVERY
+		 * passes otherwise (a read finding nothing is a wasted
+		 * syscall), and after a sleep in poll(), which watches it too. */
+		bool tap = w->tap_fd >= 0 && (w->tap_ready || !(++w->tap_skip % XSD_TAP_EVERY));
+		uint32_t work = 0, n_in = 0;
 
-		pthread_mutex_lock(&w->lock);
-		n_in = rx_batch(w, &w->out, do_inbound);
-		work += n_in;
+		/* The lock guards the SA tables: only a pass with frames to
+		 * open or seal takes it. */
+		if (in || out || tap) {
+			pthread_mutex_lock(&w->lock);
+			if (in)
+				n_in = rx_batch(w, &w->out, do_inbound);
+			if (out)
+				work += rx_batch(w, &w->steer, do_outbound);
+			if (tap)
+				work += tap_batch(w);
+			pthread_mutex_unlock(&w->lock);
+			work += n_in;
+		}
 		/* A run being merged waits a little for its flow's next
 		 * segments (they come in bursts, the peer's batches); the
 		 * clock is read once per pass with frames, every eighth
@@ -542,13 +557,6 @@ static void *worker_main(void *arg)
 		else if (w->merge.n && !(++w->merge_skip & 7u) &&
 			 mono_ns() - w->merge_last_ns >= XSD_MERGE_WAIT_NS)
 			merge_flush(w);
-		work += rx_batch(w, &w->steer, do_outbound);
-		/* The tap is read while it has frames, every XSD_TAP_EVERY
-		 * passes otherwise (a read finding nothing is a wasted
-		 * syscall), and after a sleep in poll(), which watches it too. */
-		if (w->tap_fd >= 0 && (w->tap_ready || !(++w->tap_skip % XSD_TAP_EVERY)))
-			work += tap_batch(w);
-		pthread_mutex_unlock(&w->lock);
 		tx_flush(w, &w->steer, &w->to_stack, XSD_WC_TX_INBOUND);
 		tx_flush(w, &w->out, &w->to_out, XSD_WC_TX_OUTBOUND);
 		complete_tx(w, &w->steer);

@@ -23,6 +23,7 @@
 #define XS_QUEUES_MAX		64	/* NIC rx queues served per device */
 #define XS_XSK_SLOTS		(XS_QUEUES_MAX * XS_WORKERS_MAX)
 #define XS_SPI_MAX		65536	/* inbound SAs */
+#define XS_SPI_FILTER_SLOTS	65536	/* xs_spi_filter entries, a power of 2 */
 #define XS_SPD_PREFIXES_MAX	16384	/* trie prefixes per family and direction */
 #define XS_SPD_RULES_MAX	4096	/* SPD rules, both families and directions */
 #define XS_SPD_LIST_MAX		16	/* rules examined per trie prefix */
@@ -40,6 +41,7 @@
 
 /* xdp_ingress.bpf.c */
 #define XS_MAP_SPI		xs_spi		/* HASH  xs_spi_key -> xs_spi_val */
+#define XS_MAP_SPI_FILTER	xs_spi_filter	/* ARRAY slot -> SAs whose SPI is in it (mmap) */
 #define XS_MAP_XSKS		xs_xsks		/* XSKMAP, XS_XSK_SLOT() -> socket */
 #define XS_MAP_XDP_STATS	xs_xdp_stats	/* PERCPU_ARRAY xs_xdp_counter */
 #define XS_MAP_SPD_IN_V4	xs_spd_in_v4	/* LPM_TRIE xs_lpm_v4 -> xs_spd_list */
@@ -159,6 +161,16 @@ struct xs_spi_key {
 	__u8 pad[3];		/* must be zero: hash keys compare every byte */
 };
 _Static_assert(sizeof(struct xs_spi_key) == 8, "xs_spi_key size");
+
+/* The xs_spi_filter slot of an SPI (xs_spi_key.spi, network order as
+ * loaded). The filter counts the inbound SAs per slot; a slot at 0 means
+ * no SA has that SPI, and XDP drops the packet without the hash lookup. */
+static inline __u32 xs_spi_filter_slot(__be32 spi)
+{
+	__u32 v = (__u32)spi;
+
+	return (v ^ (v >> 16)) & (XS_SPI_FILTER_SLOTS - 1);
+}
 
 /* The SA was negotiated with UDP encapsulation (RFC 3948): its packets must
  * arrive in UDP, and packets of SAs without the flag must not. */

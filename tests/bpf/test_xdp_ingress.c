@@ -938,12 +938,27 @@ static void test_maps_have_btf(void **state)
 	assert_true(bpf_map__btf_value_type_id(map) != 0);
 }
 
+/* Counts one more SA in the SPI filter slot of spi, as the daemon does. */
+static int filter_add(struct bpf_object *obj, uint32_t spi)
+{
+	int fd = xs_map_fd(obj, XS_STR(XS_MAP_SPI_FILTER));
+	__u32 slot = xs_spi_filter_slot(htonl(spi));
+	__u64 n = 0;
+
+	if (bpf_map_lookup_elem(fd, &slot, &n))
+		return -1;
+	n++;
+	return bpf_map_update_elem(fd, &slot, &n, BPF_ANY);
+}
+
 static int add_sa(struct bpf_object *obj, uint32_t spi, uint8_t proto,
 		  uint32_t worker, uint32_t flags)
 {
 	struct xs_spi_key key = { .spi = htonl(spi), .proto = proto };
 	struct xs_spi_val val = { .worker = worker, .flags = flags };
 
+	if (filter_add(obj, spi))
+		return -1;
 	return bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPI)), &key,
 				   &val, BPF_NOEXIST);
 }

@@ -15,6 +15,7 @@ from netns import stat
 PIN_MAPS = {
     # pinned name: (bpftool type, max_entries or None)
     "xs_spi": ("hash", None),
+    "xs_spi_filter": ("array", 65536),
     "xs_xsks": ("xskmap", None),
     "xs_xdp_stats": ("percpu_array", len(netns.abi_counter_names("XS_XDP_COUNTERS"))),
     "xs_spd_in_v4": ("lpm_trie", None),
