@@ -607,6 +607,13 @@ int ike_ctl_run(struct ike_agent *a, int argc, char **argv, struct xs_outbuf *ou
 
 /* --------------------------------------------------------------- server */
 
+int ike_ctl_lock_path(const char *instance, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s-ike.lock", XS_CTL_RUN_DIR, instance);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int ike_ctl_listen(const char *instance, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -623,7 +630,7 @@ int ike_ctl_listen(const char *instance, char *err, size_t errlen)
 		snprintf(err, errlen, "bad instance name %s", instance);
 		return -EINVAL;
 	}
-	snprintf(lock_path, sizeof(lock_path), "%s/%s-ike.lock", XS_CTL_RUN_DIR, instance);
+	ike_ctl_lock_path(instance, lock_path, sizeof(lock_path));
 	/* Held (and inherited by nothing) for the agent's life. */
 	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {

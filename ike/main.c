@@ -192,8 +192,11 @@ static int wait_child(int fd)
 	return 1;
 }
 
-static void shutdown_agent(struct ike_agent *a, int lfd, const char *sock)
+static void shutdown_agent(struct ike_agent *a, int lfd, const char *instance,
+			   const char *sock)
 {
+	char lock[128];
+
 	ike_sa_shutdown(a);
 	/* No key outlives the agent in the datapath. */
 	ike_install_flush(a);
@@ -201,8 +204,11 @@ static void shutdown_agent(struct ike_agent *a, int lfd, const char *sock)
 	ike_timer_cancel(a, &expire_timer);
 	ike_net_close(a);
 	if (lfd >= 0) {
+		/* Only the agent that listened holds the lock: its files go. */
 		close(lfd);
 		unlink(sock);
+		if (!ike_ctl_lock_path(instance, lock, sizeof(lock)))
+			unlink(lock);
 	}
 	ike_config_free(a->cfg);
 	free(a->cfg);
@@ -344,7 +350,7 @@ static int daemon_main(const char *instance, int argc, char **argv)
 	run(a, lfd, &waitmask);
 	ike_shell_log(IKE_LOG_INFO, "signal %d: deleting SAs and exiting", (int)got_term);
 	ret = 0;
-	shutdown_agent(a, lfd, sock);
+	shutdown_agent(a, lfd, instance, sock);
 	free(a);
 	return ret;
 

@@ -247,6 +247,8 @@ int ike_ctl_parse_global(int argc, char **argv, struct ike_ctl_opts *o, char *er
 			 size_t errlen);
 /* XS_CTL_RUN_DIR/<instance>-ike.sock */
 int ike_ctl_path(const char *instance, char *buf, size_t len);
+/* XS_CTL_RUN_DIR/<instance>-ike.lock, held by the running agent */
+int ike_ctl_lock_path(const char *instance, char *buf, size_t len);
 /* Listens on the agent's control socket (mode 0600); refuses when
  * another agent answers there. fd or -errno + err. */
 int ike_ctl_listen(const char *instance, char *err, size_t errlen);
