@@ -33,10 +33,10 @@ int xsd_gso_init(struct xsd_gso *g, const uint8_t *pkt, uint32_t len, uint32_t l
 	 * they are) ends in TCP at l4, and it is no fragment. */
 	if (!mss || xs_l3_parse(pkt, len, &l3) || l3.len != len ||
 	    xs_l3_walk(pkt, &l3, XS_WALK_OPEN) || l3.nh != IPPROTO_TCP || l3.hl != l4 ||
-	    l4 > len || len - l4 < TCP_HDR_MIN)
+	    len - l4 < TCP_HDR_MIN)
 		return -EINVAL;
 	thl = (uint32_t)(pkt[l4 + 12] >> 4) * 4u;    /* RFC 9293 §3.1 data offset */
-	if (thl < TCP_HDR_MIN || thl > len - l4 || len - (l4 + thl) > 0xffffu * mss)
+	if (thl < TCP_HDR_MIN || thl > len - l4)
 		return -EINVAL;
 	*g = (struct xsd_gso){
 		.pkt = pkt, .len = len, .l4 = l4, .hdr = l4 + thl, .mss = mss, .next = l4 + thl,

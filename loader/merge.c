@@ -81,7 +81,7 @@ bool xsd_merge_add(struct xsd_merge *m, uint8_t *pkt, uint32_t len, uint64_t tag
 	if (m->closed || m->n >= XSD_MERGE_MAX || len <= m->hdr || (pkt[0] >> 4) != (f[0] >> 4))
 		return false;
 	l4 = (f[0] >> 4) == 4 ? XS_IPV4_HDR_LEN : XS_IPV6_HDR_LEN;
-	if (len <= m->hdr || len - m->hdr > m->mss || m->len + (len - m->hdr) > xs_l3_max(f[0] >> 4))
+	if (len - m->hdr > m->mss || m->len + (len - m->hdr) > xs_l3_max(f[0] >> 4))
 		return false;
 	pay = len - m->hdr;
 	if (l4 == XS_IPV4_HDR_LEN) {
