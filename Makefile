@@ -49,15 +49,30 @@ ENGINE_SRCS := $(filter-out $(ENGINE_EXCLUDE),$(wildcard engine/*.c))
 ENGINE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRCS))
 ENGINE_LIB := $(BUILD)/libxdpsec-engine.a
 
-# The loader: the CLI + daemon binary. The pure parts (parsing, control
-# protocol, output) also form a library the unit tests link.
-LOADER_LIB_SRCS := $(wildcard loader/parse.c loader/outbuf.c loader/csum.c loader/gso.c loader/merge.c loader/commands.c loader/cmd_sa.c loader/cmd_policy.c loader/ctl.c)
-LOADER_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LOADER_LIB_SRCS))
-LOADER_LIB := $(BUILD)/libxdpsec-loader.a
+# The control library (ctl/): the protocol both daemons serve and every
+# client speaks. The AF_XDP runtime (runtime/): workers, segmentation,
+# merging, taps. The daemon (loader/): SA/policy store, SPD compiler,
+# attach. The CLI (cli/): the xdpsec binary's command table and parsers.
+CTL_SRCS := $(wildcard ctl/*.c)
+CTL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
+CTL_LIB := $(BUILD)/libxdpsec-ctl.a
+RUNTIME_SRCS := $(wildcard runtime/*.c)
+RUNTIME_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(RUNTIME_SRCS))
+RUNTIME_LIB := $(BUILD)/libxdpsec-runtime.a
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LOADER_SRCS))
-XDPSEC := $(if $(wildcard loader/xdpsec.c),$(BUILD)/xdpsec)
+LOADER_LIB := $(BUILD)/libxdpsec-loader.a
+CLI_SRCS := $(filter-out cli/xdpsec.c,$(wildcard cli/*.c))
+CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
+CLI_LIB := $(BUILD)/libxdpsec-cli.a
+XDPSEC := $(if $(wildcard cli/xdpsec.c),$(BUILD)/xdpsec)
 BPF_SKELS = $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+# Include paths per folder: each sees only what it may depend on.
+INC_CTL := -iquote ctl
+INC_RUNTIME := -iquote runtime
+INC_LOADER := -iquote loader $(INC_RUNTIME) $(INC_CTL) -iquote cli
+INC_CLI := -iquote cli $(INC_CTL) -iquote loader
+INC_IKE := -iquote ike $(INC_CTL)
 
 # The IKEv2 agent: a library (everything but main.c) and its binary.
 IKE_LIB_SRCS := $(filter-out ike/main.c,$(wildcard ike/*.c))
@@ -116,38 +131,71 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/loader/%.o: loader/%.c $(wildcard loader/*.h engine/*.h include/xdpsec/*.h) $(BPF_SKELS)
+$(BUILD)/ctl/%.o: ctl/%.c $(wildcard ctl/*.h include/xdpsec/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(XS_CFLAGS) -iquote loader -c $< -o $@
+	$(Q)$(CC) $(XS_CFLAGS) $(INC_CTL) -c $< -o $@
 
-$(BUILD)/ike/%.o: ike/%.c $(wildcard ike/*.h loader/*.h engine/*.h)
+$(BUILD)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h engine/*.h include/xdpsec/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(XS_CFLAGS) -iquote ike -iquote loader -c $< -o $@
+	$(Q)$(CC) $(XS_CFLAGS) $(INC_RUNTIME) -c $< -o $@
+
+$(BUILD)/loader/%.o: loader/%.c $(wildcard loader/*.h runtime/*.h ctl/*.h cli/*.h engine/*.h include/xdpsec/*.h) $(BPF_SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) $(INC_LOADER) -c $< -o $@
+
+$(BUILD)/cli/%.o: cli/%.c $(wildcard cli/*.h ctl/*.h loader/*.h engine/*.h include/xdpsec/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) $(INC_CLI) -c $< -o $@
+
+$(CTL_LIB): $(CTL_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(RUNTIME_LIB): $(RUNTIME_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(CLI_LIB): $(CLI_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/ike/%.o: ike/%.c $(wildcard ike/*.h ctl/*.h engine/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) $(INC_IKE) -c $< -o $@
 
 $(IKE_LIB): $(IKE_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/xdpsec-ike: $(BUILD)/ike/main.o $(IKE_LIB) $(LOADER_LIB) $(ENGINE_LIB)
+$(BUILD)/xdpsec-ike: $(BUILD)/ike/main.o $(IKE_LIB) $(CTL_LIB) $(ENGINE_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(XS_CFLAGS) $^ -o $@ $(LDLIBS_CRYPTO)
 
-$(LOADER_LIB): $(LOADER_LIB_OBJS)
+$(LOADER_LIB): $(LOADER_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/xdpsec: $(LOADER_OBJS) $(ENGINE_LIB) $(BPF_OBJS)
+$(BUILD)/xdpsec: $(BUILD)/cli/xdpsec.o $(CLI_LIB) $(LOADER_LIB) $(RUNTIME_LIB) $(CTL_LIB) $(ENGINE_LIB) $(BPF_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(XS_CFLAGS) $(LOADER_OBJS) -o $@ $(ENGINE_LIB) $(LDLIBS_BPF) $(LDLIBS_CRYPTO)
+	$(Q)$(CC) $(XS_CFLAGS) $(BUILD)/cli/xdpsec.o -o $@ $(CLI_LIB) $(LOADER_LIB) $(CLI_LIB) \
+		$(RUNTIME_LIB) $(CTL_LIB) $(ENGINE_LIB) $(LDLIBS_BPF) $(LDLIBS_CRYPTO)
 
-$(BUILD)/tests/%: tests/unit/%.c $(ENGINE_LIB) $(LOADER_LIB) $(IKE_LIB) $(wildcard tests/unit/*.h)
+UNIT_LIBS := $(IKE_LIB) $(CLI_LIB) $(RUNTIME_LIB) $(CTL_LIB) $(ENGINE_LIB)
+INC_TESTS := -iquote cli -iquote ctl -iquote loader -iquote runtime -iquote ike -iquote tests/unit
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_LIBS) $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(XS_CFLAGS) -iquote loader -iquote ike -iquote tests/unit $< -o $@ $(IKE_LIB) $(LOADER_LIB) $(ENGINE_LIB) -lcmocka $(LDLIBS_CRYPTO)
+	$(Q)$(CC) $(XS_CFLAGS) $(INC_TESTS) $< -o $@ $(UNIT_LIBS) -lcmocka $(LDLIBS_CRYPTO)
 
 $(BUILD)/tests/%: tests/harness/%.c $(ENGINE_LIB)
 	$(call msg,CC,$@)
@@ -157,12 +205,12 @@ $(BUILD)/tests/%: tests/harness/%.c $(ENGINE_LIB)
 # The IKE shell's test fakes the state machine: link the shell objects only.
 IKE_SHELL_TEST_OBJS := $(addprefix $(BUILD)/ike/,log.o timer.o net.o install.o expire.o \
 	control.o config.o conf_lex.o conf_value.o)
-$(BUILD)/tests/test_ike_shell: tests/unit/test_ike_shell.c $(IKE_SHELL_TEST_OBJS) $(LOADER_LIB) \
+$(BUILD)/tests/test_ike_shell: tests/unit/test_ike_shell.c $(IKE_SHELL_TEST_OBJS) $(CTL_LIB) \
 		$(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(XS_CFLAGS) -iquote loader -iquote ike -iquote tests/unit $< \
-		$(IKE_SHELL_TEST_OBJS) -o $@ $(LOADER_LIB) -lcmocka $(LDLIBS_CRYPTO)
+	$(Q)$(CC) $(XS_CFLAGS) $(INC_TESTS) $< \
+		$(IKE_SHELL_TEST_OBJS) -o $@ $(CTL_LIB) -lcmocka $(LDLIBS_CRYPTO)
 
 $(BUILD)/tests/bpf_%: tests/bpf/%.c $(BPF_OBJS) $(wildcard tests/bpf/*.h)
 	$(call msg,CC,$@)
@@ -188,12 +236,12 @@ build-fuzz/fuzz_ike_%: fuzz/fuzz_ike_%.c $(IKE_CODEC_SRCS) $(wildcard ike/*.h) f
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote ike $< $(IKE_CODEC_SRCS) -o $@ $(LDLIBS_CRYPTO)
 
 # The worker's TCP segmentation and merging: the loader's pure parts too.
-FUZZ_MERGE_SRCS := loader/gso.c loader/merge.c loader/csum.c
-build-fuzz/fuzz_merge: fuzz/fuzz_merge.c $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) loader/gso.h \
-		loader/merge.h loader/csum.h $(wildcard engine/*.h) fuzz/fuzz_check.h
+FUZZ_MERGE_SRCS := runtime/gso.c runtime/merge.c runtime/csum.c
+build-fuzz/fuzz_merge: fuzz/fuzz_merge.c $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) runtime/gso.h \
+		runtime/merge.h runtime/csum.h $(wildcard engine/*.h) fuzz/fuzz_check.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote loader $< $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) -o $@ \
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote runtime $< $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) -o $@ \
 		$(LDLIBS_CRYPTO)
 
 build-fuzz/%: fuzz/%.c $(ENGINE_SRCS) $(wildcard engine/*.h) $(wildcard fuzz/*.h)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libFuzzer target: the worker's TCP segmentation (loader/gso.c) and
- * receive-offload merging (loader/merge.c) on hostile packets.
+ * libFuzzer target: the worker's TCP segmentation (runtime/gso.c) and
+ * receive-offload merging (runtime/merge.c) on hostile packets.
  *
  * Input (numbers big-endian):
  *   bytes 0-1  the mss (b) cuts with (0 too: init must refuse)
@@ -122,7 +122,7 @@ static uint16_t ref_fold(uint32_t s)
 }
 
 /* Pseudo-header sum of tlen bytes of TCP under the IP header at p (the
- * IPv6 header's own destination, as loader/csum.c takes it). */
+ * IPv6 header's own destination, as runtime/csum.c takes it). */
 static uint32_t ref_pseudo(const uint8_t *p, uint32_t tlen)
 {
 	if ((p[0] >> 4) == 4)

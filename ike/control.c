@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The agent's control socket, XS_CTL_RUN_DIR/<instance>-ike.sock: the same
- * framing as the datapath daemon's (loader/ctl.h), root-only, one request
+ * framing as the datapath daemon's (ctl/ctl.h), root-only, one request
  * per connection. Commands are a table of do_<verb>() handlers; the client
  * side sends the words of its command line and prints the answer.
  *

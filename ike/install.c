@@ -3,7 +3,7 @@
  * Child SAs into the datapath: the `sa add`, `sa del`, `policy add`,
  * `policy update` and `policy del` commands of the xdpsec daemon (see its
  * CLI), sent one request per command over the daemon's control socket
- * (loader/ctl.h).
+ * (ctl/ctl.h).
  *
  * Traffic selectors are address ranges (RFC 7296 §3.13.1); policies are
  * prefixes, so a range becomes the smallest set of prefixes covering it

@@ -181,7 +181,7 @@ int ike_install_policy_words(const struct ike_policy_sel *s, uint32_t spi,
 
 /*
  * How commands reach the datapath daemon. The default connects to the
- * control socket of instance (loader/ctl.h). On 0, *status is the
+ * control socket of instance (ctl/ctl.h). On 0, *status is the
  * daemon's status and *text its malloc'ed reply (the caller frees it).
  */
 typedef int (*ike_dp_fn)(void *arg, const char *instance, int argc,

@@ -3,7 +3,7 @@
  * A reference Internet checksum for the tests, written out as RFC 1071
  * §4.1 does it (big-endian 16-bit words, an odd last byte padded with
  * zero, carries folded back in), independent of engine/ip.c and
- * loader/csum.c, which the tests check against it.
+ * runtime/csum.c, which the tests check against it.
  */
 #ifndef XS_CSUM_REF_H
 #define XS_CSUM_REF_H

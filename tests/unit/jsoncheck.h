@@ -2,7 +2,7 @@
 /*
  * A strict RFC 8259 JSON syntax checker for tests: the whole text must be
  * exactly one value (surrounding whitespace allowed). Written from the
- * grammar of RFC 8259 §2-§7, independent of the writer in loader/outbuf.c.
+ * grammar of RFC 8259 §2-§7, independent of the writer in ctl/outbuf.c.
  */
 #ifndef XS_JSONCHECK_H
 #define XS_JSONCHECK_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The control commands (loader/commands.c) against an in-memory fake of
+ * The control commands (cli/commands.c) against an in-memory fake of
  * the daemon's state API (state.h), defined in this file:
  *  - every error case of the CLI spec answers one line and leaves the
  *    fake byte-for-byte unchanged;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The control protocol of loader/ctl.c over socketpairs: instance names,
+ * The control protocol of ctl/ctl.c over socketpairs: instance names,
  * request and reply round trips (empty words, a reply of the largest
  * size), and every malformed frame refused with its errno.
  */

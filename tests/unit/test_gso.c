@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * TCP segmentation of loader/gso.c: IPv4, IPv6 and IPv6 with a
+ * TCP segmentation of runtime/gso.c: IPv4, IPv6 and IPv6 with a
  * destination options header cut into MSS segments, each checked field by
  * field (lengths, IPv4 ID, sequence numbers across the 2^32 wrap, CWR on
  * the first segment only, FIN/PSH on the last only, everything else

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * TCP receive offload of loader/merge.c: IPv4 and IPv6 streams (sequence
+ * TCP receive offload of runtime/merge.c: IPv4 and IPv6 streams (sequence
  * numbers across 2^32, timestamp-sized options) merged, checked against the
  * originals and an independent RFC 1071 pseudo-header sum (RFC 9293 §3.1,
  * RFC 8200 §8.1), completed as a device would (CHECKSUM_PARTIAL) and cut
- * again by loader/gso.c into the very segments that went in; every segment
+ * again by runtime/gso.c into the very segments that went in; every segment
  * merging must refuse (built with correct checksums, so one field is all
  * that differs), the run left untouched; the run's end after a short or
  * PSH segment, at XSD_MERGE_MAX and the 64 KiB limit, at a bad checksum.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The output buffer and JSON writer of loader/outbuf.c: growth, the size
+ * The output buffer and JSON writer of ctl/outbuf.c: growth, the size
  * limit, sticky errors, comma placement, misnesting refused, and string
  * escaping (RFC 8259 §7) as a table of (input, expected JSON) rows, each
  * also checked by the independent validator in jsoncheck.h.

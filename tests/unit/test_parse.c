@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The word parsers of loader/parse.c as tables of (word, expected) rows:
+ * The word parsers of cli/parse.c as tables of (word, expected) rows:
  * numbers at their overflow edges, addresses and prefixes, keys, ports,
  * protocols, keywords, CPU lists, and the ip-xfrm algorithm specs, which
  * are also checked against the engine (xs_sa_new accepts what they build).

@@ -14,7 +14,9 @@
 
 #include <xdp/xsk.h>
 
-#include "dp.h"
+#include <xdpsec/abi.h>
+
+#include "rt.h"
 #include "engine.h"
 #include "merge.h"
 #include "tap.h"
