@@ -1,8 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Shared fixtures for the integration tests.
 
-XS_BUILD names the build directory (default /work/main/build, or the
-repository's build/ when that is where this checkout lives). A missing
+XS_BUILD names the build directory (default: this checkout's build/). A missing
 binary fails the test instead of skipping it: a test that cannot run must
 not look green.
 """
@@ -20,9 +19,6 @@ def build_dir_path():
     env = os.environ.get("XS_BUILD")
     if env:
         return pathlib.Path(env).resolve()
-    default = pathlib.Path("/work/main/build")
-    if default.is_dir():
-        return default
     return REPO / "build"
 
 
