@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "parse.h"
+#include "version.h"
 
 #define XS_DEFAULT_INSTANCE "default"
 
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
 	char err[XS_ERR_MAX];
 	int idx, ret;
 
+	if (xs_version_asked(argc, argv))
+		return xs_version_print("xdpsec");
 	idx = xs_cmd_parse_global(argc - 1, argv + 1, &opts, err, sizeof(err));
 	if (idx < 0) {
 		fprintf(stderr, "xdpsec: %s (try: xdpsec --help)\n", err);

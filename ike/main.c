@@ -28,6 +28,7 @@
 #include "ctl.h"
 #include "outbuf.h"
 #include "shell.h"
+#include "version.h"
 
 /* RFC 7296 §2.6: regenerate the cookie secret "frequently". */
 #define COOKIE_ROTATE_MS (5u * 60u * 1000u)
@@ -373,6 +374,8 @@ int main(int argc, char **argv)
 	char err[256];
 	int idx;
 
+	if (xs_version_asked(argc, argv))
+		return xs_version_print("xdpsec-ike");
 	idx = ike_ctl_parse_global(argc - 1, argv + 1, &o, err, sizeof(err));
 	if (idx < 0) {
 		fprintf(stderr, "xdpsec-ike: %s (try: xdpsec-ike --help)\n", err);

@@ -11,6 +11,7 @@ pkgs=(
 	iproute2 iputils-ping ethtool tcpdump iperf3 procps nftables
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins
+	debhelper lintian systemd man-db xdp-tools
 )
 # Intel's multi-buffer IPsec library exists for x86-64 only.
 [ "$(dpkg --print-architecture)" = amd64 ] && pkgs+=(libipsec-mb-dev)
