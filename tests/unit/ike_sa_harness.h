@@ -25,7 +25,8 @@
 
 #include <cmocka.h>
 
-#include "ike_sa.h"
+#include "dispatch.h"
+#include "outcome.h"
 
 /* ============================================================ fake shell */
 
@@ -433,9 +434,14 @@ static inline void pump(uint64_t ms)
 	uint64_t deadline = fake_now + ms;
 
 	for (unsigned int i = 0; i < 200000; i++) {
-		bool f = fire_due(&moon);
-		bool d;
+		bool f, d;
 		uint64_t nx;
+
+		/* what a test queued by hand (ike_sa_task_add) runs as it
+		 * would at the end of an entry */
+		ike_dispatch_settle(&moon.a);
+		ike_dispatch_settle(&sun.a);
+		f = fire_due(&moon);
 
 		f |= fire_due(&sun);
 		/* one datagram each way per round, timers first: two
@@ -525,9 +531,11 @@ static inline void assert_mirror(struct node *x, struct node *y)
 /* n Child SA pairs installed, mirrored both ways, nothing odd. */
 static inline void assert_pairs(unsigned int n)
 {
-	assert_int_equal(n_sas(&moon, 1), n);
+	/* inbound SAs of Child SAs replaced by a rekey linger for their
+	 * grace period (IKE_INBOUND_GRACE_MS) */
+	assert_int_equal(n_sas(&moon, 1), n + ike_child_lingering(&moon.a));
 	assert_int_equal(n_sas(&moon, 2), n);
-	assert_int_equal(n_sas(&sun, 1), n);
+	assert_int_equal(n_sas(&sun, 1), n + ike_child_lingering(&sun.a));
 	assert_int_equal(n_sas(&sun, 2), n);
 	assert_mirror(&moon, &sun);
 	assert_mirror(&sun, &moon);
