@@ -247,7 +247,10 @@ int ike_sa_foreach(struct ike_agent *a, int (*fn)(const struct ike_sa_info *, vo
 	X(INSTALL_FAILED, "install_failed") \
 	X(ACQUIRE, "acquire")            \
 	X(ACQUIRE_IGNORED, "acquire_ignored") \
-	X(DP_RESTART_REKEY, "dp_restart_rekey")
+	X(DP_RESTART_REKEY, "dp_restart_rekey") \
+	X(TX_UNVERIFIED, "tx_unverified") \
+	X(TX_UNVERIFIED_DROP, "tx_unverified_dropped") \
+	X(RX_UNSTEERED, "rx_unsteered")
 
 enum ike_agent_counter {
 #define IKE_AC_ENUM(n, s) IKE_AC_##n,

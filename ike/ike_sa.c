@@ -471,7 +471,6 @@ void ike_sa_established(struct ike_sa *sa)
 {
 	sa->state = IKE_SA_ESTABLISHED;
 	sa->established_ms = ike_now_ms();
-	sa->peer_error = 0;
 	ike_sa_set_half_open(sa, false);
 	ike_timer_cancel(sa->agent, &sa->halfopen_timer);
 	sa->arm_timers = true;
@@ -638,6 +637,23 @@ static void successor_failed(struct ike_child *s)
 			      IKE_RETRY_DELAY_MS);
 }
 
+/*
+ * The Child SA that was to replace old_spi's went before it (deleted as
+ * not installable, or redundant): unless another successor took over,
+ * the old one is in use again and can be rekeyed again (§2.25.1 refuses
+ * rekeys of a replaced one).
+ */
+static void rekey_undone(struct ike_sa *sa, uint32_t old_spi)
+{
+	struct ike_child *old = ike_child_by_in(sa, old_spi);
+
+	if (!old || old->state != IKE_CHILD_REKEYED || old->install_failed ||
+	    !(old->installed_in && old->installed_out) || child_successor(old))
+		return;
+	old->state = IKE_CHILD_INSTALLED;
+	ike_child_log(old, IKE_SA_LOG_INFO, "its rekey was undone: in use again");
+}
+
 static void child_kill(struct ike_child *c, const char *why)
 {
 	struct ike_sa *sa = c->ike;
@@ -675,7 +691,7 @@ static void child_kill(struct ike_child *c, const char *why)
 	if (c->installed_in) {
 		/* what the peer sealed with it before it switched may still
 		 * be on its way: with a successor it lingers a while */
-		if (!(s && !last && linger_start(c)))
+		if (!(s && !last && !c->dp_lost && linger_start(c)))
 			ike_uninstall(a, &c->inst, c->inst.spi_in, 1, last);
 	}
 	c->installed_in = c->installed_out = false;
@@ -690,6 +706,8 @@ static void child_kill(struct ike_child *c, const char *why)
 	}
 	c->next = grave_child;
 	grave_child = c;
+	if (c->replaces)
+		rekey_undone(sa, c->replaces);
 	ike_sa_touch(sa);
 }
 

@@ -31,12 +31,14 @@ static struct ike_sa *find_init_pending(struct ike_agent *a, uint64_t spi_i)
 	return NULL;
 }
 
-/* The first error notify of a response, kept as the reason should the
- * exchange end the SA (outcome.c reports it). */
+/* The first error notify of the latest response (0: none), kept as the
+ * reason should the exchange end the SA or refuse a Child SA (outcome.c
+ * reports it). */
 static void note_peer_error(struct ike_sa *sa, const struct ike_msg *m)
 {
 	const struct ike_pld *p = NULL;
 
+	sa->peer_error = 0;
 	/* §3.10.1: types below 16384 are errors */
 	while ((p = ike_msg_next(m, p, IKE_PL_NOTIFY))) {
 		if (p->v.n.type <= IKE_NOTIFY_ERROR_MAX) {

@@ -73,6 +73,8 @@ static int add(struct ike_agent *a, bool terminate, const char *conn,
 	for (pp = &waiters; *pp; pp = &(*pp)->next)
 		;
 	*pp = w;
+	/* it may be decided already: the dispatcher looks */
+	a->sm_dirty = true;
 	return 0;
 }
 
