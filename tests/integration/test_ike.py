@@ -404,3 +404,130 @@ def test_custom_port(ike_pair, tmp_path):
         netns.sh(["tcpdump", "-nr", str(pcap)]).stdout
     assert pcap_count(pcap, f"src host {pair.addr_a} and udp src port 500") == 0, \
         netns.sh(["tcpdump", "-nr", str(pcap)]).stdout
+
+
+# ------------------------------------------------------ failed installs
+
+@pytest.mark.parametrize("side", ["initiator", "responder"])
+def test_install_failure(ike_pair, side):
+    """Issue #11 item 4: a datapath that refuses the Child SA on one side
+    (here a static policy with the very selectors the Child SA needs: the
+    daemon answers "policy with these selectors exists") leaves neither
+    side with it: the initiator deletes what the responder made (DELETE),
+    the responder refuses it in its answer (NO_PROPOSAL_CHOSEN). Once the
+    obstacle is gone the Child SA comes up: by itself on the initiator
+    (start_action = start retries after 5 s), by `initiate` after a
+    responder's refusal."""
+    pair = ike_pair()
+    host = pair.a if side == "initiator" else pair.b
+    here, there = (pair.addr_a, pair.addr_b) if host is pair.a else (pair.addr_b, pair.addr_a)
+    out = host.daemon.cli("policy", "add", "src", f"{here}/32", "dst", f"{there}/32",
+                          "dir", "out", "action", "bypass")
+    pid = int(out.split()[1])
+    child = it.IkeChild("t", start_action="start")
+    conn = pair.conn(children=[child])
+    pair.configure([conn])
+    # the IKE SA comes up alone on both sides, and stays so
+    it.wait_established(pair.a.agent, "c", 0, 20, pair.diag)
+    it.wait_established(pair.b.agent, "c", 0, 20, pair.diag)
+
+    def no_child():
+        for h in (pair.a, pair.b):
+            sas = h.agent.list_sas()
+            if len(sas) != 1 or sas[0]["state"] != "established" or sas[0]["children"]:
+                return False
+            if h.dp_sas():
+                return False
+        return True
+    it.wait_for(no_child, 10, "both sides without the Child SA, agents and datapaths",
+                pair.diag)
+    assert host.agent.stats()["ike"].get("install_failed", 0) >= 1, pair.diag()
+    # the other side held it for a moment at most: it was deleted there
+    other = pair.b if host is pair.a else pair.a
+    assert other.agent.stats()["datapath"]["sas"] == 0, pair.diag()
+    if side == "initiator":
+        assert "deleting the Child SA (not installed here)" in pair.a.agent.log_text(), \
+            pair.a.agent.log_tail()
+    else:
+        assert "CREATE_CHILD_SA refused" in pair.a.agent.log_text() or \
+            "first Child SA refused: NO_PROPOSAL_CHOSEN" in pair.a.agent.log_text(), \
+            pair.a.agent.log_tail()
+    time.sleep(1)
+    assert no_child(), f"a Child SA came back while the obstacle stands\n{pair.diag()}"
+
+    host.daemon.cli("policy", "del", "id", pid)
+    if side == "responder":
+        pair.a.agent.initiate("c")
+    check_crosswise(pair)
+    assert pair.a.ping(pair.addr_b)["received"] == 5, pair.diag()
+
+
+# ------------------------------------------- spoofed IKE_SA_INIT flood
+
+FLOOD_SECONDS = 25
+FLOOD_PPS = 1000
+
+
+def test_dpd_under_init_flood(ike_pair):
+    """Issue #11 item 2's remote trigger: IKE_SA_INIT requests from 64
+    spoofed on-link addresses nobody answers ARP for, 1000/s for 25 s, at
+    B while A and B run a tunnel with DPD every 2 s (given up after about
+    15.5 s without an answer). B's answers to the spoofed initiators wait
+    for ARP and fill the buffer of the socket they leave from; they must
+    not hold up DPD: the IKE SA and Child SA survive unchanged on both
+    sides, DPD exchanges go on all along, and B's counters show the answers
+    it could not send (the stress was real)."""
+    pair = ike_pair()
+    child = it.IkeChild("t", start_action="start")
+    conn = pair.conn(children=[child], dpd_delay="2s")
+    # B also answers anyone (a road-warrior gateway): the spoofed requests
+    # make half-open SAs, then get COOKIE answers (RFC 7296 §2.6)
+    rw = it.IkeConn("rw", pair.addr_b, None, it.new_psk(), local_id="b.example.org",
+                    remote_id="rw.example.org", children=[it.IkeChild("rw")])
+    pair.configure([conn], [conn.mirrored(), rw])
+    sa_a, sa_b = check_crosswise(pair)
+    ike = (sa_a["spi_i"], sa_a["spi_r"])
+    before_a, before_b = pair.a.agent.stats(), pair.b.agent.stats()
+    prefix = pair.addr_b.rsplit(".", 1)[0]
+    frames = it.spoofed_init_frames(pair.link.mac_b, pair.addr_b, prefix, range(100, 164))
+    flood = it.init_flood(pair.link.m, pair.link.tap_b, frames, FLOOD_PPS, FLOOD_SECONDS)
+    t0 = time.monotonic()
+    changed = []
+    try:
+        while flood.poll() is None and time.monotonic() - t0 < FLOOD_SECONDS + 30:
+            for side, h in (("a", pair.a), ("b", pair.b)):
+                sas = [s for s in h.agent.list_sas() if s["state"] != "connecting"]
+                if [(s["spi_i"], s["spi_r"], s["state"]) for s in sas] != \
+                        [ike + ("established",)]:
+                    changed.append((side, round(time.monotonic() - t0, 1), sas))
+            time.sleep(1)
+        flood.wait(30)
+        out = flood.stdout.read()
+    finally:
+        if flood.poll() is None:
+            flood.kill()
+    sent = json.loads(out.strip().splitlines()[-1])["sent"]
+    after_a, after_b = pair.a.agent.stats(), pair.b.agent.stats()
+
+    def d(before, after, name):
+        return int(after["ike"].get(name, 0)) - int(before["ike"].get(name, 0))
+    report = (f"flood: {sent} frames; A: rx {d(before_a, after_a, 'rx')} retransmit "
+              f"{d(before_a, after_a, 'retransmit')}; B: rx {d(before_b, after_b, 'rx')} "
+              f"tx_unverified {d(before_b, after_b, 'tx_unverified')} dropped "
+              f"{d(before_b, after_b, 'tx_unverified_dropped')} cookies "
+              f"{d(before_b, after_b, 'cookie_sent')} retransmit "
+              f"{d(before_b, after_b, 'retransmit')}")
+    print(report)
+    assert sent >= FLOOD_SECONDS * FLOOD_PPS // 2, report
+    assert not changed, f"SAs changed during the flood: {changed[:5]}\n{report}\n{pair.diag()}"
+    # the stress was real: B answered the spoofed addresses (half-open
+    # SAs, then cookies) until the buffer those answers leave from was full
+    assert d(before_b, after_b, "cookie_sent") > 0, report
+    assert d(before_b, after_b, "tx_unverified_dropped") > 0, f"{report}\n{pair.diag()}"
+    # DPD went on: A sent a request every ~2 s and B answered; B did too
+    assert d(before_a, after_a, "rx") >= FLOOD_SECONDS // 2 // 2, report
+    assert int(after_a["ike"]["rx_unsteered"]) == int(after_b["ike"]["rx_unsteered"]) == 0, report
+    sa_a2, sa_b2 = check_crosswise(pair)
+    assert (sa_a2["spi_i"], sa_a2["spi_r"]) == ike, pair.diag()
+    assert sa_a2["children"][0]["spi_in"] == sa_a["children"][0]["spi_in"], pair.diag()
+    assert pair.a.ping(pair.addr_b)["received"] == 5, pair.diag()
