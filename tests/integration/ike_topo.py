@@ -578,6 +578,47 @@ def dp_spis(host):
     return {(s["spi"], s["dir"]) for s in host.dp_sas()}
 
 
+# ------------------------------------------------------ loss attribution
+
+def kernel_counters(ns):
+    """The kernel's drop counters of namespace ns: {"Ip": {...}, "Udp":
+    {...}} from /proc/net/snmp (per namespace) and {"link": {dev: {"rx_dropped",
+    "tx_dropped", "rx_errors", "tx_errors", "rx_over_errors"}}} from
+    `ip -s link`."""
+    out = {}
+    lines = ns.run(["cat", "/proc/net/snmp"]).stdout.splitlines()
+    for names, values in zip(lines[::2], lines[1::2]):
+        group, keys = names.split(":", 1)
+        _, vals = values.split(":", 1)
+        if group in ("Ip", "Udp"):
+            out[group] = {k: int(v) for k, v in zip(keys.split(), vals.split())}
+    out["link"] = {}
+    for dev in json.loads(ns.run(["ip", "-s", "-j", "link"]).stdout):
+        st = dev.get("stats64") or dev.get("stats") or {}
+        rx, tx = st.get("rx", {}), st.get("tx", {})
+        out["link"][dev["ifname"]] = {
+            "rx_dropped": rx.get("dropped", 0), "tx_dropped": tx.get("dropped", 0),
+            "rx_errors": rx.get("errors", 0), "tx_errors": tx.get("errors", 0),
+            "rx_over_errors": rx.get("over_errors", 0)}
+    return out
+
+
+def counter_delta(before, after):
+    """after - before of nested {group: {name: n}} dicts (missing = 0);
+    only the names that changed."""
+    out = {}
+    for g in set(before) | set(after):
+        b, a = before.get(g, {}), after.get(g, {})
+        if isinstance(a, dict) or isinstance(b, dict):
+            d = counter_delta(b if isinstance(b, dict) else {}, a if isinstance(a, dict) else {})
+            if d:
+                out[g] = d
+        else:
+            if int(a or 0) - int(b or 0):
+                out[g] = int(a or 0) - int(b or 0)
+    return out
+
+
 # ---------------------------------------------------------- udp-probe helper
 
 def _udp_probe(addr, port, sport, wait):
