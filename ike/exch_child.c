@@ -486,7 +486,7 @@ int ike_child_start_rekey(struct ike_sa *sa, uint32_t spi_in, uint16_t ke_group)
 	if (rc)
 		req_reset(sa);
 	else
-		ike_sa_log(sa, IKE_SA_LOG_INFO, "rekeying Child SA %08x", spi_in);
+		ike_child_log(c, IKE_SA_LOG_INFO, "rekeying the Child SA");
 	return rc;
 }
 
@@ -756,7 +756,7 @@ static void rekey_ike_response(struct ike_sa *sa, struct ike_msg *m)
 	free(sent);
 	if (!ok) {
 		ike_count(a, IKE_AC_DROP_MALFORMED);
-		ike_sa_log(sa, IKE_SA_LOG_INFO, "IKE rekey answer not acceptable");
+		ike_sa_log(sa, IKE_SA_LOG_WARN, "IKE rekey answer not acceptable");
 		ike_sa_request_done(sa);
 		return;
 	}
@@ -882,7 +882,7 @@ static void child_respond(struct ike_sa *sa, const struct ike_path *path,
 	if (err) {
 		if (err == IKE_N_NO_PROPOSAL_CHOSEN)
 			ike_count(a, IKE_AC_NO_PROPOSAL);
-		ike_sa_log(sa, IKE_SA_LOG_INFO, "CREATE_CHILD_SA refused: %s", ike_notify_name(err));
+		ike_sa_log(sa, IKE_SA_LOG_WARN, "CREATE_CHILD_SA refused: %s", ike_notify_name(err));
 		ike_sa_respond_notify(sa, path, IKE_EXCH_CREATE_CHILD_SA, msgid,
 				      err, IKE_PROTO_NONE, 0, NULL, 0);
 		return;
@@ -1024,7 +1024,7 @@ static bool child_response_error(struct ike_sa *sa, struct ike_msg *m,
 		return false;
 	if (old && old->state == IKE_CHILD_REKEYING)
 		old->state = IKE_CHILD_INSTALLED;
-	ike_sa_log(sa, IKE_SA_LOG_INFO, "CREATE_CHILD_SA refused: %s",
+	ike_sa_log(sa, IKE_SA_LOG_WARN, "CREATE_CHILD_SA refused: %s",
 		   ike_notify_name(p->v.n.type));
 	switch (p->v.n.type) {
 	case IKE_N_TEMPORARY_FAILURE:
@@ -1208,7 +1208,7 @@ static void child_response(struct ike_sa *sa, struct ike_msg *m)
 	ike_sa_task_add(sa, IKE_TASK_CHILD_DELETE, old->cfg_idx, old->inst.spi_in);
 	goto out;
 refuse:
-	ike_sa_log(sa, IKE_SA_LOG_INFO, "CREATE_CHILD_SA answer not acceptable: %s",
+	ike_sa_log(sa, IKE_SA_LOG_WARN, "CREATE_CHILD_SA answer not acceptable: %s",
 		   ike_notify_name(err));
 	if (old && old->state == IKE_CHILD_REKEYING)
 		old->state = IKE_CHILD_INSTALLED;
