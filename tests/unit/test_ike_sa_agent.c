@@ -165,6 +165,38 @@ static void test_install_fail_rekey_initiator(void **state)
 	assert_alive(&sun);
 }
 
+static void test_install_fail_rekey_responder_out(void **state)
+{
+	struct cfgp m = base_moon(), s;
+	uint32_t old_m;
+
+	(void)state;
+	s = mirror(m);
+	m.start_action = "start";
+	s.start_action = "start";       /* sun makes it again */
+	setup_pair(&m, &s);
+	establish();
+	assert_pairs(1);
+	old_m = child_spi_in(&moon);
+	/* moon rekeys; sun, the responder, installs its new outbound SA
+	 * only when moon deletes the old pair, and that install fails: sun
+	 * cannot send on the new pair, so it deletes it on both sides */
+	sun.fail_out = 1;
+	assert_int_equal(ike_sa_task_add(first_sa(&moon), IKE_TASK_CHILD_REKEY, 0,
+					 old_m), 0);
+	pump(2000);
+	assert_int_equal(sun.n_refused, 1);
+	assert_int_equal(sun.a.counters[IKE_AC_INSTALL_FAILED], 1);
+	assert_no_children();
+	assert_ike_up();
+	assert_int_equal(moon.uninst_missing + sun.uninst_missing, 0);
+	/* sun creates it again after IKE_RETRY_DELAY_MS */
+	pump(IKE_RETRY_DELAY_MS + 1000);
+	assert_pairs(1);
+	assert_int_equal(first_sa(&sun)->children->we_created, true);
+	assert_alive(&moon);
+}
+
 static void test_install_fail_second_child(void **state)
 {
 	struct cfgp m = base_moon(), s;
@@ -516,6 +548,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_install_fail_retry, cleanup),
 		cmocka_unit_test_teardown(test_install_fail_responder, cleanup),
 		cmocka_unit_test_teardown(test_install_fail_rekey_initiator, cleanup),
+		cmocka_unit_test_teardown(test_install_fail_rekey_responder_out, cleanup),
 		cmocka_unit_test_teardown(test_install_fail_second_child, cleanup),
 		cmocka_unit_test_teardown(test_dp_restarted, cleanup),
 		cmocka_unit_test_teardown(test_dp_restarted_install_fails, cleanup),
