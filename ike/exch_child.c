@@ -301,19 +301,25 @@ int ike_child_establish(struct ike_sa *sa, struct ike_child *c,
 	c->state = IKE_CHILD_INSTALLED;
 
 	rc = ike_install_in(a, in);
-	if (rc)
-		goto fail;
-	c->installed_in = true;
-	if (install_out) {
+	if (!rc)
+		c->installed_in = true;
+	if (!rc && install_out) {
 		rc = ike_install_out(a, in, old_spi_out);
 		if (rc) {
 			/* nothing of it stays behind */
 			ike_uninstall(a, in, in->spi_in, 1, false);
 			c->installed_in = false;
-			goto fail;
+		} else {
+			c->installed_out = true;
+			c->out_active = true;
 		}
-		c->installed_out = true;
-		c->out_active = true;
+	}
+	if (rc) {
+		ike_count(a, IKE_AC_INSTALL_FAILED);
+		ike_child_log(c, IKE_SA_LOG_ERR, "install failed: %d", rc);
+		OPENSSL_cleanse(in->alg_in, sizeof(in->alg_in));
+		OPENSSL_cleanse(in->alg_out, sizeof(in->alg_out));
+		goto out;
 	}
 	sa->install_fails[p->cfg_idx] = 0;
 	ike_child_up(c);
@@ -321,12 +327,6 @@ int ike_child_establish(struct ike_sa *sa, struct ike_child *c,
 		      in->protocol == IKE_PROTO_AH ? "AH" : "ESP",
 		      in->transport ? "transport" : "tunnel",
 		      in->encap ? " (UDP encap)" : "", we_initiated ? "" : " (responder)");
-	return 0;
-fail:
-	ike_count(a, IKE_AC_INSTALL_FAILED);
-	ike_child_log(c, IKE_SA_LOG_ERR, "install failed: %d", rc);
-	OPENSSL_cleanse(in->alg_in, sizeof(in->alg_in));
-	OPENSSL_cleanse(in->alg_out, sizeof(in->alg_out));
 out:
 	return rc;
 }

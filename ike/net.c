@@ -338,10 +338,13 @@ int ike_net_open(struct ike_agent *a, const struct ike_config *cfg, char *err,
 				fds[f][k] = fd;
 				opened++;
 				twins[f][k] = open_twin(fd, err, errlen);
-				if (twins[f][k] >= 0)
-					continue;
-				ret = twins[f][k];
-				break;
+				/* without a twin everything leaves through fd:
+				 * the agent runs, but a flood of unverified
+				 * initiators can hold up its IKE SAs again */
+				if (twins[f][k] < 0)
+					ike_shell_log(IKE_LOG_WARN, "no send-only twin: %s",
+						      err);
+				continue;
 			}
 			/* No connection asked for this family: a host without
 			 * IPv6 still runs. */
