@@ -107,6 +107,7 @@ FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 .SECONDARY: $(BPF_SKELS)
 
 .PHONY: demo ike loader all engine bpf tests bench test test-unit test-integration fuzz fuzz-run \
+	check-ike-layers \
 	bench-engine clean
 all: engine bpf loader ike tests bench
 
@@ -262,7 +263,12 @@ fuzz-run: fuzz
 		test $${PIPESTATUS[0]} -eq 0; \
 	done
 
-test-unit: tests
+# The IKE state machine's files call one another one way only
+# (docs/architecture.md): checked on the objects.
+check-ike-layers: $(IKE_LIB)
+	$(Q)/usr/bin/python3 scripts/ike-layers.py $(BUILD) > /dev/null
+
+test-unit: tests check-ike-layers
 	$(Q)set -e; pass=0; for t in $(UNIT_BINS) $(BPFTEST_BINS); do \
 		echo "== $$t"; $$t; pass=$$((pass+1)); done; \
 	echo "unit: $$pass test programs passed"

@@ -7,10 +7,11 @@
  * configuration, the control socket of `xdpsec-ike`, and the datapath
  * daemon's control socket through which Child SAs are installed.
  *
- * The state machine (ike_sa.c, exch_*.c, proposal.c, ts.c) owns IKE SAs
- * and Child SAs: it consumes datagrams and timer events and calls back into
- * the shell to send, to arm timers and to install or remove SAs. It never
- * touches a socket or a file itself.
+ * The state machine (sa_entry.c, input.c, dispatch.c, outcome.c, exch_*.c,
+ * window.c, ike_sa.c, proposal.c, ts.c) owns IKE SAs and Child SAs: it
+ * consumes datagrams and timer events and calls back into the shell to
+ * send, to arm timers, to install or remove SAs and to report the outcome
+ * of initiate/terminate. It never touches a socket or a file itself.
  *
  * Both halves run in one thread: no locks.
  */
@@ -58,7 +59,12 @@ struct ike_path {
 	bool natt;                 /* port 4500: non-ESP marker (RFC 3948 §2.2) */
 };
 
-/* Sends one IKE message (the marker is added when path->natt). 0/-errno. */
+/*
+ * Sends one IKE message (the marker is added when path->natt). 0/-errno.
+ * A response to IKE_SA_INIT goes to an address that has not shown it can
+ * receive (it may be spoofed): the shell sends those apart, so that they
+ * can never hold up the messages of established IKE SAs (net.c).
+ */
 int ike_net_send(struct ike_agent *a, const struct ike_path *path,
 		 const uint8_t *msg, size_t len);
 /* Sends a NAT-keepalive (RFC 3948 §2.3) along path. */
@@ -130,8 +136,69 @@ int ike_sa_terminate(struct ike_agent *a, const char *conn, char *err, size_t er
 /* The datapath reported an SA's soft (or hard) volume limit reached. */
 void ike_sa_child_expired(struct ike_agent *a, uint32_t spi_in, bool hard);
 /* The configuration was replaced (old pointers are gone): IKE SAs keep
- * running with what they negotiated; start actions of new connections run. */
+ * running with what they negotiated; start actions (`start`, not `trap`)
+ * of new connections run. */
 void ike_sa_config_changed(struct ike_agent *a);
+/*
+ * The datapath daemon restarted (a new generation) and lost every SA:
+ * each installed Child SA is rekeyed with CREATE_CHILD_SA, so a fresh
+ * pair is installed before the old one is deleted on both sides; one
+ * whose rekey cannot be installed is deleted on both sides and created
+ * again (sa_entry.c). Connecting IKE SAs install into the new daemon as
+ * they complete. 0, or -ENOENT when nothing was established.
+ */
+int ike_agent_dp_restarted(struct ike_agent *a);
+/*
+ * The datapath reported an acquire: a packet met a trap policy of child
+ * of conn with no SA (`start_action = trap`). Brings the Child SA up
+ * (under the connection's IKE SA, or a new one). Per Child SA one
+ * exchange at a time, and none for IKE_ACQUIRE_HOLD_MS after one started
+ * unless it completed: a flood of acquires starts one exchange.
+ * 0 started, -EALREADY up or in progress, -EBUSY held down, -ENOENT no
+ * such connection/child, other -errno if it cannot start.
+ */
+int ike_agent_acquire(struct ike_agent *a, const char *conn, const char *child);
+#define IKE_ACQUIRE_HOLD_MS 2000u
+
+/* ------------------------------------------------ outcomes (shell hooks) */
+
+/*
+ * The shell implements these (weak no-op defaults in outcome.c keep the
+ * agent linkable without them). Each ike_sa_initiate() that returned 0
+ * gets exactly one ike_shell_initiate_done() later, in the order they
+ * were made for the same conn: status 0 when the IKE SA and the Child SAs
+ * asked for (child, or all of conn's when NULL) are established, else
+ * -errno with the reason in why: -EACCES authentication failed (either
+ * side), -ENOPROTOOPT no proposal or traffic selectors acceptable,
+ * -ETIMEDOUT the peer did not answer, -ECONNABORTED anything else
+ * (deleted, install failed, ...). A retry by keyingtries goes on after a
+ * failure is reported.
+ * Each ike_sa_terminate() that returned 0 gets one
+ * ike_shell_terminate_done() once no IKE SA of conn is left: status 0,
+ * why says how the last one ended ("deleted", "DELETE unanswered", ...).
+ * Neither is called for what the agent starts by itself (start_action,
+ * acquire, dpd_action, keyingtries), nor during ike_sa_shutdown().
+ * The hooks may call ike_sa_foreach() but not the other entries.
+ */
+void ike_shell_initiate_done(struct ike_agent *a, const char *conn,
+			     const char *child, int status, const char *why);
+void ike_shell_terminate_done(struct ike_agent *a, const char *conn, int status,
+			      const char *why);
+
+/* ----------------------------------------------------------- log lines */
+
+/*
+ * The state machine's event lines, one per event, each naming the IKE SA
+ * ("<conn> #<serial> <spi_i>/<spi_r>: ...") and, for a Child SA, its name
+ * and SPIs. level: IKE_LOG_SM_ERR .. IKE_LOG_SM_DEBUG, the same numbers
+ * as the shell's enum ike_log_level. Lines above max_level are not made.
+ * With no hook (NULL) lines go to stderr as "ike: <line>". Never a secret.
+ */
+#define IKE_LOG_SM_ERR 0
+#define IKE_LOG_SM_WARN 1
+#define IKE_LOG_SM_INFO 2
+#define IKE_LOG_SM_DEBUG 3
+void ike_sm_log_setup(int max_level, void (*hook)(int level, const char *line));
 /* Tears everything down at exit (DELETE sent best-effort, SAs removed). */
 void ike_sa_shutdown(struct ike_agent *a);
 
@@ -176,7 +243,14 @@ int ike_sa_foreach(struct ike_agent *a, int (*fn)(const struct ike_sa_info *, vo
 	X(COOKIE_SENT, "cookie_sent")    \
 	X(AUTH_FAILED, "auth_failed")    \
 	X(NO_PROPOSAL, "no_proposal")    \
-	X(ANSWERED_CACHED, "answered_cached")
+	X(ANSWERED_CACHED, "answered_cached") \
+	X(INSTALL_FAILED, "install_failed") \
+	X(ACQUIRE, "acquire")            \
+	X(ACQUIRE_IGNORED, "acquire_ignored") \
+	X(DP_RESTART_REKEY, "dp_restart_rekey") \
+	X(TX_UNVERIFIED, "tx_unverified") \
+	X(TX_UNVERIFIED_DROP, "tx_unverified_dropped") \
+	X(RX_UNSTEERED, "rx_unsteered")
 
 enum ike_agent_counter {
 #define IKE_AC_ENUM(n, s) IKE_AC_##n,
@@ -196,7 +270,12 @@ struct ike_agent {
 	uint32_t next_reqid;
 	uint64_t counters[IKE_AC_MAX];
 	int fd4_500, fd4_4500, fd6_500, fd6_4500;
+	/* Send-only twins of the four (same address and port, SO_REUSEPORT,
+	 * every datagram steered to the ones above): IKE_SA_INIT responses
+	 * to unverified initiators leave through them (net.c). -1: none. */
+	int ufd4_500, ufd4_4500, ufd6_500, ufd6_4500;
 	bool fake_nat;             /* tests: force NAT-T like libipsec peers */
+	bool sm_dirty;             /* state machine: work due (dispatch.c) */
 };
 
 #endif

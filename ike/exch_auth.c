@@ -11,7 +11,7 @@
 
 #include <openssl/crypto.h>
 
-#include "ike_sa.h"
+#include "exch.h"
 
 #define ID_BODY_MAX (IKE_ID_HDR_LEN + IKE_CONF_ID_MAX)
 
@@ -307,7 +307,7 @@ void ike_auth_recv_response(struct ike_sa *sa, struct ike_msg *m)
 		/* §2.17: the first Child SA takes the IKE_SA_INIT nonces */
 		if (ike_child_establish(sa, c, &pick, true, NULL, 0, sa->ni,
 					sa->ni_len, sa->nr, sa->nr_len, true, 0))
-			ike_child_kill(c, "install failed");
+			ike_child_install_failed(c);
 	}
 done:
 	sa->auth_child = false;
@@ -582,7 +582,6 @@ void ike_auth_recv_request(struct ike_sa *sa, const struct ike_path *path,
 		goto out;
 	}
 	drop_init_msgs(sa);
-	ike_sa_task_run(sa);
 out:
 	OPENSSL_cleanse(auth, sizeof(auth));
 	if (o)

@@ -8,7 +8,14 @@
  * Make before break: the rekey's initiator installs the new inbound SA,
  * then the outbound one replacing the old (ike_install_out with
  * old_spi_out), then deletes the old SA; its responder installs the new
- * inbound SA and moves the outbound side when the old SA is deleted.
+ * inbound SA before it answers and moves the outbound side when the old
+ * SA is deleted. The old inbound SA lingers IKE_INBOUND_GRACE_MS on both
+ * sides (ike_sa.c).
+ *
+ * A Child SA that cannot be installed is never left on one side only:
+ * the responder refuses it in its answer (TEMPORARY_FAILURE for a rekey,
+ * which the initiator retries; NO_PROPOSAL_CHOSEN for a new one), the
+ * initiator deletes what the responder made (ike_child_install_failed).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +23,7 @@
 
 #include <openssl/crypto.h>
 
-#include "ike_sa.h"
+#include "exch.h"
 
 /* ------------------------------------------------- shared negotiation */
 
@@ -294,24 +301,79 @@ int ike_child_establish(struct ike_sa *sa, struct ike_child *c,
 	c->state = IKE_CHILD_INSTALLED;
 
 	rc = ike_install_in(a, in);
-	if (rc)
-		goto out;
-	c->installed_in = true;
-	if (install_out) {
+	if (!rc)
+		c->installed_in = true;
+	if (!rc && install_out) {
 		rc = ike_install_out(a, in, old_spi_out);
-		if (rc)
-			goto out;
-		c->installed_out = true;
-		c->out_active = true;
+		if (rc) {
+			/* nothing of it stays behind */
+			ike_uninstall(a, in, in->spi_in, 1, false);
+			c->installed_in = false;
+		} else {
+			c->installed_out = true;
+			c->out_active = true;
+		}
 	}
-	ike_child_arm_timers(c);
-	ike_sa_log(sa, 1, "Child SA %s established: %s %s%s%s, in %08x out %08x",
-		   in->child, in->protocol == IKE_PROTO_AH ? "AH" : "ESP",
-		   in->transport ? "transport" : "tunnel",
-		   in->encap ? " (UDP encap)" : "", we_initiated ? "" : " (responder)",
-		   in->spi_in, in->spi_out);
+	if (rc) {
+		ike_count(a, IKE_AC_INSTALL_FAILED);
+		ike_child_log(c, IKE_SA_LOG_ERR, "install failed: %d", rc);
+		OPENSSL_cleanse(in->alg_in, sizeof(in->alg_in));
+		OPENSSL_cleanse(in->alg_out, sizeof(in->alg_out));
+		goto out;
+	}
+	sa->install_fails[p->cfg_idx] = 0;
+	ike_child_up(c);
+	ike_child_log(c, IKE_SA_LOG_INFO, "Child SA established: %s %s%s%s",
+		      in->protocol == IKE_PROTO_AH ? "AH" : "ESP",
+		      in->transport ? "transport" : "tunnel",
+		      in->encap ? " (UDP encap)" : "", we_initiated ? "" : " (responder)");
 out:
 	return rc;
+}
+
+/* The backoff of the next try after a failed install: 5 s doubling to
+ * 80 s. */
+static uint64_t retry_delay(struct ike_sa *sa, uint16_t cfg)
+{
+	unsigned int n = sa->install_fails[cfg];
+
+	if (n < UINT8_MAX)
+		sa->install_fails[cfg] = (uint8_t)++n;
+	return (uint64_t)IKE_RETRY_DELAY_MS << (n > 5 ? 4 : n - 1);
+}
+
+void ike_child_install_failed(struct ike_child *c)
+{
+	struct ike_sa *sa = c->ike;
+	const struct ike_conf_child *cc = &sa->ccfg[c->cfg_idx];
+	struct ike_child *old = c->replaces ? ike_child_by_in(sa, c->replaces) : NULL;
+	uint64_t delay = retry_delay(sa, c->cfg_idx);
+
+	/* §1.4.1: the responder has it: a DELETE tells it to drop it too */
+	ike_child_log(c, IKE_SA_LOG_WARN, "not installed here: deleting it on "
+		      "both sides, next try in %llu s",
+		      (unsigned long long)(delay / 1000));
+	c->install_failed = true;
+	c->state = IKE_CHILD_REKEYED;
+	ike_sa_task_add(sa, IKE_TASK_CHILD_DELETE, c->cfg_idx, c->inst.spi_in);
+	if (old && !old->dp_lost) {
+		/* the SA it was to replace still carries the traffic */
+		if (old->state == IKE_CHILD_REKEYING)
+			old->state = IKE_CHILD_INSTALLED;
+		ike_sa_task_add_later(sa, IKE_TASK_CHILD_REKEY, old->cfg_idx,
+				      old->inst.spi_in, delay);
+		return;
+	}
+	if (old && old->state != IKE_CHILD_DELETING) {
+		/* the datapath lost the old one too: both go, a new one
+		 * comes */
+		old->state = IKE_CHILD_REKEYED;
+		ike_sa_task_add(sa, IKE_TASK_CHILD_DELETE, old->cfg_idx,
+				old->inst.spi_in);
+	}
+	if (old || cc->start_action == IKE_CONF_START_START ||
+	    cc->dpd_action == IKE_CONF_DPD_RESTART)
+		ike_sa_task_add_later(sa, IKE_TASK_CHILD_CREATE, c->cfg_idx, 0, delay);
 }
 
 /* ----------------------------------------------------- our requests */
@@ -408,7 +470,7 @@ int ike_child_start_create(struct ike_sa *sa, uint16_t cfg_idx, uint16_t ke_grou
 	if (rc)
 		req_reset(sa);
 	else
-		ike_sa_log(sa, 1, "CREATE_CHILD_SA for %s sent",
+		ike_sa_log(sa, IKE_SA_LOG_INFO, "CREATE_CHILD_SA for %s sent",
 			   sa->ccfg[cfg_idx].name);
 	return rc;
 }
@@ -424,7 +486,7 @@ int ike_child_start_rekey(struct ike_sa *sa, uint32_t spi_in, uint16_t ke_group)
 	if (rc)
 		req_reset(sa);
 	else
-		ike_sa_log(sa, 1, "rekeying Child SA %08x", spi_in);
+		ike_child_log(c, IKE_SA_LOG_INFO, "rekeying the Child SA");
 	return rc;
 }
 
@@ -476,7 +538,7 @@ int ike_rekey_start(struct ike_sa *sa, uint16_t ke_group)
 	if (!rc)
 		rc = ike_sa_send_request(sa, o, IKE_TASK_IKE_REKEY);
 	if (!rc)
-		ike_sa_log(sa, 1, "rekeying the IKE SA");
+		ike_sa_log(sa, IKE_SA_LOG_INFO, "rekeying the IKE SA");
 out:
 	if (rc)
 		req_reset(sa);
@@ -646,12 +708,12 @@ static void rekey_ike_respond(struct ike_sa *sa, const struct ike_path *path,
 	if (collision) {
 		/* §2.8.2: decided when our own rekey completes */
 		sa->collide = ns;
-		ike_sa_log(sa, 1, "simultaneous IKE SA rekey");
+		ike_sa_log(sa, IKE_SA_LOG_INFO, "simultaneous IKE SA rekey");
 	} else {
 		/* §2.18: the Child SAs move; the peer deletes this SA */
 		ike_sa_move_children(sa, ns);
 		ike_sa_retire(sa);
-		ike_sa_log(sa, 1, "IKE SA rekeyed by the peer");
+		ike_sa_log(sa, IKE_SA_LOG_INFO, "IKE SA rekeyed by the peer");
 	}
 out:
 	ike_dh_free(dh);
@@ -694,7 +756,7 @@ static void rekey_ike_response(struct ike_sa *sa, struct ike_msg *m)
 	free(sent);
 	if (!ok) {
 		ike_count(a, IKE_AC_DROP_MALFORMED);
-		ike_sa_log(sa, 1, "IKE rekey answer not acceptable");
+		ike_sa_log(sa, IKE_SA_LOG_WARN, "IKE rekey answer not acceptable");
 		ike_sa_request_done(sa);
 		return;
 	}
@@ -712,7 +774,7 @@ static void rekey_ike_response(struct ike_sa *sa, struct ike_msg *m)
 		/* §2.8.2: ours holds the lowest nonce: we delete it; the
 		 * peer's survives and takes the Child SAs; the peer, who
 		 * made the survivor, deletes the old one */
-		ike_sa_log(sa, 1, "simultaneous IKE rekey: ours is redundant");
+		ike_sa_log(sa, IKE_SA_LOG_INFO, "simultaneous IKE rekey: ours is redundant");
 		ike_sa_move_children(sa, b);
 		ike_sa_retire(sa);
 		sa->collide = NULL;
@@ -721,7 +783,7 @@ static void rekey_ike_response(struct ike_sa *sa, struct ike_msg *m)
 		return;
 	}
 	if (b)
-		ike_sa_log(sa, 1, "simultaneous IKE rekey: the peer's is redundant");
+		ike_sa_log(sa, IKE_SA_LOG_INFO, "simultaneous IKE rekey: the peer's is redundant");
 	/* §2.18: the Child SAs move to the new IKE SA and we, who made it,
 	 * delete the old one */
 	ike_sa_move_children(sa, ns);
@@ -820,7 +882,7 @@ static void child_respond(struct ike_sa *sa, const struct ike_path *path,
 	if (err) {
 		if (err == IKE_N_NO_PROPOSAL_CHOSEN)
 			ike_count(a, IKE_AC_NO_PROPOSAL);
-		ike_sa_log(sa, 1, "CREATE_CHILD_SA refused: %s", ike_notify_name(err));
+		ike_sa_log(sa, IKE_SA_LOG_WARN, "CREATE_CHILD_SA refused: %s", ike_notify_name(err));
 		ike_sa_respond_notify(sa, path, IKE_EXCH_CREATE_CHILD_SA, msgid,
 				      err, IKE_PROTO_NONE, 0, NULL, 0);
 		return;
@@ -849,8 +911,14 @@ static void child_respond(struct ike_sa *sa, const struct ike_path *path,
 				 pno->v.nonce.data, pno->v.nonce.len, nr,
 				 sizeof(nr), !old, 0);
 	if (rc) {
+		/* refused in the answer: the initiator never has it; a
+		 * rekey is tried again later (§2.25), the old SA stays */
 		ike_child_kill(c, "install failed");
-		goto fail;
+		ike_sa_respond_notify(sa, path, IKE_EXCH_CREATE_CHILD_SA, msgid,
+				      old ? IKE_N_TEMPORARY_FAILURE :
+					    IKE_N_NO_PROPOSAL_CHOSEN,
+				      IKE_PROTO_NONE, 0, NULL, 0);
+		goto out;
 	}
 	o = malloc(sizeof(*o));
 	if (!o)
@@ -880,7 +948,7 @@ static void child_respond(struct ike_sa *sa, const struct ike_path *path,
 			/* §2.25.1: we rekey it too; the nonces decide when
 			 * our exchange completes (§2.8.1) */
 			old->collision = true;
-			ike_sa_log(sa, 1, "simultaneous rekey of Child SA %08x",
+			ike_sa_log(sa, IKE_SA_LOG_INFO, "simultaneous rekey of Child SA %08x",
 				   old->inst.spi_in);
 		} else {
 			old->state = IKE_CHILD_REKEYED;
@@ -956,14 +1024,13 @@ static bool child_response_error(struct ike_sa *sa, struct ike_msg *m,
 		return false;
 	if (old && old->state == IKE_CHILD_REKEYING)
 		old->state = IKE_CHILD_INSTALLED;
-	ike_sa_log(sa, 1, "CREATE_CHILD_SA refused: %s",
+	ike_sa_log(sa, IKE_SA_LOG_WARN, "CREATE_CHILD_SA refused: %s",
 		   ike_notify_name(p->v.n.type));
 	switch (p->v.n.type) {
 	case IKE_N_TEMPORARY_FAILURE:
 		/* §2.25: MUST NOT retry at once */
-		ike_sa_task_delay(sa, IKE_TEMPFAIL_DELAY_MS);
 		ike_sa_request_done(sa);
-		ike_sa_task_add(sa, kind, cfg, spi);
+		ike_sa_task_add_later(sa, kind, cfg, spi, IKE_TEMPFAIL_DELAY_MS);
 		return true;
 	case IKE_N_CHILD_SA_NOT_FOUND:
 		/* §2.25: delete it silently and create it afresh */
@@ -981,10 +1048,7 @@ static bool child_response_error(struct ike_sa *sa, struct ike_msg *m,
 				     sa->ccfg[cfg].n_proposals, group))) {
 			int rc;
 
-			ike_timer_cancel(a, &sa->rtx_timer);
-			free(sa->req.buf);
-			ike_dh_free(sa->req.dh);
-			OPENSSL_cleanse(&sa->req, sizeof(sa->req));
+			ike_sa_req_clear(sa);
 			if (kind == IKE_TASK_IKE_REKEY)
 				rc = ike_rekey_start(sa, group);
 			else if (kind == IKE_TASK_CHILD_REKEY)
@@ -1007,6 +1071,15 @@ static bool child_response_error(struct ike_sa *sa, struct ike_msg *m,
 		break;
 	}
 	ike_sa_request_done(sa);
+	if (old && old->dp_lost && old->state == IKE_CHILD_INSTALLED) {
+		/* the datapath lost it and it cannot be rekeyed: it goes on
+		 * both sides and is created afresh */
+		old->state = IKE_CHILD_REKEYED;
+		ike_sa_task_add(sa, IKE_TASK_CHILD_DELETE, old->cfg_idx,
+				old->inst.spi_in);
+		ike_sa_task_add_later(sa, IKE_TASK_CHILD_CREATE, old->cfg_idx, 0,
+				      retry_delay(sa, old->cfg_idx));
+	}
 	return true;
 }
 
@@ -1103,11 +1176,11 @@ static void child_response(struct ike_sa *sa, struct ike_msg *m)
 				sa->req.nonce_len, pno->v.nonce.data,
 				pno->v.nonce.len, !loser,
 				holder ? holder->inst.spi_out : 0)) {
-		ike_child_kill(c, "install failed");
 		if (old)
-			old->state = IKE_CHILD_INSTALLED;
+			old->collision = false;
 		ike_sa_request_done(sa);
-		return;
+		ike_child_install_failed(c);
+		goto out;
 	}
 	if (holder && !loser)
 		holder->out_active = false;
@@ -1115,7 +1188,7 @@ static void child_response(struct ike_sa *sa, struct ike_msg *m)
 		goto done;
 	old->collision = false;
 	if (loser) {
-		ike_sa_log(sa, 1, "simultaneous rekey: ours (%08x) is redundant",
+		ike_sa_log(sa, IKE_SA_LOG_INFO, "simultaneous rekey: ours (%08x) is redundant",
 			   c->inst.spi_in);
 		c->state = IKE_CHILD_REKEYED;
 		old->state = IKE_CHILD_REKEYED;
@@ -1125,7 +1198,7 @@ static void child_response(struct ike_sa *sa, struct ike_msg *m)
 	}
 	if (b) {
 		/* the peer's is redundant: the peer deletes it */
-		ike_sa_log(sa, 1, "simultaneous rekey: the peer's (%08x) is redundant",
+		ike_sa_log(sa, IKE_SA_LOG_INFO, "simultaneous rekey: the peer's (%08x) is redundant",
 			   b->inst.spi_in);
 		b->state = IKE_CHILD_REKEYED;
 	}
@@ -1135,7 +1208,7 @@ static void child_response(struct ike_sa *sa, struct ike_msg *m)
 	ike_sa_task_add(sa, IKE_TASK_CHILD_DELETE, old->cfg_idx, old->inst.spi_in);
 	goto out;
 refuse:
-	ike_sa_log(sa, 1, "CREATE_CHILD_SA answer not acceptable: %s",
+	ike_sa_log(sa, IKE_SA_LOG_WARN, "CREATE_CHILD_SA answer not acceptable: %s",
 		   ike_notify_name(err));
 	if (old && old->state == IKE_CHILD_REKEYING)
 		old->state = IKE_CHILD_INSTALLED;

@@ -10,7 +10,7 @@
 
 #include <openssl/crypto.h>
 
-#include "ike_sa.h"
+#include "exch.h"
 
 /* ----------------------------------------------------- our requests */
 
@@ -57,7 +57,8 @@ int ike_info_start_delete_child(struct ike_sa *sa, uint32_t spi_in)
 		return rc;
 	sa->req.spi = spi_in;
 	c->state = IKE_CHILD_DELETING;
-	ike_sa_log(sa, 1, "deleting Child SA %08x", spi_in);
+	ike_child_log(c, IKE_SA_LOG_INFO, "deleting the Child SA%s",
+		      c->install_failed ? " (not installed here)" : "");
 	return 0;
 }
 
@@ -76,7 +77,7 @@ int ike_info_start_delete_ike(struct ike_sa *sa)
 	if (rc)
 		return rc;
 	sa->state = IKE_SA_DELETING;
-	ike_sa_log(sa, 1, "deleting the IKE SA");
+	ike_sa_log(sa, IKE_SA_LOG_INFO, "deleting the IKE SA");
 	return 0;
 }
 
@@ -202,7 +203,7 @@ void ike_info_recv_request(struct ike_sa *sa, const struct ike_path *path,
 		 * failed authentication ends the SA */
 		if (p->v.n.type > IKE_NOTIFY_ERROR_MAX)
 			continue;
-		ike_sa_log(sa, 1, "peer reports %s", ike_notify_name(p->v.n.type));
+		ike_sa_log(sa, IKE_SA_LOG_WARN, "peer reports %s", ike_notify_name(p->v.n.type));
 		if (p->v.n.type == IKE_N_AUTHENTICATION_FAILED)
 			auth_failed = true;
 		if (p->v.n.type == IKE_N_INVALID_SPI)
@@ -240,8 +241,6 @@ void ike_info_recv_request(struct ike_sa *sa, const struct ike_path *path,
 				  "peer reports AUTHENTICATION_FAILED");
 		return;
 	}
-	/* the answered request may have freed the window */
-	ike_sa_task_run(sa);
 	(void)a;
 }
 

@@ -14,7 +14,7 @@
 
 #include <openssl/crypto.h>
 
-#include "ike_sa.h"
+#include "exch.h"
 
 /* RFC 7427 §4: the hashes we could verify signatures with. */
 static const uint8_t sig_hashes[] = {

@@ -12,9 +12,25 @@
  * NAT-keepalive (RFC 3948 §2.3). UDP-encapsulated ESP is the datapath's:
  * XDP takes it before the stack, so whatever ESP still reaches this
  * socket is dropped and counted.
+ *
+ * Answers to unverified initiators go out apart. Anyone on the link can
+ * send IKE_SA_INIT requests from addresses that never answer ARP or ND;
+ * the kernel holds each answer to such an address until neighbour
+ * resolution fails (seconds), charged to the sending socket's buffer. On
+ * one socket a flood of them fills that buffer and the DPD, rekeys and
+ * DELETEs of established IKE SAs cannot be sent (issue #11, item 2). So
+ * every socket has a send-only twin bound to the same address and port
+ * (SO_REUSEPORT) with a classic BPF program on the group that steers
+ * every incoming datagram to the first socket, the one we read: answers
+ * to IKE_SA_INIT requests — the only messages that go to an address that
+ * has not shown it can receive — leave through the twin, without waiting
+ * (MSG_DONTWAIT); when its buffer is full they are dropped and counted
+ * (tx_unverified_dropped), and the first socket's buffer stays free for
+ * established IKE SAs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -183,6 +199,9 @@ int ike_net_socket(const struct sockaddr_storage *addr, char *err, size_t errlen
 	}
 	/* Rebinding on reload overlaps the old sockets for a moment. */
 	ret = setopt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	/* The send-only twin shares the address and port. */
+	if (!ret)
+		ret = setopt(fd, SOL_SOCKET, SO_REUSEPORT, 1);
 	/* The configured address may appear on an interface later. */
 	if (!ret)
 		ret = setopt(fd, IPPROTO_IP, IP_FREEBIND, 1);
@@ -217,6 +236,55 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/*
+ * The send-only twin of fd: same address and port, in fd's SO_REUSEPORT
+ * group, whose classic BPF program returns index 0 for every datagram —
+ * fd, the group's first socket (sockets join a group in bind order). fd
+ * or -errno + err.
+ */
+static int open_twin(int fd, char *err, size_t errlen)
+{
+	struct sock_filter first[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { .len = 1, .filter = first };
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int twin, ret;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len)) {
+		ret = -errno;
+		snprintf(err, errlen, "getsockname: %s", strerror(-ret));
+		return ret;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog))) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot steer the IKE port to one socket "
+			 "(SO_ATTACH_REUSEPORT_CBPF): %s", strerror(-ret));
+		return ret;
+	}
+	twin = ike_net_socket(&ss, err, errlen);
+	if (twin < 0)
+		return twin;
+	/* nothing should ever land here; if it does, little of it */
+	setopt(twin, SOL_SOCKET, SO_RCVBUF, 1);
+	return twin;
+}
+
+/* The twin of an agent socket, -1 if none. */
+static int twin_of(const struct ike_agent *a, int fd)
+{
+	if (fd < 0)
+		return -1;
+	if (fd == a->fd4_500)
+		return a->ufd4_500;
+	if (fd == a->fd4_4500)
+		return a->ufd4_4500;
+	if (fd == a->fd6_500)
+		return a->ufd6_500;
+	if (fd == a->fd6_4500)
+		return a->ufd6_4500;
+	return -1;
+}
+
 void ike_net_set_ports(uint16_t ike, uint16_t natt)
 {
 	ports[0] = ike;
@@ -227,10 +295,17 @@ void ike_net_set_ports(uint16_t ike, uint16_t natt)
 void ike_net_init(struct ike_agent *a)
 {
 	a->fd4_500 = a->fd4_4500 = a->fd6_500 = a->fd6_4500 = -1;
+	a->ufd4_500 = a->ufd4_4500 = a->ufd6_500 = a->ufd6_4500 = -1;
 }
 
 void ike_net_close(struct ike_agent *a)
 {
+	/* Twins first: a group's sockets move down as others leave, and
+	 * the steering names the first one (see open_twin). */
+	close_fd(&a->ufd4_500);
+	close_fd(&a->ufd4_4500);
+	close_fd(&a->ufd6_500);
+	close_fd(&a->ufd6_4500);
 	close_fd(&a->fd4_500);
 	close_fd(&a->fd4_4500);
 	close_fd(&a->fd6_500);
@@ -242,6 +317,7 @@ int ike_net_open(struct ike_agent *a, const struct ike_config *cfg, char *err,
 		 size_t errlen)
 {
 	int fds[FAM_MAX][2] = { { -1, -1 }, { -1, -1 } };
+	int twins[FAM_MAX][2] = { { -1, -1 }, { -1, -1 } };
 	struct net_plan p;
 	bool by_default = !cfg || !cfg->n_conns;
 	int opened = 0, ret = 0;
@@ -261,6 +337,13 @@ int ike_net_open(struct ike_agent *a, const struct ike_config *cfg, char *err,
 			if (fd >= 0) {
 				fds[f][k] = fd;
 				opened++;
+				twins[f][k] = open_twin(fd, err, errlen);
+				/* without a twin everything leaves through fd:
+				 * the agent runs, but a flood of unverified
+				 * initiators can hold up its IKE SAs again */
+				if (twins[f][k] < 0)
+					ike_shell_log(IKE_LOG_WARN, "no send-only twin: %s",
+						      err);
 				continue;
 			}
 			/* No connection asked for this family: a host without
@@ -278,16 +361,25 @@ int ike_net_open(struct ike_agent *a, const struct ike_config *cfg, char *err,
 		ret = -EAFNOSUPPORT;
 	}
 	if (ret) {
-		for (int f = 0; f < FAM_MAX; f++)
-			for (int k = 0; k < 2; k++)
+		for (int f = 0; f < FAM_MAX; f++) {
+			for (int k = 0; k < 2; k++) {
+				close_fd(&twins[f][k]);
 				close_fd(&fds[f][k]);
+			}
+		}
 		return ret;
 	}
+	/* the old sockets (twins first) leave the groups the new ones
+	 * joined after them: the new first sockets become the first */
 	ike_net_close(a);
 	a->fd4_500 = fds[FAM_V4][0];
 	a->fd4_4500 = fds[FAM_V4][1];
 	a->fd6_500 = fds[FAM_V6][0];
 	a->fd6_4500 = fds[FAM_V6][1];
+	a->ufd4_500 = twins[FAM_V4][0];
+	a->ufd4_4500 = twins[FAM_V4][1];
+	a->ufd6_500 = twins[FAM_V6][0];
+	a->ufd6_4500 = twins[FAM_V6][1];
 	cur_plan = p;
 	have_plan = true;
 	for (int f = 0; f < FAM_MAX; f++) {
@@ -329,9 +421,22 @@ static bool pktinfo_dst(struct msghdr *mh, struct sockaddr_storage *local)
 	return false;
 }
 
+static void recv_fd(struct ike_agent *a, int fd, bool natt, bool twin);
+
 void ike_net_recv(struct ike_agent *a, int fd)
 {
 	bool natt = fd == a->fd4_4500 || fd == a->fd6_4500;
+	int twin = twin_of(a, fd);
+
+	recv_fd(a, fd, natt, false);
+	/* The steering sends nothing to the twin; should it ever, what is
+	 * there is read (and counted) rather than lost. */
+	if (twin >= 0)
+		recv_fd(a, twin, natt, true);
+}
+
+static void recv_fd(struct ike_agent *a, int fd, bool natt, bool twin)
+{
 	struct sockaddr_storage bound;
 	socklen_t blen = sizeof(bound);
 
@@ -370,6 +475,8 @@ void ike_net_recv(struct ike_agent *a, int fd)
 			return;
 		}
 		stats.rx_datagrams++;
+		if (twin)
+			a->counters[IKE_AC_RX_UNSTEERED]++;
 		if ((size_t)n > sizeof(rxbuf) || (mh.msg_flags & MSG_TRUNC)) {
 			stats.rx_truncated++;
 			continue;
@@ -399,18 +506,24 @@ void ike_net_recv(struct ike_agent *a, int fd)
 
 /* --------------------------------------------------------------- send */
 
-static int path_fd(const struct ike_agent *a, const struct ike_path *path)
+static int path_fd(const struct ike_agent *a, const struct ike_path *path,
+		   bool unverified)
 {
+	int fd = -1;
+
 	if (path->remote.ss_family == AF_INET)
-		return path->natt ? a->fd4_4500 : a->fd4_500;
-	if (path->remote.ss_family == AF_INET6)
-		return path->natt ? a->fd6_4500 : a->fd6_500;
-	return -1;
+		fd = path->natt ? a->fd4_4500 : a->fd4_500;
+	else if (path->remote.ss_family == AF_INET6)
+		fd = path->natt ? a->fd6_4500 : a->fd6_500;
+	if (unverified && twin_of(a, fd) >= 0)
+		fd = twin_of(a, fd);
+	return fd;
 }
 
-/* Sends iov along path, from path->local when it names an address. */
+/* Sends iov along path, from path->local when it names an address; an
+ * unverified destination through the send-only twin. */
 static int send_iov(const struct ike_agent *a, const struct ike_path *path,
-		    struct iovec *iov, size_t iovcnt)
+		    struct iovec *iov, size_t iovcnt, bool unverified)
 {
 	union {
 		struct cmsghdr align;
@@ -421,7 +534,7 @@ static int send_iov(const struct ike_agent *a, const struct ike_path *path,
 		.msg_iov = iov,
 		.msg_iovlen = iovcnt,
 	};
-	int fd = path_fd(a, path), family = path->remote.ss_family;
+	int fd = path_fd(a, path, unverified), family = path->remote.ss_family;
 
 	if (fd < 0)
 		return -EAFNOSUPPORT;
@@ -468,10 +581,19 @@ static int send_iov(const struct ike_agent *a, const struct ike_path *path,
 	}
 }
 
+/* RFC 7296 §1.2, §2.6: a response to IKE_SA_INIT goes to an initiator
+ * that has not yet shown it receives at its address. */
+static bool to_unverified(const uint8_t *msg, size_t len)
+{
+	return len >= IKE_HDR_LEN && msg[IKE_HDR_OFF_EXCH] == IKE_EXCH_IKE_SA_INIT &&
+	       (msg[IKE_HDR_OFF_FLAGS] & IKE_FLAG_RESPONSE);
+}
+
 int ike_net_send(struct ike_agent *a, const struct ike_path *path,
 		 const uint8_t *msg, size_t len)
 {
 	static const uint8_t marker[IKE_NON_ESP_MARKER_LEN];
+	bool unverified = to_unverified(msg, len);
 	struct iovec iov[2];
 	size_t n = 0;
 	int ret;
@@ -483,7 +605,9 @@ int ike_net_send(struct ike_agent *a, const struct ike_path *path,
 	}
 	iov[n].iov_base = (void *)(uintptr_t)msg;
 	iov[n++].iov_len = len;
-	ret = send_iov(a, path, iov, n);
+	ret = send_iov(a, path, iov, n, unverified);
+	if (unverified)
+		a->counters[ret ? IKE_AC_TX_UNVERIFIED_DROP : IKE_AC_TX_UNVERIFIED]++;
 	if (ret) {
 		char s[IKE_ADDR_STR_MAX];
 
@@ -505,7 +629,7 @@ int ike_net_keepalive(struct ike_agent *a, const struct ike_path *path)
 
 	/* RFC 3948 §2.3: keepalives go to the NAT-T port. */
 	p.natt = true;
-	ret = send_iov(a, &p, &iov, 1);
+	ret = send_iov(a, &p, &iov, 1, false);
 	if (ret)
 		stats.tx_errors++;
 	else

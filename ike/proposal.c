@@ -8,7 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ike_sa.h"
+#include "dh.h"
+#include "proposal.h"
 
 #define NTYPES 5        /* transform types 1..5, §3.3.2 */
 

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The state machine's entries for the shell (agent.h): initiate,
- * terminate, volume expiry reports, configuration changes, shutdown and
- * the listing of `xdpsec-ike list-sas`.
+ * terminate, volume expiry reports, configuration changes, datapath
+ * restarts, acquires, shutdown and the listing of `xdpsec-ike list-sas`.
+ * Each starts with ike_sa_gc() and ends with the dispatcher's pass.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike_sa.h"
+#include "dispatch.h"
+#include "outcome.h"
 
 /* ---------------------------------------------------- public entries */
 
@@ -23,90 +25,84 @@ static struct ike_sa *live_sa_of(struct ike_agent *a, const char *conn)
 	return NULL;
 }
 
-struct ike_sa *ike_sa_start_conn(struct ike_agent *a,
-				 const struct ike_conf_conn *conn,
-				 const uint16_t *idx, unsigned int n,
-				 unsigned int keyingtry, uint64_t delay_ms)
+/* The child config of sa called name, -1 if none. */
+static int sa_child_idx(const struct ike_sa *sa, const char *name)
 {
-	struct ike_sa *sa;
-	uint64_t spi;
-
-	if (!n)
-		return NULL;
-	sa = ike_sa_new(a, conn, true);
-	if (!sa)
-		return NULL;
-	spi = ike_sa_new_spi(a);
-	if (!spi) {
-		ike_sa_kill(sa, "no randomness");
-		return NULL;
-	}
-	sa->spi_i = spi;
-	sa->keyingtry = keyingtry;
-	sa->auth_child = true;
-	sa->auth_cfg = idx[0];
-	for (unsigned int i = 1; i < n && sa->ntasks < IKE_TASK_MAX; i++) {
-		sa->tasks[sa->ntasks].kind = IKE_TASK_CHILD_CREATE;
-		sa->tasks[sa->ntasks].cfg = idx[i];
-		sa->tasks[sa->ntasks].spi = 0;
-		sa->ntasks++;
-	}
-	if (delay_ms) {
-		ike_sa_start_later(sa, delay_ms);
-		return sa;
-	}
-	if (ike_init_start(sa)) {
-		ike_sa_kill(sa, "cannot start IKE_SA_INIT");
-		return NULL;
-	}
-	return sa;
+	for (size_t k = 0; k < sa->n_ccfg; k++)
+		if (!strcmp(sa->ccfg[k].name, name))
+			return (int)k;
+	return -1;
 }
 
+/* Whether sa has, or is bringing up, a Child SA of config k. */
+static bool child_up_or_coming(const struct ike_sa *sa, uint16_t k)
+{
+	for (const struct ike_child *c = sa->children; c; c = c->next)
+		if (c->cfg_idx == k && !c->install_failed &&
+		    (c->state == IKE_CHILD_INSTALLED || c->state == IKE_CHILD_REKEYING))
+			return true;
+	if (sa->auth_child && sa->auth_cfg == k && sa->state != IKE_SA_ESTABLISHED)
+		return true;
+	if (sa->req.active && sa->req.kind == IKE_TASK_CHILD_CREATE &&
+	    sa->req.cfg_idx == k)
+		return true;
+	return ike_sa_task_queued(sa, IKE_TASK_CHILD_CREATE, k);
+}
+
+/* Brings children idx[0..n) of conn up; *sap gets the IKE SA they come
+ * under. */
 static int initiate_children(struct ike_agent *a, const struct ike_conf_conn *conn,
 			     const uint16_t *idx, unsigned int n, char *err,
-			     size_t errlen)
+			     size_t errlen, struct ike_sa **sap)
 {
 	struct ike_sa *sa = live_sa_of(a, conn->name);
 
 	if (sa) {
 		/* children come under the existing IKE SA */
 		for (unsigned int i = 0; i < n; i++) {
-			const char *name = conn->children[idx[i]].name;
-			bool have = false;
+			int k = sa_child_idx(sa, conn->children[idx[i]].name);
 
-			for (size_t k = 0; k < sa->n_ccfg; k++) {
-				if (strcmp(sa->ccfg[k].name, name))
-					continue;
-				for (struct ike_child *c = sa->children; c; c = c->next)
-					if (c->cfg_idx == k)
-						have = true;
-				if (sa->auth_child && sa->auth_cfg == k &&
-				    sa->state != IKE_SA_ESTABLISHED)
-					have = true;
-				if (!have)
-					ike_sa_task_add(sa, IKE_TASK_CHILD_CREATE,
-							(uint16_t)k, 0);
-			}
+			if (k >= 0 && !child_up_or_coming(sa, (uint16_t)k))
+				ike_sa_task_add(sa, IKE_TASK_CHILD_CREATE,
+						(uint16_t)k, 0);
 		}
-		return 0;
+	} else {
+		sa = ike_sa_start_conn(a, conn, idx, n, 0, 0);
 	}
-	if (!ike_sa_start_conn(a, conn, idx, n, 0, 0)) {
+	if (!sa) {
+		int rc = -(errno ? errno : EINVAL);
+
 		if (err)
 			snprintf(err, errlen, "cannot initiate '%s': %s",
-				 conn->name, strerror(errno ? errno : EINVAL));
-		return -(errno ? errno : EINVAL);
+				 conn->name, strerror(-rc));
+		return rc;
 	}
+	if (sap)
+		*sap = sa;
 	return 0;
 }
 
-int ike_sa_initiate(struct ike_agent *a, const char *conn, const char *child,
+/* The children of cc called child (all when NULL) into idx. */
+static unsigned int pick_children(const struct ike_conf_conn *cc, const char *child,
+				  uint16_t idx[IKE_CONF_CHILDREN_MAX])
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < cc->n_children && n < IKE_CONF_CHILDREN_MAX; i++)
+		if (!child || !strcmp(cc->children[i].name, child))
+			idx[n++] = (uint16_t)i;
+	return n;
+}
+
+static int initiate(struct ike_agent *a, const char *conn, const char *child,
 		    char *err, size_t errlen)
 {
 	const struct ike_conf_conn *cc;
 	uint16_t idx[IKE_CONF_CHILDREN_MAX];
-	unsigned int n = 0;
+	struct ike_sa *sa = NULL;
+	unsigned int n;
+	int rc;
 
-	ike_sa_gc();
 	cc = ike_config_find_conn(a->cfg, conn);
 	if (!cc) {
 		if (err)
@@ -119,9 +115,7 @@ int ike_sa_initiate(struct ike_agent *a, const char *conn, const char *child,
 				 conn);
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < cc->n_children && n < IKE_CONF_CHILDREN_MAX; i++)
-		if (!child || !strcmp(cc->children[i].name, child))
-			idx[n++] = (uint16_t)i;
+	n = pick_children(cc, child, idx);
 	if (!n) {
 		if (err)
 			snprintf(err, errlen, child ? "no child '%s' in '%s'" :
@@ -129,34 +123,58 @@ int ike_sa_initiate(struct ike_agent *a, const char *conn, const char *child,
 				 child ? child : conn, conn);
 		return -ENOENT;
 	}
-	return initiate_children(a, cc, idx, n, err, errlen);
+	rc = initiate_children(a, cc, idx, n, err, errlen, &sa);
+	if (rc)
+		return rc;
+	rc = ike_outcome_wait_initiate(a, conn, child, sa);
+	if (rc && err)
+		snprintf(err, errlen, "initiating '%s', but out of memory to "
+			 "wait for the outcome", conn);
+	return rc;
+}
+
+int ike_sa_initiate(struct ike_agent *a, const char *conn, const char *child,
+		    char *err, size_t errlen)
+{
+	int rc;
+
+	ike_sa_gc();
+	rc = initiate(a, conn, child, err, errlen);
+	ike_dispatch_settle(a);
+	return rc;
 }
 
 int ike_sa_terminate(struct ike_agent *a, const char *conn, char *err,
 		     size_t errlen)
 {
 	struct ike_sa *s, *n;
-	int found = 0;
+	int found = 0, rc = 0;
 
 	ike_sa_gc();
-	for (s = a->sas; s; s = n) {
-		n = s->next;
-		if (strcmp(s->conn.name, conn) || s->state == IKE_SA_DEAD)
-			continue;
-		found++;
-		if (s->state == IKE_SA_ESTABLISHED || s->state == IKE_SA_REKEYED) {
-			s->ntasks = 0;
-			ike_sa_task_add(s, IKE_TASK_IKE_DELETE, 0, 0);
-		} else if (s->state != IKE_SA_DELETING) {
-			ike_sa_kill(s, "terminated");
-		}
-	}
+	for (s = a->sas; s; s = s->next)
+		found += !strcmp(s->conn.name, conn) && s->state != IKE_SA_DEAD;
 	if (!found) {
 		if (err)
 			snprintf(err, errlen, "no IKE SA of '%s'", conn);
 		return -ENOENT;
 	}
-	return 0;
+	rc = ike_outcome_wait_terminate(a, conn);
+	if (rc && err)
+		snprintf(err, errlen, "out of memory");
+	for (s = a->sas; s && !rc; s = n) {
+		n = s->next;
+		if (strcmp(s->conn.name, conn) || s->state == IKE_SA_DEAD)
+			continue;
+		if (s->state == IKE_SA_ESTABLISHED || s->state == IKE_SA_REKEYED) {
+			s->ntasks = 0;
+			ike_sa_log(s, IKE_SA_LOG_INFO, "terminate");
+			ike_sa_task_add(s, IKE_TASK_IKE_DELETE, 0, 0);
+		} else if (s->state != IKE_SA_DELETING) {
+			ike_sa_kill(s, "terminated");
+		}
+	}
+	ike_dispatch_settle(a);
+	return rc;
 }
 
 void ike_sa_child_expired(struct ike_agent *a, uint32_t spi_in, bool hard)
@@ -167,8 +185,8 @@ void ike_sa_child_expired(struct ike_agent *a, uint32_t spi_in, bool hard)
 
 		if (!c)
 			continue;
-		ike_sa_log(s, 1, "Child SA %08x: %s volume limit", spi_in,
-			   hard ? "hard" : "soft");
+		ike_child_log(c, IKE_SA_LOG_INFO, "%s volume limit reached",
+			      hard ? "hard" : "soft");
 		if (hard) {
 			if (s->state == IKE_SA_ESTABLISHED)
 				ike_sa_task_add(s, IKE_TASK_CHILD_DELETE, c->cfg_idx,
@@ -178,18 +196,17 @@ void ike_sa_child_expired(struct ike_agent *a, uint32_t spi_in, bool hard)
 		} else if (c->state == IKE_CHILD_INSTALLED) {
 			ike_sa_task_add(s, IKE_TASK_CHILD_REKEY, c->cfg_idx, spi_in);
 		}
-		return;
+		break;
 	}
+	ike_dispatch_settle(a);
 }
 
 void ike_sa_config_changed(struct ike_agent *a)
 {
 	ike_sa_gc();
-	if (!a->cfg)
-		return;
-	/* start (and trap, which this agent treats as start) children of
-	 * the new configuration are brought up */
-	for (size_t i = 0; i < a->cfg->n_conns; i++) {
+	/* `start` children of the new configuration are brought up; `trap`
+	 * ones wait for an acquire (their policies are the shell's) */
+	for (size_t i = 0; a->cfg && i < a->cfg->n_conns; i++) {
 		const struct ike_conf_conn *cc = &a->cfg->conns[i];
 		uint16_t idx[IKE_CONF_CHILDREN_MAX];
 		unsigned int n = 0;
@@ -197,12 +214,123 @@ void ike_sa_config_changed(struct ike_agent *a)
 		if (cc->remote_addr.family == AF_UNSPEC)
 			continue;
 		for (size_t k = 0; k < cc->n_children && n < IKE_CONF_CHILDREN_MAX; k++)
-			if (cc->children[k].start_action == IKE_CONF_START_START ||
-			    cc->children[k].start_action == IKE_CONF_START_TRAP)
+			if (cc->children[k].start_action == IKE_CONF_START_START)
 				idx[n++] = (uint16_t)k;
 		if (n)
-			initiate_children(a, cc, idx, n, NULL, 0);
+			initiate_children(a, cc, idx, n, NULL, 0, NULL);
 	}
+	ike_dispatch_settle(a);
+}
+
+int ike_agent_dp_restarted(struct ike_agent *a)
+{
+	unsigned int n = 0;
+
+	ike_sa_gc();
+	ike_sa_log(NULL, IKE_SA_LOG_WARN, "the datapath restarted: rekeying "
+		   "every Child SA into it");
+	for (struct ike_sa *s = a->sas; s; s = s->next) {
+		if (s->state != IKE_SA_ESTABLISHED)
+			continue;
+		for (struct ike_child *c = s->children; c; c = c->next) {
+			if (c->install_failed || !(c->installed_in || c->installed_out))
+				continue;
+			/* the SAs are gone from the datapath; the policies
+			 * point at nothing and drop, fail closed */
+			c->dp_lost = true;
+			if (c->state != IKE_CHILD_INSTALLED)
+				continue;       /* its rekey or delete is out */
+			ike_child_log(c, IKE_SA_LOG_INFO, "lost by the datapath: rekeying");
+			ike_count(a, IKE_AC_DP_RESTART_REKEY);
+			ike_sa_task_add(s, IKE_TASK_CHILD_REKEY, c->cfg_idx,
+					c->inst.spi_in);
+			n++;
+		}
+	}
+	ike_dispatch_settle(a);
+	return n ? 0 : -ENOENT;
+}
+
+/* ------------------------------------------------------------ acquire */
+
+/* Acquire hold-downs: when an acquire last started an exchange for a
+ * child. Bounded: the oldest entry makes room. */
+#define HOLDS_MAX 256u
+
+static struct hold {
+	struct ike_agent *agent;
+	uint64_t until;
+	char conn[IKE_CONF_NAME_MAX], child[IKE_CONF_NAME_MAX];
+} holds[HOLDS_MAX];
+
+static struct hold *hold_find(struct ike_agent *a, const char *conn,
+			      const char *child, bool make)
+{
+	struct hold *old = &holds[0];
+
+	for (unsigned int i = 0; i < HOLDS_MAX; i++) {
+		struct hold *h = &holds[i];
+
+		if (h->agent == a && !strcmp(h->conn, conn) && !strcmp(h->child, child))
+			return h;
+		if (h->until < old->until)
+			old = h;
+	}
+	if (!make)
+		return NULL;
+	memset(old, 0, sizeof(*old));
+	old->agent = a;
+	snprintf(old->conn, sizeof(old->conn), "%s", conn);
+	snprintf(old->child, sizeof(old->child), "%s", child);
+	return old;
+}
+
+static int acquire(struct ike_agent *a, const char *conn, const char *child)
+{
+	const struct ike_conf_conn *cc = ike_config_find_conn(a->cfg, conn);
+	uint16_t idx[IKE_CONF_CHILDREN_MAX];
+	uint64_t now = ike_now_ms();
+	struct hold *h;
+	int rc;
+
+	if (!cc || !child || pick_children(cc, child, idx) != 1 ||
+	    cc->remote_addr.family == AF_UNSPEC)
+		return -ENOENT;
+	/* one exchange per Child SA: nothing while it is up or coming */
+	for (struct ike_sa *s = a->sas; s; s = s->next) {
+		int k;
+
+		if (strcmp(s->conn.name, conn) || (s->state != IKE_SA_ESTABLISHED &&
+		    s->state != IKE_SA_I_WAIT && s->state != IKE_SA_I_INIT &&
+		    s->state != IKE_SA_I_AUTH))
+			continue;
+		k = sa_child_idx(s, child);
+		if (k >= 0 && child_up_or_coming(s, (uint16_t)k))
+			return -EALREADY;
+	}
+	h = hold_find(a, conn, child, false);
+	if (h && now < h->until)
+		return -EBUSY;
+	rc = initiate_children(a, cc, idx, 1, NULL, 0, NULL);
+	if (rc)
+		return rc;
+	h = hold_find(a, conn, child, true);
+	h->until = now + IKE_ACQUIRE_HOLD_MS;
+	ike_sa_log(NULL, IKE_SA_LOG_INFO, "%s/%s: acquire: initiating", conn, child);
+	return 0;
+}
+
+int ike_agent_acquire(struct ike_agent *a, const char *conn, const char *child)
+{
+	int rc;
+
+	ike_sa_gc();
+	ike_count(a, IKE_AC_ACQUIRE);
+	rc = acquire(a, conn, child);
+	if (rc)
+		ike_count(a, IKE_AC_ACQUIRE_IGNORED);
+	ike_dispatch_settle(a);
+	return rc;
 }
 
 void ike_sa_shutdown(struct ike_agent *a)
@@ -216,6 +344,15 @@ void ike_sa_shutdown(struct ike_agent *a)
 			ike_info_send_delete_now(s);
 		ike_sa_kill(s, "shutdown");
 	}
+	/* nobody is told, nothing retried: the agent goes */
+	while (ike_sa_take_dead(a))
+		;
+	ike_outcome_forget(a);
+	ike_child_linger_flush(a);
+	for (unsigned int i = 0; i < HOLDS_MAX; i++)
+		if (holds[i].agent == a)
+			memset(&holds[i], 0, sizeof(holds[i]));
+	a->sm_dirty = false;
 	ike_sa_gc();
 	ike_cookie_wipe(&a->cookie);
 }

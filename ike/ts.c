@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ike_sa.h"
+#include "ts.h"
 
 /* ---------------------------------------------------------- addresses */
 

@@ -27,6 +27,14 @@ Also run as a script inside a namespace (bad-input probes):
 reads one hex datagram a line on stdin, sends each from one UDP socket
 and prints a JSON object {"answers": [[hex, ...] per datagram]} with
 every datagram that came back within --wait seconds after it.
+
+    ... ike_topo.py frame-flood IFNAME --pps N --seconds S
+
+reads one hex Ethernet frame a line on stdin, then sends them round-robin
+out of IFNAME (AF_PACKET) at N frames/s for S seconds and prints
+{"sent": n}. spoofed_init_frames() makes such frames: IKE_SA_INIT
+requests from many on-link addresses that never answer ARP
+(init_flood() runs the helper).
 """
 import dataclasses
 import json
@@ -570,6 +578,47 @@ def dp_spis(host):
     return {(s["spi"], s["dir"]) for s in host.dp_sas()}
 
 
+# ------------------------------------------------------ loss attribution
+
+def kernel_counters(ns):
+    """The kernel's drop counters of namespace ns: {"Ip": {...}, "Udp":
+    {...}} from /proc/net/snmp (per namespace) and {"link": {dev: {"rx_dropped",
+    "tx_dropped", "rx_errors", "tx_errors", "rx_over_errors"}}} from
+    `ip -s link`."""
+    out = {}
+    lines = ns.run(["cat", "/proc/net/snmp"]).stdout.splitlines()
+    for names, values in zip(lines[::2], lines[1::2]):
+        group, keys = names.split(":", 1)
+        _, vals = values.split(":", 1)
+        if group in ("Ip", "Udp"):
+            out[group] = {k: int(v) for k, v in zip(keys.split(), vals.split())}
+    out["link"] = {}
+    for dev in json.loads(ns.run(["ip", "-s", "-j", "link"]).stdout):
+        st = dev.get("stats64") or dev.get("stats") or {}
+        rx, tx = st.get("rx", {}), st.get("tx", {})
+        out["link"][dev["ifname"]] = {
+            "rx_dropped": rx.get("dropped", 0), "tx_dropped": tx.get("dropped", 0),
+            "rx_errors": rx.get("errors", 0), "tx_errors": tx.get("errors", 0),
+            "rx_over_errors": rx.get("over_errors", 0)}
+    return out
+
+
+def counter_delta(before, after):
+    """after - before of nested {group: {name: n}} dicts (missing = 0);
+    only the names that changed."""
+    out = {}
+    for g in set(before) | set(after):
+        b, a = before.get(g, {}), after.get(g, {})
+        if isinstance(a, dict) or isinstance(b, dict):
+            d = counter_delta(b if isinstance(b, dict) else {}, a if isinstance(a, dict) else {})
+            if d:
+                out[g] = d
+        else:
+            if int(a or 0) - int(b or 0):
+                out[g] = int(a or 0) - int(b or 0)
+    return out
+
+
 # ---------------------------------------------------------- udp-probe helper
 
 def _udp_probe(addr, port, sport, wait):
@@ -612,6 +661,83 @@ def udp_probe(ns, addr, datagrams, port=500, sport=0, wait=0.5, timeout=None):
     return [[bytes.fromhex(h) for h in got] for got in res["answers"]]
 
 
+# ------------------------------------------------- spoofed IKE_SA_INIT flood
+
+def init_request(spi=None):
+    """An IKE_SA_INIT request (RFC 7296 §1.2) an agent answers: SA
+    (AES-GCM-16-128, PRF-HMAC-SHA2-256, Curve25519), KE, Ni; random SPI,
+    public value and nonce."""
+    import struct
+    spi = spi or secrets.token_bytes(8)
+
+    def xf(last, ttype, tid, keylen=None):
+        attrs = struct.pack("!HH", 0x800E, keylen) if keylen else b""
+        return struct.pack("!BBHBBH", 0 if last else 3, 0, 8 + len(attrs), ttype, 0,
+                           tid) + attrs
+    xfs = xf(False, 1, 20, 128) + xf(False, 2, 5) + xf(True, 4, 31)
+    prop = struct.pack("!BBHBBBB", 0, 0, 8 + len(xfs), 1, 1, 0, 3) + xfs
+    ke = struct.pack("!HH", 31, 0) + secrets.token_bytes(32)
+    nonce = secrets.token_bytes(32)
+    # SA(33) -> KE(34) -> Nonce(40)
+    body = (struct.pack("!BBH", 34, 0, 4 + len(prop)) + prop +
+            struct.pack("!BBH", 40, 0, 4 + len(ke)) + ke +
+            struct.pack("!BBH", 0, 0, 4 + len(nonce)) + nonce)
+    return struct.pack("!8s8sBBBBII", spi, bytes(8), 33, 0x20, 34, 0x08, 0,
+                       28 + len(body)) + body
+
+
+def spoofed_init_frames(dst_mac, dst_addr, subnet_prefix, hosts, per_host=4):
+    """Ethernet frames carrying IKE_SA_INIT requests to dst_addr:500 from
+    the on-link addresses subnet_prefix.<h> for h in hosts (IPv4, e.g.
+    "10.1.2" and range(100, 164)), per_host each with fresh SPIs. Nobody
+    has those addresses: the target's answers wait for ARP that never
+    resolves."""
+    from scapy.all import Ether, IP, UDP, Raw
+    frames = []
+    for h in hosts:
+        src_mac = "02:66:6c:%02x:%02x:%02x" % (h >> 16 & 0xff, h >> 8 & 0xff, h & 0xff)
+        for _ in range(per_host):
+            frames.append(bytes(Ether(src=src_mac, dst=dst_mac) /
+                                IP(src=f"{subnet_prefix}.{h}", dst=dst_addr) /
+                                UDP(sport=500, dport=500) / Raw(init_request())))
+    return frames
+
+
+def init_flood(ns, ifname, frames, pps, seconds):
+    """Starts the frame-flood helper in ns (frames round-robin out of
+    ifname); returns the Popen. Its last stdout line is {"sent": n}."""
+    p = subprocess.Popen(ns.cmd([PYTHON, str(HERE), "frame-flood", ifname, "--pps", pps,
+                                 "--seconds", seconds]),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    register_cleanup(lambda: p.poll() is None and (p.kill(), p.wait(10)))
+    p.stdin.write("".join(bytes(f).hex() + "\n" for f in frames))
+    p.stdin.close()
+    return p
+
+
+def _frame_flood(ifname, pps, seconds):
+    frames = [bytes.fromhex(line.strip()) for line in sys.stdin if line.strip()]
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((ifname, 0))
+    t0 = time.monotonic()
+    n = 0
+    while frames:
+        now = time.monotonic() - t0
+        if now >= seconds:
+            break
+        # paced in bursts of up to 10 ms worth
+        due = int(now * pps)
+        while n < due:
+            try:
+                s.send(frames[n % len(frames)])
+            except OSError:
+                pass
+            n += 1
+        time.sleep(0.01)
+    print(json.dumps({"sent": n}), flush=True)
+
+
 def _main(argv):
     import argparse
     ap = argparse.ArgumentParser()
@@ -621,8 +747,15 @@ def _main(argv):
     p.add_argument("port", type=int)
     p.add_argument("--sport", type=int, default=0)
     p.add_argument("--wait", type=float, default=0.5)
+    p = sub.add_parser("frame-flood")
+    p.add_argument("ifname")
+    p.add_argument("--pps", type=float, default=1000)
+    p.add_argument("--seconds", type=float, default=10)
     a = ap.parse_args(argv)
-    _udp_probe(a.addr, a.port, a.sport, a.wait)
+    if a.cmd == "frame-flood":
+        _frame_flood(a.ifname, a.pps, a.seconds)
+    else:
+        _udp_probe(a.addr, a.port, a.sport, a.wait)
 
 
 if __name__ == "__main__":

@@ -753,6 +753,6 @@ int main(void)
 		cmocka_unit_test_teardown(test_random_garbage, cleanup),
 	};
 
-	ike_sa_log_level = getenv("IKE_SA_DEBUG") ? atoi(getenv("IKE_SA_DEBUG")) : 0;
+	ike_sa_log_level = getenv("IKE_SA_DEBUG") ? atoi(getenv("IKE_SA_DEBUG")) : IKE_SA_LOG_ERR - 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,7 +64,15 @@ static void test_child_rekey(void **state)
 	/* hard: the Child SA goes */
 	ike_sa_child_expired(&moon.a, child_spi_in(&moon), true);
 	pump(1000);
+	/* only the inbound SAs the last rekey replaced are left, for the
+	 * rest of their grace period; then nothing */
+	assert_int_equal(n_sas(&moon, 2) + n_sas(&sun, 2), 0);
+	assert_int_equal(n_sas(&moon, 1), ike_child_lingering(&moon.a));
+	assert_int_equal(n_sas(&sun, 1), ike_child_lingering(&sun.a));
+	assert_int_equal(ike_child_lingering(&moon.a) + ike_child_lingering(&sun.a), 2);
+	pump(IKE_INBOUND_GRACE_MS);
 	assert_int_equal(n_sas(&moon, 0) + n_sas(&sun, 0), 0);
+	assert_int_equal(moon.uninst_missing + sun.uninst_missing, 0);
 	assert_ike_up();
 }
 
@@ -357,6 +365,6 @@ int main(void)
 		cmocka_unit_test_teardown(test_dpd_restart, cleanup),
 	};
 
-	ike_sa_log_level = getenv("IKE_SA_DEBUG") ? atoi(getenv("IKE_SA_DEBUG")) : 0;
+	ike_sa_log_level = getenv("IKE_SA_DEBUG") ? atoi(getenv("IKE_SA_DEBUG")) : IKE_SA_LOG_ERR - 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
