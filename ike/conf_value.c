@@ -599,14 +599,22 @@ static const struct alg {
 	{ "ecp256", IKE_XFORM_DH, IKE_DH_ECP256, 0, P_IKE | P_ESP | P_AH },
 	{ "x25519", IKE_XFORM_DH, IKE_DH_CURVE25519, 0, P_IKE | P_ESP | P_AH },
 	{ "curve25519", IKE_XFORM_DH, IKE_DH_CURVE25519, 0, P_IKE | P_ESP | P_AH },
+	{ "modp3072", IKE_XFORM_DH, IKE_DH_MODP3072, 0, P_IKE | P_ESP | P_AH },
+	{ "modp4096", IKE_XFORM_DH, IKE_DH_MODP4096, 0, P_IKE | P_ESP | P_AH },
+	{ "ecp384", IKE_XFORM_DH, IKE_DH_ECP384, 0, P_IKE | P_ESP | P_AH },
+	{ "ecp521", IKE_XFORM_DH, IKE_DH_ECP521, 0, P_IKE | P_ESP | P_AH },
+	{ "curve448", IKE_XFORM_DH, IKE_DH_CURVE448, 0, P_IKE | P_ESP | P_AH },
+	{ "x448", IKE_XFORM_DH, IKE_DH_CURVE448, 0, P_IKE | P_ESP | P_AH },
 	{ "esn", IKE_XFORM_ESN, IKE_ESN_ON, 0, P_ESP | P_AH },
 	{ "noesn", IKE_XFORM_ESN, IKE_ESN_NONE, 0, P_ESP | P_AH },
 };
 
-/* "default" per protocol, as proposal strings (order = preference). */
+/* "default" per protocol, as proposal strings (order = preference). The
+ * IKE groups cover what strongSwan's own default proposes, so a peer on
+ * its defaults always finds one. */
 static const char *const default_ike[] = {
-	"aes128gcm16-aes256gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-x25519-ecp256-modp2048",
-	"aes128-aes256-sha256-sha384-sha512-x25519-ecp256-modp2048",
+	"aes128gcm16-aes256gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-x25519-ecp256-modp2048-ecp384-ecp521-curve448-modp3072-modp4096",
+	"aes128-aes256-sha256-sha384-sha512-x25519-ecp256-modp2048-ecp384-ecp521-curve448-modp3072-modp4096",
 };
 static const char *const default_esp[] = {
 	"aes128gcm16-aes256gcm16-chacha20poly1305",
