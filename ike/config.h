@@ -46,7 +46,8 @@
 #define IKE_CONF_TS_MAX 16u             /* traffic selectors per side */
 #define IKE_CONF_PSK_MAX 256u           /* bytes of a PSK */
 #define IKE_CONF_PSK_FILE_MAX 4096u     /* bytes of a file:... secret */
-#define IKE_CONF_ID_MAX 255u            /* Identification Data bytes */
+#define IKE_CONF_ID_MAX 512u            /* Identification Data bytes (a DER
+					 * distinguished name fits) */
 #define IKE_CONF_ERR_MAX 320u           /* a comfortable err buffer */
 
 /* ------------------------------------------- IANA "IKEv2 Parameters" */
@@ -109,7 +110,8 @@ struct ike_conf_addr {
 /*
  * An identity exactly as carried in an ID payload (RFC 7296 §3.5):
  * IPv4/IPv6 as 4/16 network-order bytes, FQDN and RFC822 as text without
- * NUL, KEY_ID as raw bytes. type IKE_CONF_ID_ANY (len 0) matches anything.
+ * NUL, KEY_ID as raw bytes, DER_ASN1_DN as the DER of a Name. type
+ * IKE_CONF_ID_ANY (len 0) matches anything.
  */
 struct ike_conf_id {
 	uint8_t type;           /* IKE_ID_*, or IKE_CONF_ID_ANY */
@@ -279,18 +281,37 @@ ike_config_find_psk(const struct ike_config *cfg,
 /*
  * Parses a swanctl identity string: an IPv4/IPv6 address, "%any",
  * "@fqdn", "@@user" (RFC822), "@#hex" (KEY_ID), "user@host" (RFC822),
- * any other text (FQDN), or a typed "fqdn:", "email:"/"rfc822:"/
- * "userfqdn:", "keyid:", "ipv4:", "ipv6:" prefix (after the colon "#hex"
- * gives raw bytes). 0 or -EINVAL with a reason in err.
+ * text with '=' (a distinguished name, ID_DER_ASN1_DN), any other text
+ * (FQDN), or a typed "fqdn:", "email:"/"rfc822:"/"userfqdn:", "keyid:",
+ * "ipv4:", "ipv6:", "asn1dn:" prefix (after the colon "#hex" gives raw
+ * bytes). 0 or -EINVAL with a reason in err.
  */
 int ike_conf_id_parse(const char *s, struct ike_conf_id *id, char *err,
 		      size_t errlen);
 
 /* Whether an identity received in an ID payload satisfies the
  * configured one: equal type and data (FQDN and RFC822 compared without
- * case), or conf is IKE_CONF_ID_ANY. */
+ * case; a configured "*.example.org" / "*@example.org" matches any
+ * identity ending so; distinguished names RDN by RDN, a "*" value
+ * matching anything), or conf is IKE_CONF_ID_ANY. */
 bool ike_conf_id_match(const struct ike_conf_id *conf,
 		       const struct ike_conf_id *id);
+
+/*
+ * Distinguished names (conf_dn.c). ike_conf_dn_parse turns swanctl text
+ * ("C=CH, O=Example, CN=moon" or "/C=CH/O=Example/CN=moon", strongSwan's
+ * RDN names) into DER (at most cap octets): 0 or -EINVAL with a reason.
+ * ike_conf_dn_match compares two DER names RDN by RDN in order (types
+ * equal, values without regard to ASCII case or string type, a value "*"
+ * in conf matches any). ike_conf_dn_str prints "C=CH, O=Example, CN=moon".
+ */
+int ike_conf_dn_parse(const char *s, uint8_t *der, size_t cap, size_t *len,
+		      char *err, size_t errlen);
+bool ike_conf_dn_valid(const uint8_t *der, size_t len);
+bool ike_conf_dn_match(const uint8_t *conf, size_t clen, const uint8_t *id,
+		       size_t ilen);
+const char *ike_conf_dn_str(const uint8_t *der, size_t len, char *buf,
+			    size_t buflen);
 
 /* A printable form ("moon.example.org", "10.0.0.1", "@#0a1b", "%any"),
  * non-printable bytes shown as '?'; returns buf. len >= 8. */

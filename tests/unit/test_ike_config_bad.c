@@ -188,9 +188,9 @@ static const struct bad_row bad_rows[] = {
 	{ "second local round",
 	  HEAD "  local-2 { auth = psk }\n" TAIL, 6,
 	  "second local authentication round 'local-2'" },
-	{ "DN identity", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
-	  "   auth = psk\n   id = \"C=CH, O=x, CN=moon\"\n  }\n }\n}\n", 6,
-	  "distinguished-name identities are not supported" },
+	{ "bad DN identity", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
+	  "   auth = psk\n   id = \"C=CH, Q=x, CN=moon\"\n  }\n }\n}\n", 6,
+	  "unknown RDN type 'Q'" },
 	{ "unquoted key id", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
 	  "   auth = psk\n   id = @#0a0b\n  }\n }\n}\n", 6, "empty identity" },
 	{ "bad key id hex", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
