@@ -49,6 +49,7 @@
 #define IKE_CONF_ID_MAX 512u            /* Identification Data bytes (a DER
 					 * distinguished name fits) */
 #define IKE_CONF_ERR_MAX 320u           /* a comfortable err buffer */
+#define IKE_CONF_CERTS_MAX 8u           /* certs / cacerts per round */
 
 /* ------------------------------------------- IANA "IKEv2 Parameters" */
 
@@ -141,6 +142,39 @@ struct ike_conf_ts {
 enum ike_conf_auth_method {
 	IKE_CONF_AUTH_NONE = 0,
 	IKE_CONF_AUTH_PSK,      /* RFC 7296 §2.15, Auth Method 2 */
+	IKE_CONF_AUTH_PUBKEY,   /* signatures: §2.15 methods 1, 9-11, RFC 7427 */
+};
+
+/* Key types of a pubkey round (the same bits as auth_sig.h's
+ * IKE_SIG_KEY_*): what a local round may sign with, what a remote round
+ * accepts. */
+#define IKE_CONF_KEY_RSA 0x01u
+#define IKE_CONF_KEY_ECDSA 0x02u
+#define IKE_CONF_KEY_ED25519 0x04u
+#define IKE_CONF_KEY_ED448 0x08u
+#define IKE_CONF_KEY_ANY 0x0fu
+
+/* swanctl revocation: what a missing CRL means. */
+enum ike_conf_revocation {
+	IKE_CONF_REVOCATION_RELAXED = 0,  /* fail only if known revoked */
+	IKE_CONF_REVOCATION_IFURI,        /* also if the certificate names a
+					   * CRL distribution point */
+	IKE_CONF_REVOCATION_STRICT,       /* also if no CRL covers it */
+};
+
+/* swanctl send_cert */
+enum ike_conf_send_cert {
+	IKE_CONF_SEND_CERT_IFASKED = 0,   /* only after a CERTREQ */
+	IKE_CONF_SEND_CERT_ALWAYS,
+	IKE_CONF_SEND_CERT_NEVER,
+};
+
+/* swanctl fragmentation (RFC 7383) */
+enum ike_conf_frag {
+	IKE_CONF_FRAG_YES = 0,  /* announce; fragment when the peer can */
+	IKE_CONF_FRAG_ACCEPT,   /* announce, never fragment our messages */
+	IKE_CONF_FRAG_FORCE,    /* as yes (IKEv2 never fragments IKE_SA_INIT) */
+	IKE_CONF_FRAG_NO,       /* do not announce */
 };
 
 enum ike_conf_mode {
@@ -160,11 +194,31 @@ enum ike_conf_dpd_action {
 	IKE_CONF_DPD_NONE,
 };
 
-/* One side's authentication round (swanctl local { } / remote { }). */
+/*
+ * One side's authentication round (swanctl local { } / remote { }).
+ * certs / cacerts are indexes into the loading config's pki (a copy of
+ * the round in a running IKE SA must look them up again in the current
+ * config: the indexes belong to the config that made them).
+ */
 struct ike_conf_auth {
-	uint8_t method;         /* enum ike_conf_auth_method: PSK today */
-	struct ike_conf_id id;  /* local: defaults to local_addrs (an IP ID);
-				 * remote: defaults to IKE_CONF_ID_ANY */
+	uint8_t method;         /* enum ike_conf_auth_method (default pubkey,
+				 * as swanctl) */
+	struct ike_conf_id id;  /* local: psk: local_addrs (an IP ID); pubkey:
+				 * the certificate's subject. remote:
+				 * IKE_CONF_ID_ANY */
+	/* pubkey (auth = pubkey | rsa | rsa/pss | ecdsa | ed25519 | ed448,
+	 * each optionally followed by -BITS and -sha256/-sha384/-sha512, with
+	 * swanctl's "ike:" prefix accepted) */
+	uint8_t key_types;      /* IKE_CONF_KEY_* */
+	bool pss;               /* RSASSA-PSS (local: sign so; remote: demand it) */
+	uint16_t rsa_bits, ecdsa_bits;  /* remote: least key size, 0: any */
+	uint32_t hashes;        /* 1u << IKE_HASH_*: signature hashes allowed;
+				 * 0: any of RFC 7427's we speak */
+	uint8_t revocation;     /* remote: enum ike_conf_revocation */
+	uint8_t n_certs;        /* local: candidates; remote: pinned peers */
+	uint8_t n_cacerts;      /* remote: trust anchors (0: every CA) */
+	uint16_t certs[IKE_CONF_CERTS_MAX];
+	uint16_t cacerts[IKE_CONF_CERTS_MAX];
 };
 
 /* Child SA config: connections.<conn>.children.<child>. */
@@ -207,6 +261,9 @@ struct ike_conf_conn {
 	uint32_t keyingtries;   /* default 1; 0 = forever */
 	bool encap;             /* force UDP encapsulation (fake NAT-D) */
 	bool mobike;            /* parsed (default yes) but not implemented */
+	uint8_t send_cert;      /* enum ike_conf_send_cert (ifasked) */
+	bool send_certreq;      /* default yes */
+	uint8_t fragmentation;  /* enum ike_conf_frag (yes) */
 	struct ike_conf_auth local, remote;
 	size_t n_children;
 	struct ike_conf_child *children;   /* owned by the config */
@@ -222,11 +279,16 @@ struct ike_conf_secret {
 	uint8_t key[IKE_CONF_PSK_MAX];  /* wiped by ike_config_free */
 };
 
+struct ike_pki;
+
 struct ike_config {
 	size_t n_conns;
 	struct ike_conf_conn *conns;       /* in file order */
 	size_t n_secrets;
 	struct ike_conf_secret *secrets;   /* in file order */
+	/* certificates, CRLs and private keys (pki.h); NULL when none
+	 * were loaded */
+	struct ike_pki *pki;
 };
 
 /* ------------------------------------------------------------ loading */
