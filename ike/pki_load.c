@@ -308,7 +308,7 @@ int ike_pki_load_key(struct ike_pki *p, const char *path, const char *kind,
 	if (!OSSL_DECODER_from_data(dctx, &data, &dlen) || !pkey) {
 		if (st.asked && !st.pass)
 			errf(err, errlen, -EINVAL,
-			     "encrypted, and no secrets { private-NAME { file = ...; secret = ... } } gives its passphrase");
+			     "encrypted, and no secret gives its passphrase (secrets { private-, rsa-, ecdsa- or pkcs8-NAME { file = ...; secret = ... } })");
 		else if (st.asked)
 			errf(err, errlen, -EINVAL,
 			     "cannot decrypt it with the passphrase of its secret");
