@@ -306,3 +306,17 @@ const char *ike_conf_dn_str(const uint8_t *der, size_t len, char *buf,
 	X509_NAME_free(n);
 	return buf;
 }
+
+bool ike_conf_dn_has_wildcard(const uint8_t *der, size_t len)
+{
+	X509_NAME *n = name_from_der(der, len);
+	bool wild = false;
+
+	for (int k = 0; n && k < X509_NAME_entry_count(n) && !wild; k++) {
+		const ASN1_STRING *v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, k));
+
+		wild = ASN1_STRING_length(v) == 1 && ASN1_STRING_get0_data(v)[0] == '*';
+	}
+	X509_NAME_free(n);
+	return wild;
+}

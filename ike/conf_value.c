@@ -558,6 +558,15 @@ bool ike_conf_id_match(const struct ike_conf_id *conf, const struct ike_conf_id 
 	return conf->len == id->len && !memcmp(conf->data, id->data, conf->len);
 }
 
+bool ike_conf_id_wildcard(const struct ike_conf_id *id)
+{
+	if (id->type == IKE_ID_FQDN || id->type == IKE_ID_RFC822_ADDR)
+		return id->len && id->data[0] == '*';
+	if (id->type == IKE_ID_DER_ASN1_DN)
+		return ike_conf_dn_has_wildcard(id->data, id->len);
+	return false;
+}
+
 const char *ike_conf_id_str(const struct ike_conf_id *id, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";

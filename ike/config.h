@@ -359,6 +359,10 @@ int ike_conf_id_parse(const char *s, struct ike_conf_id *id, char *err,
 bool ike_conf_id_match(const struct ike_conf_id *conf,
 		       const struct ike_conf_id *id);
 
+/* Whether a configured identity holds a wildcard ("*.example.org",
+ * "*@example.org", a DN with a "*" value): it matches, it is never sent. */
+bool ike_conf_id_wildcard(const struct ike_conf_id *id);
+
 /*
  * Distinguished names (conf_dn.c). ike_conf_dn_parse turns swanctl text
  * ("C=CH, O=Example, CN=moon" or "/C=CH/O=Example/CN=moon", strongSwan's
@@ -370,6 +374,7 @@ bool ike_conf_id_match(const struct ike_conf_id *conf,
 int ike_conf_dn_parse(const char *s, uint8_t *der, size_t cap, size_t *len,
 		      char *err, size_t errlen);
 bool ike_conf_dn_valid(const uint8_t *der, size_t len);
+bool ike_conf_dn_has_wildcard(const uint8_t *der, size_t len);
 bool ike_conf_dn_match(const uint8_t *conf, size_t clen, const uint8_t *id,
 		       size_t ilen);
 const char *ike_conf_dn_str(const uint8_t *der, size_t len, char *buf,

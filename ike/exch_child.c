@@ -16,6 +16,7 @@
 
 #include <openssl/crypto.h>
 
+#include "frag.h"
 #include "ike_sa.h"
 
 /* ------------------------------------------------- shared negotiation */
@@ -508,6 +509,7 @@ static struct ike_sa *rekeyed_sa(struct ike_sa *sa, bool initiator,
 	ns->nat_local = sa->nat_local;
 	ns->nat_remote = sa->nat_remote;
 	ns->peer_id = sa->peer_id;
+	ike_frag_inherit(ns, sa);
 	ns->conn_bound = true;
 	ns->encr = ch->encr;
 	ns->prf = ch->prf;

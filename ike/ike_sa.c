@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "frag.h"
 #include "ike_sa.h"
 
 int ike_sa_log_level = 1;
@@ -294,6 +295,8 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 	}
 	ike_sa_set_half_open(sa, false);
 	req_clear(sa);
+	ike_frag_free(sa->frag);
+	sa->frag = NULL;
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
 	ike_keys_wipe(&sa->keys);
@@ -561,11 +564,6 @@ int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 
 /* ---------------------------------------------------------- messages */
 
-static enum ike_dir sa_out_dir(const struct ike_sa *sa)
-{
-	return sa->initiator ? IKE_DIR_I2R : IKE_DIR_R2I;
-}
-
 int ike_out_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exch,
 		  bool response, uint32_t msgid)
 {
@@ -612,8 +610,7 @@ int ike_out_seal(struct ike_sa *sa, struct ike_out *o)
 	 * the ICV and both lengths */
 	head = ike_sk_head_len(&sa->keys);
 	inner = o->e.len - (o->e.sk_off + head);
-	rc = ike_sk_encrypt(&sa->keys, sa_out_dir(sa), o->buf, sizeof(o->buf),
-			    o->e.sk_off, inner, &o->len);
+	rc = ike_frag_seal(sa, o, inner);
 	return rc;
 }
 
@@ -650,7 +647,7 @@ int ike_sa_send_request(struct ike_sa *sa, struct ike_out *o, uint8_t kind)
 		sa->msgid_next = sa->req.msgid + 1;
 	ike_sa_log(sa, 2, "send %s request #%u (%zu octets)",
 		   ike_exch_name(sa->req.exch), sa->req.msgid, o->len);
-	rc = ike_net_send(a, &sa->path, o->buf, o->len);
+	rc = ike_frag_send(a, &sa->path, o->buf, o->len);
 	ike_count(a, IKE_AC_TX);
 	ike_timer_arm(a, &sa->rtx_timer, IKE_RTX_BASE_MS, rtx_fn, sa);
 	if (rc)
@@ -679,7 +676,7 @@ int ike_sa_send_response(struct ike_sa *sa, const struct ike_path *path,
 		   o->len);
 	ike_count(a, IKE_AC_TX);
 	/* §2.11: answer to where the request came from */
-	return ike_net_send(a, path, o->buf, o->len);
+	return ike_frag_send(a, path, o->buf, o->len);
 }
 
 int ike_sa_respond_notify(struct ike_sa *sa, const struct ike_path *path,
@@ -763,7 +760,7 @@ static void rtx_fn(struct ike_agent *a, void *arg)
 	ike_count(a, IKE_AC_TX);
 	ike_sa_log(sa, 2, "retransmit %s #%u (try %u)",
 		   ike_exch_name(sa->req.exch), sa->req.msgid, sa->req.tries);
-	ike_net_send(a, &sa->path, sa->req.buf, sa->req.len);
+	ike_frag_send(a, &sa->path, sa->req.buf, sa->req.len);
 	ike_timer_arm(a, &sa->rtx_timer,
 		      (uint64_t)IKE_RTX_BASE_MS << (sa->req.tries - 1), rtx_fn, sa);
 }
@@ -1016,7 +1013,7 @@ static bool answer_cached(struct ike_sa *sa, const struct ike_path *path,
 	ike_count(sa->agent, IKE_AC_ANSWERED_CACHED);
 	ike_count(sa->agent, IKE_AC_TX);
 	ike_sa_log(sa, 2, "retransmitted request #%u: cached response", msgid);
-	ike_net_send(sa->agent, path, sa->resp, sa->resp_len);
+	ike_frag_send(sa->agent, path, sa->resp, sa->resp_len);
 	return true;
 }
 
@@ -1096,8 +1093,9 @@ static void input_encrypted(struct ike_agent *a, const struct ike_path *path,
 	bool response = h->flags & IKE_FLAG_RESPONSE;
 	struct ike_sa *sa;
 	const struct ike_encr *e;
+	const uint8_t *inner = NULL;
 	struct ike_sk sk;
-	size_t ioff, ilen, icv;
+	size_t ioff, ilen = 0, icv;
 	int rc;
 
 	sa = ike_sa_find(a, h->spi_i, h->spi_r);
@@ -1124,26 +1122,35 @@ static void input_encrypted(struct ike_agent *a, const struct ike_path *path,
 			ike_count(a, IKE_AC_DROP_MSGID);
 		return;
 	}
-	/* §3.14: everything after IKE_SA_INIT is in an SK payload */
-	e = sa->keys.encr;
-	icv = e->aead ? e->icv_len : sa->keys.integ->icv_len;
-	if (ike_msg_sk(m, e->iv_len, icv, e->block_len, &sk)) {
-		ike_count(a, IKE_AC_DROP_MALFORMED);
-		return;
-	}
-	rc = ike_sk_decrypt(&sa->keys, sa->initiator ? IKE_DIR_R2I : IKE_DIR_I2R,
-			    buf, len, m->pld[m->sk].off, &ioff, &ilen);
-	if (rc) {
-		ike_count(a, IKE_AC_DROP_BAD_ICV);
-		ike_sa_log(sa, 2, "%s #%u: integrity check failed",
-			   ike_exch_name(h->exch), h->msgid);
-		return;
+	if (m->frag) {
+		/* RFC 7383 §2.6 (frag.c): each fragment is verified and
+		 * kept; the message goes on once the last one is in */
+		if (ike_frag_input(sa, m, buf, len, &raw, &len, &inner, &ilen))
+			return;
+	} else {
+		/* §3.14: everything after IKE_SA_INIT is in an SK payload */
+		e = sa->keys.encr;
+		icv = e->aead ? e->icv_len : sa->keys.integ->icv_len;
+		if (ike_msg_sk(m, e->iv_len, icv, e->block_len, &sk)) {
+			ike_count(a, IKE_AC_DROP_MALFORMED);
+			return;
+		}
+		rc = ike_sk_decrypt(&sa->keys,
+				    sa->initiator ? IKE_DIR_R2I : IKE_DIR_I2R,
+				    buf, len, m->pld[m->sk].off, &ioff, &ilen);
+		if (rc) {
+			ike_count(a, IKE_AC_DROP_BAD_ICV);
+			ike_sa_log(sa, 2, "%s #%u: integrity check failed",
+				   ike_exch_name(h->exch), h->msgid);
+			return;
+		}
+		inner = buf + ioff;
 	}
 	/* authenticated from here on */
 	sa->last_rx_ms = ike_now_ms();
 	if (!response)
 		keep_request(sa, raw, len);
-	rc = ike_msg_decode_inner(m, buf + sk.ct_off, sk.ct_len);
+	rc = ike_msg_decode_inner_unpadded(m, inner, ilen);
 	if (rc) {
 		ike_count(a, IKE_AC_DROP_MALFORMED);
 		ike_sa_log(sa, 1, "%s #%u: %s", ike_exch_name(h->exch), h->msgid,
