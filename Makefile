@@ -237,6 +237,13 @@ build-fuzz/fuzz_ike_%: fuzz/fuzz_ike_%.c $(IKE_CODEC_SRCS) $(wildcard ike/*.h) f
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote ike $< $(IKE_CODEC_SRCS) -o $@ $(LDLIBS_CRYPTO)
 
+# RFC 7383 reassembly: the codec, the IKE crypto and both fragment halves.
+FUZZ_FRAG_SRCS := $(IKE_CODEC_SRCS) ike/crypto.c ike/frag_tx.c ike/frag_rx.c
+build-fuzz/fuzz_ike_frag: fuzz/fuzz_ike_frag.c $(FUZZ_FRAG_SRCS) $(wildcard ike/*.h) fuzz/fuzz_check.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote ike $< $(FUZZ_FRAG_SRCS) -o $@ $(LDLIBS_CRYPTO)
+
 # The worker's TCP segmentation and merging: the loader's pure parts too.
 FUZZ_MERGE_SRCS := runtime/gso.c runtime/merge.c runtime/csum.c
 build-fuzz/fuzz_merge: fuzz/fuzz_merge.c $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) runtime/gso.h \
