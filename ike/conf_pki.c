@@ -161,6 +161,13 @@ bool conf_key_secret(struct conf_loader *l, const struct conf_node *sec,
 
 void conf_pki_done(struct conf_loader *l)
 {
+	struct ike_pki *p = l->cfg->pki;
+
+	/* a config without credentials holds no pki (config.h) */
+	if (p && !p->n_certs && !p->n_keys && !p->n_crls) {
+		ike_pki_free(p);
+		l->cfg->pki = NULL;
+	}
 	for (size_t i = 0; i < l->n_pass; i++)
 		free(l->pass[i].file);
 	if (l->pass)
