@@ -8,6 +8,7 @@
  * before it lets go. A failed Child SA leaves the IKE SA up.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -575,7 +576,12 @@ void ike_auth_recv_request(struct ike_sa *sa, const struct ike_path *path,
 	}
 	conn = conn_for_ids(sa, &idi, pidr ? &idr : NULL);
 	if (!conn) {
-		auth_refuse(sa, path, msgid, "no connection for these identities");
+		char ids[128];
+
+		/* the initiator's identity is none we accept here */
+		snprintf(why, sizeof(why), "no connection for identity '%s'",
+			 ike_conf_id_str(&idi, ids, sizeof(ids)));
+		auth_refuse_ctr(sa, path, msgid, IKE_AC_AUTH_ID_MISMATCH, why);
 		return;
 	}
 	if (strcmp(conn->name, sa->conn.name) || !sa->conn_bound) {

@@ -108,14 +108,20 @@ static bool may_fragment(const struct ike_sa *sa, const struct ike_out *o)
 int ike_frag_seal(struct ike_sa *sa, struct ike_out *o, size_t inner)
 {
 	static uint8_t plain[IKE_MSG_MAX], out[IKE_MSG_MAX];
-	size_t head = ike_sk_head_len(&sa->keys), limit, n = 0;
+	size_t head = ike_sk_head_len(&sa->keys), limit = 0, n = 0;
 	unsigned int count = 0;
 	uint8_t hdr[IKE_HDR_LEN], first;
 	int rc;
 
+	size_t whole = o->e.sk_off + head + inner + ike_sk_tail_max(&sa->keys);
+	bool v6 = sa->path.remote.ss_family == AF_INET6;
+
+	/* the route is asked only for what might not fit the smallest
+	 * path every network carries (§2.5.1) */
 	if (!may_fragment(sa, o) ||
-	    o->e.sk_off + head + inner + ike_sk_tail_max(&sa->keys) <=
-	    (limit = msg_limit(sa)))
+	    whole + (v6 ? 48u : 28u) + (sa->path.natt ? 4u : 0u) <=
+	    (v6 ? IKE_FRAG_V6_DEFAULT : IKE_FRAG_V4_DEFAULT) ||
+	    whole <= (limit = msg_limit(sa)))
 		return ike_sk_encrypt(&sa->keys, out_dir(sa), o->buf,
 				      sizeof(o->buf), o->e.sk_off, inner, &o->len);
 	memcpy(hdr, o->buf, IKE_HDR_LEN);

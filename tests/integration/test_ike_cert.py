@@ -109,7 +109,8 @@ def big_certs(tmp_path_factory):
 # ----------------------------------------------------------------- configs
 
 def xdpsec_conf(a, b, moon_cert, remote_extra="", conn_extra="", ike=IKE,
-                child="c", me="moon", peer="sun"):
+                child="c", me="moon", peer="sun", local_auth="pubkey",
+                remote_auth="pubkey"):
     """moon's swanctl.conf: certificate from x509/, encrypted key in
     private/ with its passphrase in secrets (me/peer: the names in the
     identities, so a second agent can be sun)."""
@@ -120,12 +121,12 @@ def xdpsec_conf(a, b, moon_cert, remote_extra="", conn_extra="", ike=IKE,
         proposals = {ike}
         {conn_extra}
         local {{
-            auth = pubkey
+            auth = {local_auth}
             certs = {moon_cert}Cert.pem
             id = {me}.example.org
         }}
         remote {{
-            auth = pubkey
+            auth = {remote_auth}
             id = {peer}.example.org
             {remote_extra}
         }}
@@ -275,6 +276,34 @@ def test_cert_interop(link, interop, certs, initiator, alg):
     host.agent.terminate("c")
     it.wait_no_sas(host, timeout=10, diag=diag)
     it.wait_for(lambda: not charon.child_sas("c"), 10, "charon's SA deleted", diag)
+
+
+def test_cert_interop_pss(link, build_dir, xdpsec_bin, ike_bin, charon_ok, certs,
+                          tmp_path):
+    """RSASSA-PSS both ways: charon with rsa_pss = yes, xdpsec with
+    auth = rsa/pss (and demanding PSS of charon)."""
+    a, b = link.v4
+    host = it.IkeHost(link.a, link.dev_a, a, build_dir, tmp_path / "moon", "x")
+    charon = sw.Charon(link.b, tmp_path / "charon", fwmark=FWMARK, allow_peer_ts=True,
+                       plugins=PLUGINS, log_levels={"ike": 2},
+                       extra={"rsa_pss": True})
+    try:
+        charon.start()
+        load_charon(charon, certs, "sun-rsa", charon_conf(a, b, "sun-rsa"))
+        start_moon(host, certs, "moon-rsa",
+                   xdpsec_conf(a, b, "moon-rsa", local_auth="rsa/pss",
+                               remote_auth="rsa/pss"))
+        diag = diag_of(host, charon)
+        host.agent.initiate("c")
+        it.wait_established(host.agent, "c", 1, 20, diag)
+        charon.wait_child_sa("c", timeout=20)
+        assert "peer authenticated with RSA/PSS with SHA-256 (RFC 7427), RSA-3072 key" \
+            in host.agent.log_text(), diag()
+        assert re.search(r"authentication of 'moon.example.org' with RSA_EMSA_PSS\S* "
+                         r"successful", charon.log_text()), diag()
+    finally:
+        charon.stop()
+        host.stop()
 
 
 # ---------------------------------------------------------------- refusals
