@@ -28,6 +28,7 @@ struct ike_frag {
 static uint8_t plain_buf[IKE_MSG_MAX];
 static size_t plain_len;
 static struct ike_timer wipe_timer;
+static struct ike_agent *wipe_agent;    /* whose timer list holds it */
 
 static struct ike_frag *frag_get(struct ike_sa *sa)
 {
@@ -211,6 +212,11 @@ int ike_frag_input(struct ike_sa *sa, struct ike_msg *m, uint8_t *buf,
 		ike_count(a, IKE_AC_FRAG_RX);
 		ike_count(a, IKE_AC_FRAG_REASSEMBLED);
 		ike_timer_cancel(a, &f->timer);
+		/* tests run two agents in one process: the timer leaves the
+		 * list it is on before it joins another */
+		if (wipe_agent && wipe_agent != a)
+			ike_timer_cancel(wipe_agent, &wipe_timer);
+		wipe_agent = a;
 		ike_timer_arm(a, &wipe_timer, 0, wipe_fn, NULL);
 		*raw = f->rx.first_raw;
 		*raw_len = f->rx.first_raw_len;
