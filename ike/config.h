@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The IKE agent's configuration: a swanctl.conf-shaped file of
- * connections (each with its Child SAs) and pre-shared secrets, parsed
- * into plain structs the IKEv2 state machine reads.
+ * The IKE agent's configuration: strongSwan's swanctl.conf -- connections
+ * (each with its Child SAs), pre-shared secrets, key passphrases,
+ * authorities -- and the credential folders beside it (x509/, x509ca/,
+ * x509crl/, private/, rsa/, ecdsa/, pkcs8/), parsed into plain structs
+ * the IKEv2 state machine reads and a struct ike_pki of OpenSSL objects
+ * (pki.h).
  *
  * Loading is all or nothing. ike_config_load() fills a caller-provided
  * struct ike_config, or leaves it zeroed and returns -EINVAL with one line
@@ -14,9 +17,11 @@
  * IDs) are the IANA "IKEv2 Parameters" values of RFC 7296, so the state
  * machine can put them into payloads as they are.
  *
- * Secrets: PSKs are held only in struct ike_conf_secret. Nothing here ever
- * prints one, no error message quotes a secret value, and every buffer a
- * secret passed through is wiped with OPENSSL_cleanse.
+ * Secrets: PSKs are held only in struct ike_conf_secret, private keys
+ * only as OpenSSL objects of the pki. Nothing here ever prints one, no
+ * error message quotes a secret value or a passphrase, and every buffer a
+ * secret, a passphrase or a key file passed through is wiped with
+ * OPENSSL_cleanse.
  */
 #ifndef IKE_CONFIG_H
 #define IKE_CONFIG_H
@@ -296,17 +301,20 @@ struct ike_config {
 /*
  * Parses the file at path into *cfg (its previous contents are ignored,
  * not freed). 0 on success. On failure *cfg is zeroed and a negative
- * errno comes back: -EINVAL for any problem with the file or a secret
- * file it names (message "PATH:LINE: ..." or "PATH: ..."), -ENOMEM when
- * memory ran out. err may be NULL/0.
+ * errno comes back: -EINVAL for any problem with the file, a secret file
+ * or a credential file it names or that its folders hold (message
+ * "PATH:LINE: ..." or "PATH: ..."), -ENOMEM when memory ran out. err may
+ * be NULL/0. The folders are those beside path.
  */
 int ike_config_load(const char *path, struct ike_config *cfg, char *err,
 		    size_t errlen);
 
 /*
- * The same from memory: name is used in messages, basedir resolves
- * relative "file:" secret paths (NULL: relative paths are refused).
- * buf needs no NUL terminator; len > IKE_CONF_FILE_MAX is refused.
+ * The same from memory: name is used in messages, basedir is the
+ * directory of swanctl's credential folders and resolves relative
+ * "file:" secret, certificate and key paths (NULL: no folders are read
+ * and relative paths are refused). buf needs no NUL terminator; len >
+ * IKE_CONF_FILE_MAX is refused.
  */
 int ike_config_load_buf(const char *name, const char *buf, size_t len,
 			const char *basedir, struct ike_config *cfg, char *err,
