@@ -4,6 +4,7 @@
  * signature AUTH payloads out, and the verification of the peer's.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
