@@ -18,26 +18,32 @@ test_cert_interop   RSA-3072, ECDSA (P-256 / P-384) and Ed25519 on both
                     IKE SA and the Child SA come up on both sides with the
                     same SPIs, each side logs the scheme it verified
                     (RFC 7427), ping goes both ways through the tunnel.
+test_cert_interop_pss
+                    RSASSA-PSS both ways (charon rsa_pss = yes, xdpsec
+                    auth = rsa/pss on both rounds).
 test_cert_refused   charon presents an expired, a not yet valid, an
                     untrusted (other root), a revoked (CRL of B), a
                     wrong-SAN and a wrong-key-usage certificate; xdpsec
                     refuses each with AUTHENTICATION_FAILED as responder
                     and with an INFORMATIONAL (AUTHENTICATION_FAILED +
                     DELETE) as initiator, counts the reason and says it in
-                    one log line; charon holds no SA afterwards. And the
-                    other way: moon's revoked certificate is refused by
-                    charon, xdpsec hears AUTHENTICATION_FAILED.
-test_fragmentation  link MTU 1280 (veths and bridge), IP fragments dropped
+                    one log line; charon holds no SA afterwards.
+test_cert_refused_by_charon
+                    the other way: moon's revoked certificate is refused
+                    by charon (A's CRL); xdpsec hears AUTHENTICATION_FAILED
+                    and keeps nothing.
+test_fragmentation_charon, test_fragmentation_xdpsec
+                    link MTU 1280 (veths and bridge), IP fragments dropped
                     on the bridge (nftables), RSA-4096 chains: IKE_AUTH
                     only gets through as RFC 7383 fragments, in both
                     directions, with charon and between two agents; the
-                    capture shows SKF payloads both ways, no datagram
+                    capture shows SKF payloads both ways, no packet
                     above 1280 octets and no IP fragment; with
                     fragmentation = no the same IKE_AUTH is sent as IP
                     fragments and never arrives.
 
 Needs root, bpffs, build/xdpsec, build/xdpsec-ike, openssl and strongSwan
-(scripts/setup.sh). About 2-3 minutes (RSA-4096 key generation included).
+(scripts/setup.sh). About 1.5 minutes (RSA-4096 key generation included).
 """
 import re
 import time
