@@ -204,8 +204,11 @@ $(BUILD)/tests/%: tests/harness/%.c $(ENGINE_LIB)
 	$(Q)$(CC) $(XS_CFLAGS) $< -o $@ $(ENGINE_LIB) $(LDLIBS_CRYPTO)
 
 # The IKE shell's test fakes the state machine: link the shell objects only.
+# The config loader: config.c, its conf_*.c, and the credential files it
+# loads (pki_load.c) and checks against identities (cert_id.c).
+IKE_CONF_SRCS := ike/config.c $(wildcard ike/conf_*.c) $(wildcard ike/pki_load.c ike/cert_id.c)
 IKE_SHELL_TEST_OBJS := $(addprefix $(BUILD)/ike/,log.o timer.o net.o install.o expire.o \
-	control.o config.o conf_lex.o conf_value.o)
+	control.o) $(patsubst %.c,$(BUILD)/%.o,$(IKE_CONF_SRCS))
 $(BUILD)/tests/test_ike_shell: tests/unit/test_ike_shell.c $(IKE_SHELL_TEST_OBJS) $(CTL_LIB) \
 		$(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
@@ -229,12 +232,18 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/xdpsec/
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # IKE fuzzers link the codec only: nothing there touches sockets or files.
-IKE_CODEC_SRCS := ike/msg.c $(wildcard ike/payload*.c) ike/wire_names.c ike/config.c \
-	$(wildcard ike/conf_*.c)
+IKE_CODEC_SRCS := ike/msg.c $(wildcard ike/payload*.c) ike/wire_names.c $(IKE_CONF_SRCS)
 build-fuzz/fuzz_ike_%: fuzz/fuzz_ike_%.c $(IKE_CODEC_SRCS) $(wildcard ike/*.h) fuzz/fuzz_check.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote ike $< $(IKE_CODEC_SRCS) -o $@ $(LDLIBS_CRYPTO)
+
+# RFC 7383 reassembly: the codec, the IKE crypto and both fragment halves.
+FUZZ_FRAG_SRCS := $(IKE_CODEC_SRCS) ike/crypto.c ike/frag_tx.c ike/frag_rx.c
+build-fuzz/fuzz_ike_frag: fuzz/fuzz_ike_frag.c $(FUZZ_FRAG_SRCS) $(wildcard ike/*.h) fuzz/fuzz_check.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote ike $< $(FUZZ_FRAG_SRCS) -o $@ $(LDLIBS_CRYPTO)
 
 # The worker's TCP segmentation and merging: the loader's pure parts too.
 FUZZ_MERGE_SRCS := runtime/gso.c runtime/merge.c runtime/csum.c

@@ -29,13 +29,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				  &cfg, err, sizeof(err));
 	if (ret) {
 		CHECK(ret == -EINVAL && !strncmp(err, "fuzz.conf", 9));
-		CHECK(!cfg.n_conns && !cfg.conns && !cfg.n_secrets && !cfg.secrets);
+		CHECK(!cfg.n_conns && !cfg.conns && !cfg.n_secrets && !cfg.secrets &&
+		      !cfg.pki);
 		return 0;
 	}
 	for (size_t i = 0; i < cfg.n_conns; i++) {
 		const struct ike_conf_conn *c = &cfg.conns[i];
 
-		CHECK(ike_config_find_psk(&cfg, &c->local.id, &c->remote.id));
+		/* a PSK round has its secret; a pubkey round its
+		 * certificate with a key, or something to trust */
+		if (c->local.method == IKE_CONF_AUTH_PSK ||
+		    c->remote.method == IKE_CONF_AUTH_PSK)
+			CHECK(ike_config_find_psk(&cfg, &c->local.id, &c->remote.id));
+		if (c->local.method == IKE_CONF_AUTH_PUBKEY)
+			CHECK(cfg.pki && c->local.n_certs >= 1);
+		if (c->remote.method == IKE_CONF_AUTH_PUBKEY)
+			CHECK(cfg.pki);
 		CHECK(ike_config_find_conn(&cfg, c->name) == c);
 		CHECK(c->n_proposals >= 1);
 		for (size_t p = 0; p < c->n_proposals; p++)

@@ -12,7 +12,10 @@
  * back equal to what was decoded from the input (SA transforms lose only
  * attributes we do not know; TS payloads only selector types we skip).
  * The typed parsers also run over the raw input, and the SK layout is
- * computed for a few IV/ICV/block sizes taken from the input.
+ * computed for a few IV/ICV/block sizes taken from the input. An
+ * Encrypted Fragment payload (SKF, RFC 7383) is taken like SK after its
+ * fragment numbers, which must be in range; its share of the inner chain
+ * is decoded the same way, and the message is not re-encoded.
  *
  * Invariants (__builtin_trap): every return is a documented one with a
  * reason; entries and views stay inside their buffers; what decoded
@@ -389,7 +392,8 @@ static void sk_layouts(const struct ike_msg *m, const uint8_t *data,
 
 		if (ike_msg_sk(m, iv, icv, blk, &sk))
 			continue;
-		CHECK(sk.aad_len == p->off + IKE_PLD_HDR_LEN);
+		CHECK(sk.aad_len == p->off + (m->frag ? IKE_SKF_HDR_LEN :
+							IKE_PLD_HDR_LEN));
 		CHECK(sk.iv_off == sk.aad_len && sk.ct_off == sk.iv_off + iv);
 		CHECK(sk.ct_len >= 1 && sk.ct_len % blk == 0);
 		CHECK(sk.icv_off == sk.ct_off + sk.ct_len);
@@ -461,32 +465,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_entries(&m, 0, m.nouter, data, size);
 	if (m.sk >= 0) {
 		const struct ike_pld *p = &m.pld[m.sk];
+		/* RFC 7383 §2.5: an SKF's share follows its numbers */
+		size_t skip = m.frag ? IKE_SKF_HDR_LEN - IKE_PLD_HDR_LEN : 0;
+		const uint8_t *body = p->body + skip;
+		size_t blen = p->blen - skip;
 
 		CHECK(m.sk == (int)m.nouter - 1);
 		CHECK(p->off + p->len == size);
+		CHECK(m.frag == (p->type == IKE_PL_SKF));
+		if (m.frag)
+			CHECK(m.frag_num >= 1 && m.frag_num <= m.frag_total &&
+			      p->blen >= skip);
 		/* Nothing is visible before the inner chain is decoded. */
 		CHECK(!ike_msg_find(&m, IKE_PL_NOTIFY));
 		sk_layouts(&m, data, size);
 		/* Odd sizes: the body is inner payloads with the padding
 		 * already removed (crypto.h ike_sk_decrypt). */
 		if (size & 1)
-			rc = ike_msg_decode_inner_unpadded(&m, p->body, p->blen);
+			rc = ike_msg_decode_inner_unpadded(&m, body, blen);
 		else
-			rc = ike_msg_decode_inner(&m, p->body, p->blen);
+			rc = ike_msg_decode_inner(&m, body, blen);
 		check_err(&m, rc);
 		if (rc) {
 			CHECK(m.npld == m.nouter && !m.decrypted);
 		} else {
-			CHECK(m.decrypted && m.plain == p->body);
-			CHECK(size & 1 ? m.plain_len == p->blen :
-					 m.plain_len < p->blen);
-			check_entries(&m, m.nouter, m.npld, p->body, m.plain_len);
+			CHECK(m.decrypted && m.plain == body);
+			CHECK(size & 1 ? m.plain_len == blen :
+					 m.plain_len < blen);
+			check_entries(&m, m.nouter, m.npld, body, m.plain_len);
 		}
-		CHECK(ike_msg_decode_inner(&m, p->body, p->blen) == -EINVAL);
-		CHECK(ike_msg_decode_inner_unpadded(&m, p->body, p->blen) ==
+		CHECK(ike_msg_decode_inner(&m, body, blen) == -EINVAL);
+		CHECK(ike_msg_decode_inner_unpadded(&m, body, blen) ==
 		      -EINVAL);
 	}
-	roundtrip(&m);
+	if (!m.frag)
+		roundtrip(&m);
 	return 0;
 }
 
@@ -583,6 +596,7 @@ static void seeds_write(const char *dir)
 	struct ike_enc e;
 	struct ike_sk sk;
 	unsigned int k = 0;
+	int n;
 
 	for (unsigned int i = 0; i < sizeof(ke); i++)
 		ke[i] = (uint8_t)(i * 7 + 1);
@@ -699,6 +713,107 @@ static void seeds_write(const char *dir)
 	ike_enc_init(&e, buf, sizeof(buf), &h);
 	ike_enc_raw(&e, 61, true, "crit", 4);
 	seed_write(dir, &k, buf, ike_enc_finish(&e));
+
+	/* IKE_AUTH with certificates (RFC 7296 §3.6, §3.7): CERT payloads
+	 * of an end-entity and an intermediate, a CERTREQ with two CA
+	 * hashes, and signature AUTH: RFC 7427 (RSA and ECDSA
+	 * AlgorithmIdentifiers), RSA method 1, ECDSA method 9. */
+	{
+		static const uint8_t aid_rsa[] = {
+			0x0f, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+			0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
+		static const uint8_t aid_ecdsa[] = {
+			0x0c, 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+			0x3d, 0x04, 0x03, 0x02 };
+		static const uint8_t dn[] = {
+			0x30, 0x0f, 0x31, 0x0d, 0x30, 0x0b, 0x06, 0x03, 0x55,
+			0x04, 0x03, 0x0c, 0x04, 'm', 'o', 'o', 'n' };
+		uint8_t cert[600], sig[300];
+
+		for (unsigned int i = 0; i < sizeof(cert); i++)
+			cert[i] = (uint8_t)(i * 13 + 5);
+		cert[0] = 0x30;
+		cert[1] = 0x82;
+		cert[2] = 0x02;
+		cert[3] = 0x54;
+		memcpy(sig, aid_rsa, sizeof(aid_rsa));
+		memcpy(sig + sizeof(aid_rsa), ke, 256);
+		for (int resp = 0; resp < 2; resp++) {
+			h = seed_hdr(IKE_EXCH_IKE_AUTH, 1, resp);
+			ike_enc_init(&e, buf, sizeof(buf), &h);
+			ike_enc_sk_begin(&e, 0);
+			ike_enc_id(&e, resp ? IKE_PL_IDR : IKE_PL_IDI,
+				   IKE_ID_DER_ASN1_DN, dn, sizeof(dn));
+			ike_enc_cert(&e, IKE_PL_CERT, IKE_CERT_X509_SIG, cert, 600);
+			ike_enc_cert(&e, IKE_PL_CERT, IKE_CERT_X509_SIG, cert, 400);
+			if (!resp)
+				ike_enc_cert(&e, IKE_PL_CERTREQ, IKE_CERT_X509_SIG,
+					     ke, 40);
+			if (resp) {
+				memcpy(sig, aid_ecdsa, sizeof(aid_ecdsa));
+				memcpy(sig + sizeof(aid_ecdsa), ke, 72);
+				ike_enc_auth(&e, IKE_AUTH_DIGITAL_SIGNATURE, sig,
+					     sizeof(aid_ecdsa) + 72);
+			} else {
+				ike_enc_auth(&e, IKE_AUTH_DIGITAL_SIGNATURE, sig,
+					     sizeof(aid_rsa) + 256);
+			}
+			ike_enc_sk_end(&e, 1, 0, &sk);
+			seed_write(dir, &k, buf, ike_enc_finish(&e));
+		}
+		h = seed_hdr(IKE_EXCH_IKE_AUTH, 1, false);
+		ike_enc_init(&e, buf, sizeof(buf), &h);
+		ike_enc_sk_begin(&e, 0);
+		ike_enc_id(&e, IKE_PL_IDI, IKE_ID_FQDN, "moon.example.org", 16);
+		ike_enc_cert(&e, IKE_PL_CERT, IKE_CERT_X509_SIG, cert, 300);
+		ike_enc_auth(&e, IKE_AUTH_RSA_SIG, ke, 256);
+		ike_enc_sk_end(&e, 1, 0, &sk);
+		seed_write(dir, &k, buf, ike_enc_finish(&e));
+		h = seed_hdr(IKE_EXCH_IKE_AUTH, 1, true);
+		ike_enc_init(&e, buf, sizeof(buf), &h);
+		ike_enc_sk_begin(&e, 0);
+		ike_enc_id(&e, IKE_PL_IDR, IKE_ID_IPV6_ADDR, ke, 16);
+		ike_enc_auth(&e, IKE_AUTH_ECDSA_256, ke, 64);
+		ike_enc_sk_end(&e, 1, 0, &sk);
+		seed_write(dir, &k, buf, ike_enc_finish(&e));
+		/* IKE_SA_INIT response with CERTREQ and RFC 7383's notify */
+		h = seed_hdr(IKE_EXCH_IKE_SA_INIT, 0, true);
+		seed_ike_sa(&sa, 0);
+		ike_enc_init(&e, buf, sizeof(buf), &h);
+		ike_enc_sa(&e, &sa);
+		ike_enc_ke(&e, IKE_DH_CURVE448, ke, 56);
+		ike_enc_nonce(&e, nonce, sizeof(nonce));
+		ike_enc_cert(&e, IKE_PL_CERTREQ, IKE_CERT_X509_SIG, ke, 60);
+		ike_enc_notify(&e, 0, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED,
+			       NULL, 0);
+		ike_enc_notify(&e, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, sha,
+			       sizeof(sha));
+		seed_write(dir, &k, buf, ike_enc_finish(&e));
+	}
+	/* Encrypted Fragment payloads (RFC 7383 §2.5): fragment 1 of 3
+	 * naming the first inner payload, fragment 3 of 3 with 0; their
+	 * shares an IDi and a piece of a CERT, in clear. */
+	for (unsigned int f = 1; f <= 3; f += 2) {
+		uint8_t *p;
+
+		h = seed_hdr(IKE_EXCH_IKE_AUTH, 1, false);
+		ike_enc_init(&e, buf, sizeof(buf), &h);
+		ike_enc_sk_begin(&e, 0);
+		ike_enc_id(&e, IKE_PL_IDI, IKE_ID_FQDN, "sun.example.org", 15);
+		ike_enc_sk_end(&e, 1, 0, &sk);
+		n = ike_enc_finish(&e);
+		/* SK -> SKF: four octets of numbers before the share */
+		memmove(buf + IKE_HDR_LEN + 8, buf + IKE_HDR_LEN + 4,
+			(size_t)n - IKE_HDR_LEN - 4);
+		p = buf + IKE_HDR_LEN;
+		buf[IKE_HDR_OFF_NEXT] = IKE_PL_SKF;
+		p[0] = f == 1 ? IKE_PL_IDI : 0;
+		ike_put16(p + 2, (uint16_t)(ike_get16(p + 2) + 4));
+		ike_put16(p + 4, (uint16_t)f);
+		ike_put16(p + 6, 3);
+		ike_put32(buf + IKE_HDR_OFF_LEN, (uint32_t)n + 4);
+		seed_write(dir, &k, buf, n + 4);
+	}
 	fprintf(stderr, "wrote %u seeds to %s\n", k, dir);
 }
 

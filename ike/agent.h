@@ -242,6 +242,20 @@ int ike_sa_foreach(struct ike_agent *a, int (*fn)(const struct ike_sa_info *, vo
 	X(DROP_HALF_OPEN, "drop_half_open") \
 	X(COOKIE_SENT, "cookie_sent")    \
 	X(AUTH_FAILED, "auth_failed")    \
+	X(AUTH_CERT_INVALID, "auth_cert_invalid") \
+	X(AUTH_CERT_EXPIRED, "auth_cert_expired") \
+	X(AUTH_CERT_NOT_YET_VALID, "auth_cert_not_yet_valid") \
+	X(AUTH_CERT_UNTRUSTED, "auth_cert_untrusted") \
+	X(AUTH_CERT_REVOKED, "auth_cert_revoked") \
+	X(AUTH_CERT_NO_CRL, "auth_cert_no_crl") \
+	X(AUTH_CERT_KEY_USAGE, "auth_cert_key_usage") \
+	X(AUTH_ID_MISMATCH, "auth_id_mismatch") \
+	X(AUTH_SIG_UNSUPPORTED, "auth_sig_unsupported") \
+	X(AUTH_SIG_INVALID, "auth_sig_invalid") \
+	X(FRAG_TX, "frag_tx")            \
+	X(FRAG_RX, "frag_rx")            \
+	X(FRAG_REASSEMBLED, "frag_reassembled") \
+	X(DROP_FRAG, "drop_frag")        \
 	X(NO_PROPOSAL, "no_proposal")    \
 	X(ANSWERED_CACHED, "answered_cached") \
 	X(INSTALL_FAILED, "install_failed") \

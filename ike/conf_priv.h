@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Internals of the config loader, shared by its three files:
- * conf_lex.c (tokenizer + syntax tree), conf_value.c (value parsers) and
- * config.c (the swanctl schema). Not for use outside ike/config*.c.
+ * Internals of the config loader, shared by its files: conf_lex.c
+ * (tokenizer + syntax tree), conf_value.c (value parsers), conf_dn.c
+ * (distinguished names), config.c (the swanctl schema: connections,
+ * children, secrets), conf_auth.c (local/remote rounds), conf_pki.c
+ * (credential folders, authorities, key passphrases) and pki_load.c
+ * (credential files). Not for use outside the loader.
  */
 #ifndef IKE_CONF_PRIV_H
 #define IKE_CONF_PRIV_H
@@ -12,6 +15,11 @@
 #include <stdint.h>
 
 #include "config.h"
+
+#define WHERE_MAX 160
+#define REASON_MAX 200
+/* Not PATH_MAX: with -Iengine, <limits.h> is engine/limits.h. */
+#define CONF_PATH_MAX 4096
 
 /* Error context: the first error wins, later ones are dropped. */
 struct conf_ctx {
@@ -60,6 +68,80 @@ int conf_parse(struct conf_ctx *c, const char *buf, size_t len,
 	       struct conf_node **root);
 /* Frees a tree, wiping every value (secrets pass through them). */
 void conf_tree_free(struct conf_node *root);
+
+/* ------------------------------------------------------------ schema */
+
+struct ike_pki_pass;
+
+/* One load of the schema (config.c) over a syntax tree. */
+struct conf_loader {
+	struct conf_ctx *c;
+	const char *basedir;    /* for relative paths; may be NULL */
+	struct ike_config *cfg;
+	/* passphrases of key files (secrets private-, rsa-, ecdsa-,
+	 * pkcs8-): file paths owned here, secrets borrowed from the tree */
+	struct ike_pki_pass *pass;
+	size_t n_pass;
+};
+
+/* Helpers of config.c the other schema files share. Each records its
+ * error (file, line, what) in l->c and returns -EINVAL (or NULL). */
+int conf_key_index(const char *const *keys, size_t n, const char *name);
+bool conf_is_swanctl_unsupported(const char *name);
+int conf_fail(struct conf_loader *l);
+int conf_unknown_key(struct conf_loader *l, const struct conf_node *n,
+		     const char *where);
+int conf_unknown_section(struct conf_loader *l, const struct conf_node *n,
+			 const char *where);
+int conf_wrong_kind(struct conf_loader *l, const struct conf_node *n,
+		    const char *where);
+int conf_dup_key(struct conf_loader *l, const struct conf_node *n,
+		 const char *where, unsigned int first);
+const struct conf_value *conf_one_value(struct conf_loader *l,
+					const struct conf_node *n,
+					const char *where);
+int conf_bad_value(struct conf_loader *l, const struct conf_value *v,
+		   const char *key, const char *where, const char *reason);
+int conf_bad_word(struct conf_loader *l, const struct conf_value *v,
+		  const char *key, const char *where, const char *expect);
+int conf_get_uint(struct conf_loader *l, const struct conf_node *n,
+		  const char *where, uint64_t max, uint64_t *out);
+int conf_get_bool(struct conf_loader *l, const struct conf_node *n,
+		  const char *where, bool *out);
+/* A word from a fixed list: its index, or -EINVAL. */
+int conf_get_choice(struct conf_loader *l, const struct conf_node *n,
+		    const char *where, const char *const *words, size_t nw,
+		    const char *expect);
+/*
+ * Reads a whole regular file of at most max bytes into a fresh buffer
+ * (the caller wipes and frees it). -errno: -EFBIG when too large, -EINVAL
+ * for what is not a regular file.
+ */
+int conf_read_file(const char *path, size_t max, char **out, size_t *len);
+
+/* conf_auth.c: a local<suffix> / remote<suffix> section. */
+int conf_load_auth(struct conf_loader *l, const struct conf_node *sec,
+		   bool local, const char *conn_name, struct ike_conf_auth *auth);
+
+/* conf_pki.c */
+/* A secrets section of type private, rsa, ecdsa or pkcs8 (the name's
+ * prefix): keeps the passphrase of its file for the key folders. true
+ * when name is such a section (the result then in *ret). */
+bool conf_key_secret(struct conf_loader *l, const struct conf_node *sec,
+		     int *ret);
+/* The authorities section (may be NULL) and the credential folders
+ * beside the config file: x509/, x509ca/, x509crl/, private/, rsa/,
+ * ecdsa/, pkcs8/. */
+int conf_load_pki(struct conf_loader *l, const struct conf_node *authorities);
+/* A certificate named in certs / cacerts (relative to x509/ or x509ca/,
+ * or absolute): its index in the pki. */
+int conf_pki_cert(struct conf_loader *l, const struct conf_value *v,
+		  const char *key, const char *where, bool ca, uint16_t *idx);
+/* After the connections: every pubkey round has what it needs (a
+ * certificate with its private key, holding the local identity). */
+int conf_check_pki(struct conf_loader *l);
+/* Wipes and frees the passphrase table. */
+void conf_pki_done(struct conf_loader *l);
 
 /* ------------------------------------------------------ value parsers */
 

@@ -425,6 +425,7 @@ static const struct {
 	{ "email:", IKE_ID_RFC822_ADDR },
 	{ "userfqdn:", IKE_ID_RFC822_ADDR },
 	{ "keyid:", IKE_ID_KEY_ID },
+	{ "asn1dn:", IKE_ID_DER_ASN1_DN },
 };
 
 int ike_conf_id_parse(const char *s, struct ike_conf_id *out, char *err, size_t errlen)
@@ -454,9 +455,22 @@ int ike_conf_id_parse(const char *s, struct ike_conf_id *out, char *err, size_t 
 
 		if (strncasecmp(s, id_prefixes[i].prefix, pl))
 			continue;
-		if (rest[0] == '#')
+		if (rest[0] == '#') {
 			ret = id_set_hex(&id, type, rest + 1, err, errlen);
-		else if (type == IKE_ID_IPV4_ADDR || type == IKE_ID_IPV6_ADDR) {
+			/* RFC 4945 §3.1.5: the DER of a Name */
+			if (!ret && type == IKE_ID_DER_ASN1_DN &&
+			    !ike_conf_dn_valid(id.data, id.len)) {
+				errf(err, errlen, "asn1dn:# data is not a DER distinguished name");
+				ret = -EINVAL;
+			}
+		} else if (type == IKE_ID_DER_ASN1_DN) {
+			size_t n = 0;
+
+			ret = ike_conf_dn_parse(rest, id.data, IKE_CONF_ID_MAX, &n,
+						err, errlen);
+			id.type = IKE_ID_DER_ASN1_DN;
+			id.len = (uint16_t)n;
+		} else if (type == IKE_ID_IPV4_ADDR || type == IKE_ID_IPV6_ADDR) {
 			if (addr_from_text(rest, &a) ||
 			    (a.family == AF_INET) != (type == IKE_ID_IPV4_ADDR)) {
 				errf(err, errlen, "bad address in identity");
@@ -475,8 +489,17 @@ int ike_conf_id_parse(const char *s, struct ike_conf_id *out, char *err, size_t 
 		return 0;
 	}
 	if (strchr(s, '=')) {
-		errf(err, errlen, "distinguished-name identities are not supported");
-		return -EINVAL;
+		size_t n = 0;
+
+		/* as swanctl: text with '=' is a distinguished name */
+		ret = ike_conf_dn_parse(s, id.data, IKE_CONF_ID_MAX, &n, err,
+					errlen);
+		if (ret)
+			return ret;
+		id.type = IKE_ID_DER_ASN1_DN;
+		id.len = (uint16_t)n;
+		*out = id;
+		return 0;
 	}
 	if (s[0] == '@') {
 		if (s[1] == '#')
@@ -496,26 +519,52 @@ int ike_conf_id_parse(const char *s, struct ike_conf_id *out, char *err, size_t 
 	return 0;
 }
 
+static bool text_eq_nocase(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t x = a[i], y = b[i];
+
+		if (x >= 'A' && x <= 'Z')
+			x = (uint8_t)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (uint8_t)(y - 'A' + 'a');
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
 bool ike_conf_id_match(const struct ike_conf_id *conf, const struct ike_conf_id *id)
 {
 	if (conf->type == IKE_CONF_ID_ANY)
 		return true;
-	if (conf->type != id->type || conf->len != id->len)
+	if (conf->type != id->type)
 		return false;
+	if (conf->type == IKE_ID_DER_ASN1_DN)
+		return ike_conf_dn_match(conf->data, conf->len, id->data, id->len);
 	if (conf->type == IKE_ID_FQDN || conf->type == IKE_ID_RFC822_ADDR) {
-		for (size_t i = 0; i < conf->len; i++) {
-			uint8_t a = conf->data[i], b = id->data[i];
+		/* swanctl wildcards: "*.example.org", "*@example.org" match
+		 * any identity ending in what follows the '*' */
+		if (conf->len && conf->data[0] == '*') {
+			size_t n = conf->len - 1u;
 
-			if (a >= 'A' && a <= 'Z')
-				a = (uint8_t)(a - 'A' + 'a');
-			if (b >= 'A' && b <= 'Z')
-				b = (uint8_t)(b - 'A' + 'a');
-			if (a != b)
-				return false;
+			return id->len >= n &&
+			       text_eq_nocase(conf->data + 1,
+					      id->data + id->len - n, n);
 		}
-		return true;
+		return conf->len == id->len &&
+		       text_eq_nocase(conf->data, id->data, conf->len);
 	}
-	return !memcmp(conf->data, id->data, conf->len);
+	return conf->len == id->len && !memcmp(conf->data, id->data, conf->len);
+}
+
+bool ike_conf_id_wildcard(const struct ike_conf_id *id)
+{
+	if (id->type == IKE_ID_FQDN || id->type == IKE_ID_RFC822_ADDR)
+		return id->len && id->data[0] == '*';
+	if (id->type == IKE_ID_DER_ASN1_DN)
+		return ike_conf_dn_has_wildcard(id->data, id->len);
+	return false;
 }
 
 const char *ike_conf_id_str(const struct ike_conf_id *id, char *buf, size_t len)
@@ -542,6 +591,9 @@ const char *ike_conf_id_str(const struct ike_conf_id *id, char *buf, size_t len)
 			snprintf(buf, len, "%s", a);
 		break;
 	}
+	case IKE_ID_DER_ASN1_DN:
+		ike_conf_dn_str(id->data, n, buf, len);
+		break;
 	case IKE_ID_KEY_ID:
 		if (len < 4)
 			break;
@@ -599,14 +651,22 @@ static const struct alg {
 	{ "ecp256", IKE_XFORM_DH, IKE_DH_ECP256, 0, P_IKE | P_ESP | P_AH },
 	{ "x25519", IKE_XFORM_DH, IKE_DH_CURVE25519, 0, P_IKE | P_ESP | P_AH },
 	{ "curve25519", IKE_XFORM_DH, IKE_DH_CURVE25519, 0, P_IKE | P_ESP | P_AH },
+	{ "modp3072", IKE_XFORM_DH, IKE_DH_MODP3072, 0, P_IKE | P_ESP | P_AH },
+	{ "modp4096", IKE_XFORM_DH, IKE_DH_MODP4096, 0, P_IKE | P_ESP | P_AH },
+	{ "ecp384", IKE_XFORM_DH, IKE_DH_ECP384, 0, P_IKE | P_ESP | P_AH },
+	{ "ecp521", IKE_XFORM_DH, IKE_DH_ECP521, 0, P_IKE | P_ESP | P_AH },
+	{ "curve448", IKE_XFORM_DH, IKE_DH_CURVE448, 0, P_IKE | P_ESP | P_AH },
+	{ "x448", IKE_XFORM_DH, IKE_DH_CURVE448, 0, P_IKE | P_ESP | P_AH },
 	{ "esn", IKE_XFORM_ESN, IKE_ESN_ON, 0, P_ESP | P_AH },
 	{ "noesn", IKE_XFORM_ESN, IKE_ESN_NONE, 0, P_ESP | P_AH },
 };
 
-/* "default" per protocol, as proposal strings (order = preference). */
+/* "default" per protocol, as proposal strings (order = preference). The
+ * IKE groups cover what strongSwan's own default proposes, so a peer on
+ * its defaults always finds one. */
 static const char *const default_ike[] = {
-	"aes128gcm16-aes256gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-x25519-ecp256-modp2048",
-	"aes128-aes256-sha256-sha384-sha512-x25519-ecp256-modp2048",
+	"aes128gcm16-aes256gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-x25519-ecp256-modp2048-ecp384-ecp521-curve448-modp3072-modp4096",
+	"aes128-aes256-sha256-sha384-sha512-x25519-ecp256-modp2048-ecp384-ecp521-curve448-modp3072-modp4096",
 };
 static const char *const default_esp[] = {
 	"aes128gcm16-aes256gcm16-chacha20poly1305",

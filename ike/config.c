@@ -20,18 +20,9 @@
 #include <openssl/crypto.h>
 
 #include "conf_priv.h"
+#include "pki.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define WHERE_MAX 160
-#define REASON_MAX 200
-/* Not PATH_MAX: with -Iengine, <limits.h> is engine/limits.h. */
-#define CONF_PATH_MAX 4096
-
-struct loader {
-	struct conf_ctx *c;
-	const char *basedir;    /* for relative file: secrets; may be NULL */
-	struct ike_config *cfg;
-};
 
 /* --------------------------------------------------------- key tables */
 
@@ -39,7 +30,7 @@ enum conn_key {
 	CK_VERSION, CK_LOCAL_ADDRS, CK_REMOTE_ADDRS, CK_LOCAL_PORT,
 	CK_REMOTE_PORT, CK_PROPOSALS, CK_REKEY_TIME, CK_OVER_TIME,
 	CK_RAND_TIME, CK_DPD_DELAY, CK_DPD_TIMEOUT, CK_ENCAP, CK_KEYINGTRIES,
-	CK_MOBIKE, CK_MAX
+	CK_MOBIKE, CK_SEND_CERT, CK_SEND_CERTREQ, CK_FRAGMENTATION, CK_MAX
 };
 
 static const char *const conn_keys[CK_MAX] = {
@@ -57,7 +48,13 @@ static const char *const conn_keys[CK_MAX] = {
 	[CK_ENCAP] = "encap",
 	[CK_KEYINGTRIES] = "keyingtries",
 	[CK_MOBIKE] = "mobike",
+	[CK_SEND_CERT] = "send_cert",
+	[CK_SEND_CERTREQ] = "send_certreq",
+	[CK_FRAGMENTATION] = "fragmentation",
 };
+
+static const char *const send_cert_words[] = { "ifasked", "always", "never" };
+static const char *const frag_words[] = { "yes", "accept", "force", "no" };
 
 enum child_key {
 	HK_LOCAL_TS, HK_REMOTE_TS, HK_ESP_PROPOSALS, HK_AH_PROPOSALS, HK_MODE,
@@ -85,21 +82,14 @@ static const char *const child_keys[HK_MAX] = {
 	[HK_RAND_PACKETS] = "rand_packets",
 };
 
-enum auth_key { AK_AUTH, AK_ID, AK_MAX };
-
-static const char *const auth_keys[AK_MAX] = {
-	[AK_AUTH] = "auth",
-	[AK_ID] = "id",
-};
-
 /* swanctl keys xdpsec knows but does not implement: a clearer refusal
  * than "unknown key" for configs carried over from strongSwan. */
 static const char *const swanctl_unsupported[] = {
-	"vips", "aggressive", "pull", "dscp", "fragmentation", "childless",
-	"send_certreq", "send_cert", "ppk_id", "ppk_required", "unique",
+	"vips", "aggressive", "pull", "dscp", "childless",
+	"ppk_id", "ppk_required", "unique",
 	"reauth_time", "pools", "if_id_in", "if_id_out", "mediation",
-	"mediated_by", "mediation_peer", "certs", "pubkeys", "cacerts",
-	"groups", "cert_policy", "revocation", "eap_id", "aaa_id", "xauth_id",
+	"mediated_by", "mediation_peer", "pubkeys", "ca_id",
+	"groups", "cert_policy", "eap_id", "aaa_id", "xauth_id",
 	"round", "updown", "hostaccess", "policies", "policies_fwd_out",
 	"ipcomp", "inactivity", "reqid", "priority", "interface", "mark_in",
 	"mark_out", "set_mark_in", "set_mark_out", "tfc_padding",
@@ -108,7 +98,7 @@ static const char *const swanctl_unsupported[] = {
 	"mark_in_sa", "per_cpu_sas",
 };
 
-static int key_index(const char *const *keys, size_t n, const char *name)
+int conf_key_index(const char *const *keys, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (keys[i] && !strcmp(keys[i], name))
@@ -116,23 +106,23 @@ static int key_index(const char *const *keys, size_t n, const char *name)
 	return -1;
 }
 
-static bool is_swanctl_unsupported(const char *name)
+bool conf_is_swanctl_unsupported(const char *name)
 {
-	return key_index(swanctl_unsupported, ARRAY_SIZE(swanctl_unsupported),
+	return conf_key_index(swanctl_unsupported, ARRAY_SIZE(swanctl_unsupported),
 			 name) >= 0;
 }
 
 /* ---------------------------------------------------------- helpers */
 
-static int fail(struct loader *l)
+int conf_fail(struct conf_loader *l)
 {
 	return l->c->nomem ? -ENOMEM : -EINVAL;
 }
 
-static int unknown_key(struct loader *l, const struct conf_node *n,
+int conf_unknown_key(struct conf_loader *l, const struct conf_node *n,
 		       const char *where)
 {
-	if (is_swanctl_unsupported(n->name))
+	if (conf_is_swanctl_unsupported(n->name))
 		conf_errf(l->c, n->line,
 			  "key '%s' in %s is not supported by xdpsec", n->name,
 			  where);
@@ -142,7 +132,7 @@ static int unknown_key(struct loader *l, const struct conf_node *n,
 	return -EINVAL;
 }
 
-static int unknown_section(struct loader *l, const struct conf_node *n,
+int conf_unknown_section(struct conf_loader *l, const struct conf_node *n,
 			   const char *where)
 {
 	conf_errf(l->c, n->line, "unknown section '%s' in %s", n->name, where);
@@ -150,7 +140,7 @@ static int unknown_section(struct loader *l, const struct conf_node *n,
 }
 
 /* A key appeared where a section is expected or the other way round. */
-static int wrong_kind(struct loader *l, const struct conf_node *n,
+int conf_wrong_kind(struct conf_loader *l, const struct conf_node *n,
 		      const char *where)
 {
 	if (n->section)
@@ -164,7 +154,7 @@ static int wrong_kind(struct loader *l, const struct conf_node *n,
 	return -EINVAL;
 }
 
-static int dup_key(struct loader *l, const struct conf_node *n,
+int conf_dup_key(struct conf_loader *l, const struct conf_node *n,
 		   const char *where, unsigned int first)
 {
 	conf_errf(l->c, n->line, "duplicate key '%s' in %s (first at line %u)",
@@ -173,7 +163,7 @@ static int dup_key(struct loader *l, const struct conf_node *n,
 }
 
 /* The single value of a key that takes one. */
-static const struct conf_value *one_value(struct loader *l,
+const struct conf_value *conf_one_value(struct conf_loader *l,
 					  const struct conf_node *n,
 					  const char *where)
 {
@@ -186,14 +176,14 @@ static const struct conf_value *one_value(struct loader *l,
 	return &n->values[0];
 }
 
-static int bad_value(struct loader *l, const struct conf_value *v,
+int conf_bad_value(struct conf_loader *l, const struct conf_value *v,
 		     const char *key, const char *where, const char *reason)
 {
 	conf_errf(l->c, v->line, "%s in %s: %s", key, where, reason);
 	return -EINVAL;
 }
 
-static int bad_word(struct loader *l, const struct conf_value *v,
+int conf_bad_word(struct conf_loader *l, const struct conf_value *v,
 		    const char *key, const char *where, const char *expect)
 {
 	char q[CONF_QUOTE_MAX];
@@ -203,23 +193,23 @@ static int bad_word(struct loader *l, const struct conf_value *v,
 	return -EINVAL;
 }
 
-static int get_duration(struct loader *l, const struct conf_node *n,
+static int conf_get_duration(struct conf_loader *l, const struct conf_node *n,
 			const char *where, uint32_t *out)
 {
-	const struct conf_value *v = one_value(l, n, where);
+	const struct conf_value *v = conf_one_value(l, n, where);
 
 	if (!v)
 		return -EINVAL;
 	if (conf_parse_duration(v->s, out))
-		return bad_word(l, v, n->name, where,
+		return conf_bad_word(l, v, n->name, where,
 				"a time: a number with an optional s, m, h or d suffix");
 	return 0;
 }
 
-static int get_uint(struct loader *l, const struct conf_node *n,
+int conf_get_uint(struct conf_loader *l, const struct conf_node *n,
 		    const char *where, uint64_t max, uint64_t *out)
 {
-	const struct conf_value *v = one_value(l, n, where);
+	const struct conf_value *v = conf_one_value(l, n, where);
 	char expect[64];
 
 	if (!v)
@@ -227,40 +217,40 @@ static int get_uint(struct loader *l, const struct conf_node *n,
 	if (conf_parse_uint(v->s, max, out)) {
 		snprintf(expect, sizeof(expect), "a number 0..%llu",
 			 (unsigned long long)max);
-		return bad_word(l, v, n->name, where, expect);
+		return conf_bad_word(l, v, n->name, where, expect);
 	}
 	return 0;
 }
 
-static int get_bool(struct loader *l, const struct conf_node *n,
+int conf_get_bool(struct conf_loader *l, const struct conf_node *n,
 		    const char *where, bool *out)
 {
-	const struct conf_value *v = one_value(l, n, where);
+	const struct conf_value *v = conf_one_value(l, n, where);
 
 	if (!v)
 		return -EINVAL;
 	if (conf_parse_bool(v->s, out))
-		return bad_word(l, v, n->name, where, "yes or no");
+		return conf_bad_word(l, v, n->name, where, "yes or no");
 	return 0;
 }
 
 /* A word from a fixed list; returns its index or -EINVAL. */
-static int get_choice(struct loader *l, const struct conf_node *n,
+int conf_get_choice(struct conf_loader *l, const struct conf_node *n,
 		      const char *where, const char *const *words, size_t nw,
 		      const char *expect)
 {
-	const struct conf_value *v = one_value(l, n, where);
+	const struct conf_value *v = conf_one_value(l, n, where);
 	int i;
 
 	if (!v)
 		return -EINVAL;
-	i = key_index(words, nw, v->s);
+	i = conf_key_index(words, nw, v->s);
 	if (i < 0)
-		return bad_word(l, v, n->name, where, expect);
+		return conf_bad_word(l, v, n->name, where, expect);
 	return i;
 }
 
-static int get_addr(struct loader *l, const struct conf_node *n,
+static int conf_get_addr(struct conf_loader *l, const struct conf_node *n,
 		    const char *where, bool any_ok, struct ike_conf_addr *out)
 {
 	const struct conf_value *v;
@@ -271,17 +261,17 @@ static int get_addr(struct loader *l, const struct conf_node *n,
 			  where);
 		return -EINVAL;
 	}
-	v = one_value(l, n, where);
+	v = conf_one_value(l, n, where);
 	if (!v)
 		return -EINVAL;
 	if (conf_parse_addr(v->s, any_ok, out))
-		return bad_word(l, v, n->name, where, any_ok ?
+		return conf_bad_word(l, v, n->name, where, any_ok ?
 				"one IPv4 or IPv6 address, or %any" :
 				"one IPv4 or IPv6 address; subnets, ranges, DNS names and %any are not supported");
 	return 0;
 }
 
-static int get_proposals(struct loader *l, const struct conf_node *n,
+static int get_proposals(struct conf_loader *l, const struct conf_node *n,
 			 const char *where, uint8_t protocol,
 			 struct ike_conf_proposal *out, uint8_t *count)
 {
@@ -294,13 +284,13 @@ static int get_proposals(struct loader *l, const struct conf_node *n,
 		if (conf_parse_proposal(v->s, protocol, out,
 					IKE_CONF_PROPOSALS_MAX, &got, reason,
 					sizeof(reason)))
-			return bad_value(l, v, n->name, where, reason);
+			return conf_bad_value(l, v, n->name, where, reason);
 	}
 	*count = (uint8_t)got;
 	return 0;
 }
 
-static int default_proposals(struct loader *l, unsigned int line,
+static int default_proposals(struct conf_loader *l, unsigned int line,
 			     uint8_t protocol, struct ike_conf_proposal *out,
 			     uint8_t *count)
 {
@@ -328,7 +318,7 @@ struct limit {
 	unsigned int life_line, rand_line;
 };
 
-static int limit_finish(struct loader *l, struct limit *lim, uint64_t max,
+static int limit_finish(struct conf_loader *l, struct limit *lim, uint64_t max,
 			const char *kind, const char *where)
 {
 	if (!lim->life_line && lim->rekey) {
@@ -371,7 +361,7 @@ static const char *const mode_words[] = { "tunnel", "transport" };
 static const char *const start_words[] = { "none", "start", "trap" };
 static const char *const dpd_words[] = { "clear", "restart", "none" };
 
-static int get_ts_list(struct loader *l, const struct conf_node *n,
+static int get_ts_list(struct conf_loader *l, const struct conf_node *n,
 		       const char *where, struct ike_conf_ts *out, uint8_t *count)
 {
 	char reason[REASON_MAX];
@@ -385,7 +375,7 @@ static int get_ts_list(struct loader *l, const struct conf_node *n,
 	for (size_t i = 0; i < n->n_values; i++) {
 		if (ike_conf_ts_parse(n->values[i].s, &out[i], reason,
 				  sizeof(reason)))
-			return bad_value(l, &n->values[i], n->name, where,
+			return conf_bad_value(l, &n->values[i], n->name, where,
 					 reason);
 	}
 	*count = (uint8_t)n->n_values;
@@ -400,7 +390,7 @@ static void ts_dynamic(struct ike_conf_ts *ts)
 	ts->port_hi = 65535;
 }
 
-static int load_child(struct loader *l, const struct conf_node *sec,
+static int load_child(struct conf_loader *l, const struct conf_node *sec,
 		      const struct ike_conf_conn *conn, struct ike_conf_child *ch)
 {
 	struct limit t = { 0 }, b = { 0 }, p = { 0 };
@@ -421,15 +411,15 @@ static int load_child(struct loader *l, const struct conf_node *sec,
 
 	for (const struct conf_node *n = sec->child; n; n = n->next) {
 		if (n->section) {
-			if (key_index(child_keys, HK_MAX, n->name) >= 0)
-				return wrong_kind(l, n, where);
-			return unknown_section(l, n, where);
+			if (conf_key_index(child_keys, HK_MAX, n->name) >= 0)
+				return conf_wrong_kind(l, n, where);
+			return conf_unknown_section(l, n, where);
 		}
-		k = key_index(child_keys, HK_MAX, n->name);
+		k = conf_key_index(child_keys, HK_MAX, n->name);
 		if (k < 0)
-			return unknown_key(l, n, where);
+			return conf_unknown_key(l, n, where);
 		if (seen[k])
-			return dup_key(l, n, where, seen[k]);
+			return conf_dup_key(l, n, where, seen[k]);
 		seen[k] = n->line;
 
 		switch ((enum child_key)k) {
@@ -456,21 +446,21 @@ static int load_child(struct loader *l, const struct conf_node *sec,
 			ch->protocol = IKE_PROTO_AH;
 			break;
 		case HK_MODE:
-			ret = get_choice(l, n, where, mode_words,
+			ret = conf_get_choice(l, n, where, mode_words,
 					 ARRAY_SIZE(mode_words),
 					 "tunnel or transport");
 			if (ret >= 0)
 				ch->mode = (uint8_t)ret;
 			break;
 		case HK_START_ACTION:
-			ret = get_choice(l, n, where, start_words,
+			ret = conf_get_choice(l, n, where, start_words,
 					 ARRAY_SIZE(start_words),
 					 "none, start or trap");
 			if (ret >= 0)
 				ch->start_action = (uint8_t)ret;
 			break;
 		case HK_DPD_ACTION:
-			ret = get_choice(l, n, where, dpd_words,
+			ret = conf_get_choice(l, n, where, dpd_words,
 					 ARRAY_SIZE(dpd_words),
 					 "clear, restart or none");
 			if (ret >= 0)
@@ -479,7 +469,7 @@ static int load_child(struct loader *l, const struct conf_node *sec,
 		case HK_REKEY_TIME:
 		case HK_LIFE_TIME:
 		case HK_RAND_TIME:
-			ret = get_duration(l, n, where, &secs);
+			ret = conf_get_duration(l, n, where, &secs);
 			if (!ret) {
 				if (k == HK_REKEY_TIME) {
 					t.rekey = secs;
@@ -504,7 +494,7 @@ static int load_child(struct loader *l, const struct conf_node *sec,
 			int which = bytes ? k - HK_REKEY_BYTES :
 					    k - HK_REKEY_PACKETS;
 
-			ret = get_uint(l, n, where, UINT64_MAX, &u);
+			ret = conf_get_uint(l, n, where, UINT64_MAX, &u);
 			if (!ret) {
 				if (which == 0) {
 					lim->rekey = u;
@@ -524,7 +514,7 @@ static int load_child(struct loader *l, const struct conf_node *sec,
 			break;
 		}
 		if (ret < 0)
-			return fail(l);
+			return conf_fail(l);
 	}
 
 	if (!ch->n_local_ts) {
@@ -578,7 +568,7 @@ esp_and_ah:
  * (connections, children, secrets): refuses plain keys, names that lack
  * prefix (when given) and more than max entries. *count gets the number.
  */
-static int count_sections(struct loader *l, const struct conf_node *sec,
+static int count_sections(struct conf_loader *l, const struct conf_node *sec,
 			  const char *where, const char *hint, const char *prefix,
 			  size_t max, const char *too_many, size_t *count)
 {
@@ -603,7 +593,7 @@ static int count_sections(struct loader *l, const struct conf_node *sec,
 	return 0;
 }
 
-static int load_children(struct loader *l, const struct conf_node *sec,
+static int load_children(struct conf_loader *l, const struct conf_node *sec,
 			 struct ike_conf_conn *conn)
 {
 	char where[WHERE_MAX], too_many[WHERE_MAX + 32];
@@ -644,60 +634,13 @@ static int load_children(struct loader *l, const struct conf_node *sec,
 
 /* ------------------------------------------------------- connections */
 
-static int load_auth(struct loader *l, const struct conf_node *sec,
-		     const char *side, const char *conn_name,
-		     struct ike_conf_auth *auth)
-{
-	unsigned int seen[AK_MAX] = { 0 };
-	char where[WHERE_MAX], reason[REASON_MAX], q[CONF_QUOTE_MAX];
-	const struct conf_value *v;
-	int k;
-
-	snprintf(where, sizeof(where), "%s section of connection '%s'", side,
-		 conn_name);
-	for (const struct conf_node *n = sec->child; n; n = n->next) {
-		if (n->section) {
-			if (key_index(auth_keys, AK_MAX, n->name) >= 0)
-				return wrong_kind(l, n, where);
-			return unknown_section(l, n, where);
-		}
-		k = key_index(auth_keys, AK_MAX, n->name);
-		if (k < 0)
-			return unknown_key(l, n, where);
-		if (seen[k])
-			return dup_key(l, n, where, seen[k]);
-		seen[k] = n->line;
-		v = one_value(l, n, where);
-		if (!v)
-			return -EINVAL;
-		if (k == AK_AUTH) {
-			if (strcmp(v->s, "psk")) {
-				conf_errf(l->c, v->line,
-					  "auth in %s: '%s' is not supported (only psk)",
-					  where, conf_quote(v->s, q));
-				return -EINVAL;
-			}
-			auth->method = IKE_CONF_AUTH_PSK;
-		} else if (ike_conf_id_parse(v->s, &auth->id, reason,
-					sizeof(reason))) {
-			return bad_value(l, v, "id", where, reason);
-		}
-	}
-	if (!auth->method) {
-		conf_errf(l->c, sec->line, "%s has no auth (use auth = psk)",
-			  where);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* swanctl names authentication rounds local<suffix> / remote<suffix>. */
 static bool is_round(const char *name, const char *prefix)
 {
 	return !strncmp(name, prefix, strlen(prefix));
 }
 
-static int load_conn(struct loader *l, const struct conf_node *sec,
+static int load_conn(struct conf_loader *l, const struct conf_node *sec,
 		     struct ike_conf_conn *conn)
 {
 	const struct conf_node *local = NULL, *remote = NULL, *children = NULL;
@@ -716,6 +659,9 @@ static int load_conn(struct loader *l, const struct conf_node *sec,
 	conn->remote_addr.family = AF_UNSPEC;
 	conn->keyingtries = 1;
 	conn->mobike = true;
+	conn->send_cert = IKE_CONF_SEND_CERT_IFASKED;
+	conn->send_certreq = true;
+	conn->fragmentation = IKE_CONF_FRAG_YES;
 	t.rekey = 4 * 3600;     /* swanctl: 4h */
 
 	for (const struct conf_node *n = sec->child; n; n = n->next) {
@@ -723,8 +669,8 @@ static int load_conn(struct loader *l, const struct conf_node *sec,
 			const struct conf_node **slot = NULL;
 			const char *what = NULL;
 
-			if (key_index(conn_keys, CK_MAX, n->name) >= 0)
-				return wrong_kind(l, n, where);
+			if (conf_key_index(conn_keys, CK_MAX, n->name) >= 0)
+				return conf_wrong_kind(l, n, where);
 			if (is_round(n->name, "local")) {
 				slot = &local;
 				what = "local authentication round";
@@ -735,7 +681,7 @@ static int load_conn(struct loader *l, const struct conf_node *sec,
 				slot = &children;
 				what = "children section";
 			} else {
-				return unknown_section(l, n, where);
+				return conf_unknown_section(l, n, where);
 			}
 			if (*slot) {
 				conf_errf(l->c, n->line,
@@ -746,38 +692,38 @@ static int load_conn(struct loader *l, const struct conf_node *sec,
 			*slot = n;
 			continue;
 		}
-		k = key_index(conn_keys, CK_MAX, n->name);
+		k = conf_key_index(conn_keys, CK_MAX, n->name);
 		if (k < 0) {
 			if (!strcmp(n->name, "local") || !strcmp(n->name, "remote") ||
 			    !strcmp(n->name, "children"))
-				return wrong_kind(l, n, where);
-			return unknown_key(l, n, where);
+				return conf_wrong_kind(l, n, where);
+			return conf_unknown_key(l, n, where);
 		}
 		if (seen[k])
-			return dup_key(l, n, where, seen[k]);
+			return conf_dup_key(l, n, where, seen[k]);
 		seen[k] = n->line;
 
 		switch ((enum conn_key)k) {
 		case CK_VERSION: {
-			const struct conf_value *v = one_value(l, n, where);
+			const struct conf_value *v = conf_one_value(l, n, where);
 
 			ret = v ? 0 : -EINVAL;
 			if (v && strcmp(v->s, "2"))
-				ret = bad_word(l, v, n->name, where,
+				ret = conf_bad_word(l, v, n->name, where,
 					       "only IKEv2 is supported: version = 2");
 			break;
 		}
 		case CK_LOCAL_ADDRS:
-			ret = get_addr(l, n, where, false, &conn->local_addr);
+			ret = conf_get_addr(l, n, where, false, &conn->local_addr);
 			break;
 		case CK_REMOTE_ADDRS:
-			ret = get_addr(l, n, where, true, &conn->remote_addr);
+			ret = conf_get_addr(l, n, where, true, &conn->remote_addr);
 			break;
 		case CK_LOCAL_PORT:
 		case CK_REMOTE_PORT:
-			ret = get_uint(l, n, where, 65535, &u);
+			ret = conf_get_uint(l, n, where, 65535, &u);
 			if (!ret && !u)
-				ret = bad_word(l, &n->values[0], n->name, where,
+				ret = conf_bad_word(l, &n->values[0], n->name, where,
 					       "a port 1..65535");
 			if (!ret) {
 				if (k == CK_LOCAL_PORT)
@@ -793,7 +739,7 @@ static int load_conn(struct loader *l, const struct conf_node *sec,
 		case CK_REKEY_TIME:
 		case CK_OVER_TIME:
 		case CK_RAND_TIME:
-			ret = get_duration(l, n, where, &secs);
+			ret = conf_get_duration(l, n, where, &secs);
 			if (!ret) {
 				if (k == CK_REKEY_TIME) {
 					t.rekey = secs;
@@ -807,19 +753,40 @@ static int load_conn(struct loader *l, const struct conf_node *sec,
 			}
 			break;
 		case CK_DPD_DELAY:
-			ret = get_duration(l, n, where, &conn->dpd_delay);
+			ret = conf_get_duration(l, n, where, &conn->dpd_delay);
 			break;
 		case CK_DPD_TIMEOUT:
-			ret = get_duration(l, n, where, &conn->dpd_timeout);
+			ret = conf_get_duration(l, n, where, &conn->dpd_timeout);
 			break;
 		case CK_ENCAP:
-			ret = get_bool(l, n, where, &conn->encap);
+			ret = conf_get_bool(l, n, where, &conn->encap);
 			break;
 		case CK_MOBIKE:
-			ret = get_bool(l, n, where, &conn->mobike);
+			ret = conf_get_bool(l, n, where, &conn->mobike);
+			break;
+		case CK_SEND_CERT:
+			ret = conf_get_choice(l, n, where, send_cert_words,
+					      ARRAY_SIZE(send_cert_words),
+					      "ifasked, always or never");
+			if (ret >= 0) {
+				conn->send_cert = (uint8_t)ret;
+				ret = 0;
+			}
+			break;
+		case CK_SEND_CERTREQ:
+			ret = conf_get_bool(l, n, where, &conn->send_certreq);
+			break;
+		case CK_FRAGMENTATION:
+			ret = conf_get_choice(l, n, where, frag_words,
+					      ARRAY_SIZE(frag_words),
+					      "yes, accept, force or no");
+			if (ret >= 0) {
+				conn->fragmentation = (uint8_t)ret;
+				ret = 0;
+			}
 			break;
 		case CK_KEYINGTRIES:
-			ret = get_uint(l, n, where, UINT32_MAX, &u);
+			ret = conf_get_uint(l, n, where, UINT32_MAX, &u);
 			if (!ret)
 				conn->keyingtries = (uint32_t)u;
 			break;
@@ -828,20 +795,20 @@ static int load_conn(struct loader *l, const struct conf_node *sec,
 			break;
 		}
 		if (ret)
-			return fail(l);
+			return conf_fail(l);
 	}
 
 	/* The sections present first, so errors come in file order where
 	 * they can; then what is missing. */
 	if (local) {
-		ret = load_auth(l, local, "local", conn->name, &conn->local);
+		ret = conf_load_auth(l, local, true, conn->name, &conn->local);
 		if (ret)
-			return ret;
+			return conf_fail(l);
 	}
 	if (remote) {
-		ret = load_auth(l, remote, "remote", conn->name, &conn->remote);
+		ret = conf_load_auth(l, remote, false, conn->name, &conn->remote);
 		if (ret)
-			return ret;
+			return conf_fail(l);
 	}
 	if (!seen[CK_LOCAL_ADDRS]) {
 		conf_errf(l->c, sec->line,
@@ -884,8 +851,10 @@ static int load_conn(struct loader *l, const struct conf_node *sec,
 			  local ? "remote" : "local", local ? "remote" : "local");
 		return -EINVAL;
 	}
-	/* swanctl: the local identity defaults to the IKE address. */
-	if (conn->local.id.type == IKE_CONF_ID_ANY) {
+	/* swanctl: the local identity defaults to the IKE address (with a
+	 * certificate, to its subject: conf_check_pki) */
+	if (conn->local.id.type == IKE_CONF_ID_ANY &&
+	    conn->local.method == IKE_CONF_AUTH_PSK) {
 		bool v4 = conn->local_addr.family == AF_INET;
 
 		conn->local.id.type = v4 ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
@@ -898,7 +867,7 @@ static int load_conn(struct loader *l, const struct conf_node *sec,
 	return 0;
 }
 
-static int load_connections(struct loader *l, const struct conf_node *sec)
+static int load_connections(struct conf_loader *l, const struct conf_node *sec)
 {
 	struct ike_config *cfg = l->cfg;
 	size_t count = 0, i = 0;
@@ -939,7 +908,7 @@ static int load_connections(struct loader *l, const struct conf_node *sec)
  * Reads a whole regular file of at most max bytes into a fresh buffer
  * (the caller wipes and frees it). -errno, or -EFBIG when too large.
  */
-static int read_file(const char *path, size_t max, char **out, size_t *len)
+int conf_read_file(const char *path, size_t max, char **out, size_t *len)
 {
 	struct stat st;
 	size_t got = 0;
@@ -996,7 +965,7 @@ out_close:
 	return ret;
 }
 
-static int secret_from_file(struct loader *l, const struct conf_value *v,
+static int secret_from_file(struct conf_loader *l, const struct conf_value *v,
 			    const char *where, struct ike_conf_secret *s)
 {
 	const char *path = v->s + strlen("file:");
@@ -1006,18 +975,18 @@ static int secret_from_file(struct loader *l, const struct conf_value *v,
 	int ret;
 
 	if (!*path)
-		return bad_value(l, v, "secret", where, "file: needs a path");
+		return conf_bad_value(l, v, "secret", where, "file: needs a path");
 	if (path[0] != '/') {
 		if (!l->basedir)
-			return bad_value(l, v, "secret", where,
+			return conf_bad_value(l, v, "secret", where,
 					 "relative secret file path without a config directory");
 		if ((size_t)snprintf(full, sizeof(full), "%s/%s", l->basedir,
 				     path) >= sizeof(full))
-			return bad_value(l, v, "secret", where,
+			return conf_bad_value(l, v, "secret", where,
 					 "secret file path too long");
 		path = full;
 	}
-	ret = read_file(path, IKE_CONF_PSK_FILE_MAX, &buf, &len);
+	ret = conf_read_file(path, IKE_CONF_PSK_FILE_MAX, &buf, &len);
 	if (ret == -ENOMEM) {
 		conf_nomem(l->c);
 		return ret;
@@ -1045,7 +1014,7 @@ static int secret_from_file(struct loader *l, const struct conf_value *v,
 	return 0;
 }
 
-static int load_secret(struct loader *l, const struct conf_node *sec,
+static int load_secret(struct conf_loader *l, const struct conf_node *sec,
 		       struct ike_conf_secret *s)
 {
 	char where[WHERE_MAX], reason[REASON_MAX];
@@ -1058,7 +1027,7 @@ static int load_secret(struct loader *l, const struct conf_node *sec,
 	s->line = sec->line;
 	for (const struct conf_node *n = sec->child; n; n = n->next) {
 		if (n->section)
-			return unknown_section(l, n, where);
+			return conf_unknown_section(l, n, where);
 		if (!strncmp(n->name, "id", 2)) {
 			if (s->n_ids >= IKE_CONF_SECRET_IDS_MAX) {
 				conf_errf(l->c, n->line,
@@ -1066,16 +1035,16 @@ static int load_secret(struct loader *l, const struct conf_node *sec,
 					  IKE_CONF_SECRET_IDS_MAX, where);
 				return -EINVAL;
 			}
-			v = one_value(l, n, where);
+			v = conf_one_value(l, n, where);
 			if (!v)
 				return -EINVAL;
 			if (ike_conf_id_parse(v->s, &s->ids[s->n_ids], reason,
 					 sizeof(reason)))
-				return bad_value(l, v, n->name, where, reason);
+				return conf_bad_value(l, v, n->name, where, reason);
 			s->n_ids++;
 		} else if (!strcmp(n->name, "secret")) {
 			if (secret_line)
-				return dup_key(l, n, where, secret_line);
+				return conf_dup_key(l, n, where, secret_line);
 			secret_line = n->line;
 			if (n->n_values != 1) {
 				/* Never echo the value: it is a secret. */
@@ -1092,10 +1061,10 @@ static int load_secret(struct loader *l, const struct conf_node *sec,
 			} else if (conf_decode_secret(v->s, strlen(v->s), s->key,
 						      sizeof(s->key), &s->len,
 						      reason, sizeof(reason))) {
-				return bad_value(l, v, "secret", where, reason);
+				return conf_bad_value(l, v, "secret", where, reason);
 			}
 		} else {
-			return unknown_key(l, n, where);
+			return conf_unknown_key(l, n, where);
 		}
 	}
 	if (!secret_line) {
@@ -1105,15 +1074,15 @@ static int load_secret(struct loader *l, const struct conf_node *sec,
 	return 0;
 }
 
-static int load_secrets(struct loader *l, const struct conf_node *sec)
+static int load_secrets(struct conf_loader *l, const struct conf_node *sec)
 {
 	struct ike_config *cfg = l->cfg;
 	size_t count = 0, i = 0;
 	int ret;
 
 	ret = count_sections(l, sec, "section 'secrets'",
-			     "use ike-NAME { id = ..., secret = ... }", "ike", IKE_CONF_SECRETS_MAX,
-			     "secrets", &count);
+			     "use ike-NAME { id = ..., secret = ... }", NULL,
+			     IKE_CONF_SECRETS_MAX, "secrets", &count);
 	if (ret)
 		return ret;
 	if (!count)
@@ -1123,17 +1092,29 @@ static int load_secrets(struct loader *l, const struct conf_node *sec)
 		conf_nomem(l->c);
 		return -ENOMEM;
 	}
-	for (const struct conf_node *n = sec->child; n; n = n->next, i++) {
-		for (size_t j = 0; j < i; j++) {
-			if (!strcmp(cfg->secrets[j].name, n->name)) {
+	for (const struct conf_node *n = sec->child; n; n = n->next) {
+		for (const struct conf_node *o = sec->child; o != n; o = o->next) {
+			if (!strcmp(o->name, n->name)) {
 				conf_errf(l->c, n->line,
 					  "duplicate secret '%s' (first at line %u)",
-					  n->name, cfg->secrets[j].line);
+					  n->name, o->line);
 				return -EINVAL;
 			}
 		}
+		/* the passphrase of a key file in private/, rsa/, ... */
+		if (conf_key_secret(l, n, &ret)) {
+			if (ret)
+				return conf_fail(l);
+			continue;
+		}
+		if (strncmp(n->name, "ike", 3)) {
+			conf_errf(l->c, n->line,
+				  "secret type '%s' is not supported by xdpsec (ike<suffix> for pre-shared keys; private, rsa, ecdsa, pkcs8<suffix> for key passphrases)",
+				  n->name);
+			return -EINVAL;
+		}
 		cfg->n_secrets = i + 1;
-		ret = load_secret(l, n, &cfg->secrets[i]);
+		ret = load_secret(l, n, &cfg->secrets[i++]);
 		if (ret)
 			return ret;
 	}
@@ -1142,7 +1123,7 @@ static int load_secrets(struct loader *l, const struct conf_node *sec)
 
 /* -------------------------------------------------------------- root */
 
-static int check_psks(struct loader *l)
+static int check_psks(struct conf_loader *l)
 {
 	const struct ike_config *cfg = l->cfg;
 	char a[96], b[96];
@@ -1150,6 +1131,9 @@ static int check_psks(struct loader *l)
 	for (size_t i = 0; i < cfg->n_conns; i++) {
 		const struct ike_conf_conn *conn = &cfg->conns[i];
 
+		if (conn->local.method != IKE_CONF_AUTH_PSK &&
+		    conn->remote.method != IKE_CONF_AUTH_PSK)
+			continue;
 		if (ike_config_find_psk(cfg, &conn->local.id, &conn->remote.id))
 			continue;
 		conf_errf(l->c, conn->line,
@@ -1162,9 +1146,14 @@ static int check_psks(struct loader *l)
 	return 0;
 }
 
-static int load_root(struct loader *l, const struct conf_node *root)
+/*
+ * The top level: connections, secrets, authorities. Secrets load first
+ * (key passphrases), then the credentials (folders, authorities), then
+ * the connections that name them.
+ */
+static int load_root(struct conf_loader *l, const struct conf_node *root)
 {
-	const struct conf_node *conns = NULL, *secrets = NULL;
+	const struct conf_node *conns = NULL, *secrets = NULL, *auths = NULL;
 	int ret;
 
 	for (const struct conf_node *n = root->child; n; n = n->next) {
@@ -1174,22 +1163,23 @@ static int load_root(struct loader *l, const struct conf_node *root)
 			slot = &conns;
 		else if (!strcmp(n->name, "secrets"))
 			slot = &secrets;
+		else if (!strcmp(n->name, "authorities"))
+			slot = &auths;
 		else if (!n->section)
-			return unknown_key(l, n, "the top level");
-		else if (!strcmp(n->name, "pools") ||
-			 !strcmp(n->name, "authorities")) {
+			return conf_unknown_key(l, n, "the top level");
+		else if (!strcmp(n->name, "pools")) {
 			conf_errf(l->c, n->line,
 				  "section '%s' is not supported by xdpsec",
 				  n->name);
 			return -EINVAL;
 		} else {
 			conf_errf(l->c, n->line,
-				  "unknown section '%s' at the top level (expected connections or secrets)",
+				  "unknown section '%s' at the top level (expected connections, secrets or authorities)",
 				  n->name);
 			return -EINVAL;
 		}
 		if (!n->section)
-			return wrong_kind(l, n, "the top level");
+			return conf_wrong_kind(l, n, "the top level");
 		if (*slot) {
 			conf_errf(l->c, n->line,
 				  "duplicate section '%s' (first at line %u)",
@@ -1197,12 +1187,24 @@ static int load_root(struct loader *l, const struct conf_node *root)
 			return -EINVAL;
 		}
 		*slot = n;
-		ret = slot == &conns ? load_connections(l, n) :
-				       load_secrets(l, n);
+	}
+	if (secrets) {
+		ret = load_secrets(l, secrets);
 		if (ret)
 			return ret;
 	}
-	return check_psks(l);
+	ret = conf_load_pki(l, auths);
+	if (ret)
+		return ret;
+	if (conns) {
+		ret = load_connections(l, conns);
+		if (ret)
+			return ret;
+	}
+	ret = conf_check_pki(l);
+	if (!ret)
+		ret = check_psks(l);
+	return ret;
 }
 
 int ike_config_load_buf(const char *name, const char *buf, size_t len,
@@ -1214,7 +1216,7 @@ int ike_config_load_buf(const char *name, const char *buf, size_t len,
 		.err = err,
 		.errlen = errlen,
 	};
-	struct loader l = { .c = &c, .basedir = basedir, .cfg = cfg };
+	struct conf_loader l = { .c = &c, .basedir = basedir, .cfg = cfg };
 	struct conf_node *root;
 	int ret;
 
@@ -1225,6 +1227,7 @@ int ike_config_load_buf(const char *name, const char *buf, size_t len,
 	if (ret)
 		return ret;
 	ret = load_root(&l, root);
+	conf_pki_done(&l);
 	conf_tree_free(root);
 	if (!ret && c.failed)
 		ret = -EINVAL;
@@ -1249,7 +1252,7 @@ int ike_config_load(const char *path, struct ike_config *cfg, char *err,
 	memset(cfg, 0, sizeof(*cfg));
 	if (err && errlen)
 		err[0] = '\0';
-	ret = read_file(path, IKE_CONF_FILE_MAX, &buf, &len);
+	ret = conf_read_file(path, IKE_CONF_FILE_MAX, &buf, &len);
 	if (ret) {
 		if (ret == -ENOMEM) {
 			conf_nomem(&c);
@@ -1281,6 +1284,7 @@ void ike_config_free(struct ike_config *cfg)
 {
 	if (!cfg)
 		return;
+	ike_pki_free(cfg->pki);
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		free(cfg->conns[i].children);
 	free(cfg->conns);

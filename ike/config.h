@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The IKE agent's configuration: a swanctl.conf-shaped file of
- * connections (each with its Child SAs) and pre-shared secrets, parsed
- * into plain structs the IKEv2 state machine reads.
+ * The IKE agent's configuration: strongSwan's swanctl.conf -- connections
+ * (each with its Child SAs), pre-shared secrets, key passphrases,
+ * authorities -- and the credential folders beside it (x509/, x509ca/,
+ * x509crl/, private/, rsa/, ecdsa/, pkcs8/), parsed into plain structs
+ * the IKEv2 state machine reads and a struct ike_pki of OpenSSL objects
+ * (pki.h).
  *
  * Loading is all or nothing. ike_config_load() fills a caller-provided
  * struct ike_config, or leaves it zeroed and returns -EINVAL with one line
@@ -14,9 +17,11 @@
  * IDs) are the IANA "IKEv2 Parameters" values of RFC 7296, so the state
  * machine can put them into payloads as they are.
  *
- * Secrets: PSKs are held only in struct ike_conf_secret. Nothing here ever
- * prints one, no error message quotes a secret value, and every buffer a
- * secret passed through is wiped with OPENSSL_cleanse.
+ * Secrets: PSKs are held only in struct ike_conf_secret, private keys
+ * only as OpenSSL objects of the pki. Nothing here ever prints one, no
+ * error message quotes a secret value or a passphrase, and every buffer a
+ * secret, a passphrase or a key file passed through is wiped with
+ * OPENSSL_cleanse.
  */
 #ifndef IKE_CONFIG_H
 #define IKE_CONFIG_H
@@ -46,8 +51,10 @@
 #define IKE_CONF_TS_MAX 16u             /* traffic selectors per side */
 #define IKE_CONF_PSK_MAX 256u           /* bytes of a PSK */
 #define IKE_CONF_PSK_FILE_MAX 4096u     /* bytes of a file:... secret */
-#define IKE_CONF_ID_MAX 255u            /* Identification Data bytes */
+#define IKE_CONF_ID_MAX 512u            /* Identification Data bytes (a DER
+					 * distinguished name fits) */
 #define IKE_CONF_ERR_MAX 320u           /* a comfortable err buffer */
+#define IKE_CONF_CERTS_MAX 8u           /* certs / cacerts per round */
 
 /* ------------------------------------------- IANA "IKEv2 Parameters" */
 
@@ -61,7 +68,8 @@
  *         IKE_ENCR_NULL (11, ESP only)
  *   PRF   IKE_PRF_HMAC_SHA2_256/384/512 (5/6/7)
  *   INTEG IKE_INTEG_HMAC_SHA2_256_128/384_192/512_256 (12/13/14)
- *   DH    IKE_DH_MODP2048 (14), IKE_DH_ECP256 (19), IKE_DH_CURVE25519 (31)
+ *   DH    IKE_DH_MODP2048/3072/4096 (14/15/16), IKE_DH_ECP256/384/521
+ *         (19/20/21), IKE_DH_CURVE25519 (31), IKE_DH_CURVE448 (32)
  *   ESN   IKE_ESN_NONE (0), IKE_ESN_ON (1)
  *   ID    IKE_ID_IPV4_ADDR, _FQDN, _RFC822_ADDR, _IPV6_ADDR, _KEY_ID
  */
@@ -108,7 +116,8 @@ struct ike_conf_addr {
 /*
  * An identity exactly as carried in an ID payload (RFC 7296 §3.5):
  * IPv4/IPv6 as 4/16 network-order bytes, FQDN and RFC822 as text without
- * NUL, KEY_ID as raw bytes. type IKE_CONF_ID_ANY (len 0) matches anything.
+ * NUL, KEY_ID as raw bytes, DER_ASN1_DN as the DER of a Name. type
+ * IKE_CONF_ID_ANY (len 0) matches anything.
  */
 struct ike_conf_id {
 	uint8_t type;           /* IKE_ID_*, or IKE_CONF_ID_ANY */
@@ -138,6 +147,39 @@ struct ike_conf_ts {
 enum ike_conf_auth_method {
 	IKE_CONF_AUTH_NONE = 0,
 	IKE_CONF_AUTH_PSK,      /* RFC 7296 §2.15, Auth Method 2 */
+	IKE_CONF_AUTH_PUBKEY,   /* signatures: §2.15 methods 1, 9-11, RFC 7427 */
+};
+
+/* Key types of a pubkey round (the same bits as auth_sig.h's
+ * IKE_SIG_KEY_*): what a local round may sign with, what a remote round
+ * accepts. */
+#define IKE_CONF_KEY_RSA 0x01u
+#define IKE_CONF_KEY_ECDSA 0x02u
+#define IKE_CONF_KEY_ED25519 0x04u
+#define IKE_CONF_KEY_ED448 0x08u
+#define IKE_CONF_KEY_ANY 0x0fu
+
+/* swanctl revocation: what a missing CRL means. */
+enum ike_conf_revocation {
+	IKE_CONF_REVOCATION_RELAXED = 0,  /* fail only if known revoked */
+	IKE_CONF_REVOCATION_IFURI,        /* also if the certificate names a
+					   * CRL distribution point */
+	IKE_CONF_REVOCATION_STRICT,       /* also if no CRL covers it */
+};
+
+/* swanctl send_cert */
+enum ike_conf_send_cert {
+	IKE_CONF_SEND_CERT_IFASKED = 0,   /* only after a CERTREQ */
+	IKE_CONF_SEND_CERT_ALWAYS,
+	IKE_CONF_SEND_CERT_NEVER,
+};
+
+/* swanctl fragmentation (RFC 7383) */
+enum ike_conf_frag {
+	IKE_CONF_FRAG_YES = 0,  /* announce; fragment when the peer can */
+	IKE_CONF_FRAG_ACCEPT,   /* announce, never fragment our messages */
+	IKE_CONF_FRAG_FORCE,    /* as yes (IKEv2 never fragments IKE_SA_INIT) */
+	IKE_CONF_FRAG_NO,       /* do not announce */
 };
 
 enum ike_conf_mode {
@@ -157,11 +199,31 @@ enum ike_conf_dpd_action {
 	IKE_CONF_DPD_NONE,
 };
 
-/* One side's authentication round (swanctl local { } / remote { }). */
+/*
+ * One side's authentication round (swanctl local { } / remote { }).
+ * certs / cacerts are indexes into the loading config's pki (a copy of
+ * the round in a running IKE SA must look them up again in the current
+ * config: the indexes belong to the config that made them).
+ */
 struct ike_conf_auth {
-	uint8_t method;         /* enum ike_conf_auth_method: PSK today */
-	struct ike_conf_id id;  /* local: defaults to local_addrs (an IP ID);
-				 * remote: defaults to IKE_CONF_ID_ANY */
+	uint8_t method;         /* enum ike_conf_auth_method (default pubkey,
+				 * as swanctl) */
+	struct ike_conf_id id;  /* local: psk: local_addrs (an IP ID); pubkey:
+				 * the certificate's subject. remote:
+				 * IKE_CONF_ID_ANY */
+	/* pubkey (auth = pubkey | rsa | rsa/pss | ecdsa | ed25519 | ed448,
+	 * each optionally followed by -BITS and -sha256/-sha384/-sha512, with
+	 * swanctl's "ike:" prefix accepted) */
+	uint8_t key_types;      /* IKE_CONF_KEY_* */
+	bool pss;               /* RSASSA-PSS (local: sign so; remote: demand it) */
+	uint16_t rsa_bits, ecdsa_bits;  /* remote: least key size, 0: any */
+	uint32_t hashes;        /* 1u << IKE_HASH_*: signature hashes allowed;
+				 * 0: any of RFC 7427's we speak */
+	uint8_t revocation;     /* remote: enum ike_conf_revocation */
+	uint8_t n_certs;        /* local: candidates; remote: pinned peers */
+	uint8_t n_cacerts;      /* remote: trust anchors (0: every CA) */
+	uint16_t certs[IKE_CONF_CERTS_MAX];
+	uint16_t cacerts[IKE_CONF_CERTS_MAX];
 };
 
 /* Child SA config: connections.<conn>.children.<child>. */
@@ -204,6 +266,9 @@ struct ike_conf_conn {
 	uint32_t keyingtries;   /* default 1; 0 = forever */
 	bool encap;             /* force UDP encapsulation (fake NAT-D) */
 	bool mobike;            /* parsed (default yes) but not implemented */
+	uint8_t send_cert;      /* enum ike_conf_send_cert (ifasked) */
+	bool send_certreq;      /* default yes */
+	uint8_t fragmentation;  /* enum ike_conf_frag (yes) */
 	struct ike_conf_auth local, remote;
 	size_t n_children;
 	struct ike_conf_child *children;   /* owned by the config */
@@ -219,11 +284,16 @@ struct ike_conf_secret {
 	uint8_t key[IKE_CONF_PSK_MAX];  /* wiped by ike_config_free */
 };
 
+struct ike_pki;
+
 struct ike_config {
 	size_t n_conns;
 	struct ike_conf_conn *conns;       /* in file order */
 	size_t n_secrets;
 	struct ike_conf_secret *secrets;   /* in file order */
+	/* certificates, CRLs and private keys (pki.h); NULL when none
+	 * were loaded */
+	struct ike_pki *pki;
 };
 
 /* ------------------------------------------------------------ loading */
@@ -231,17 +301,20 @@ struct ike_config {
 /*
  * Parses the file at path into *cfg (its previous contents are ignored,
  * not freed). 0 on success. On failure *cfg is zeroed and a negative
- * errno comes back: -EINVAL for any problem with the file or a secret
- * file it names (message "PATH:LINE: ..." or "PATH: ..."), -ENOMEM when
- * memory ran out. err may be NULL/0.
+ * errno comes back: -EINVAL for any problem with the file, a secret file
+ * or a credential file it names or that its folders hold (message
+ * "PATH:LINE: ..." or "PATH: ..."), -ENOMEM when memory ran out. err may
+ * be NULL/0. The folders are those beside path.
  */
 int ike_config_load(const char *path, struct ike_config *cfg, char *err,
 		    size_t errlen);
 
 /*
- * The same from memory: name is used in messages, basedir resolves
- * relative "file:" secret paths (NULL: relative paths are refused).
- * buf needs no NUL terminator; len > IKE_CONF_FILE_MAX is refused.
+ * The same from memory: name is used in messages, basedir is the
+ * directory of swanctl's credential folders and resolves relative
+ * "file:" secret, certificate and key paths (NULL: no folders are read
+ * and relative paths are refused). buf needs no NUL terminator; len >
+ * IKE_CONF_FILE_MAX is refused.
  */
 int ike_config_load_buf(const char *name, const char *buf, size_t len,
 			const char *basedir, struct ike_config *cfg, char *err,
@@ -278,18 +351,42 @@ ike_config_find_psk(const struct ike_config *cfg,
 /*
  * Parses a swanctl identity string: an IPv4/IPv6 address, "%any",
  * "@fqdn", "@@user" (RFC822), "@#hex" (KEY_ID), "user@host" (RFC822),
- * any other text (FQDN), or a typed "fqdn:", "email:"/"rfc822:"/
- * "userfqdn:", "keyid:", "ipv4:", "ipv6:" prefix (after the colon "#hex"
- * gives raw bytes). 0 or -EINVAL with a reason in err.
+ * text with '=' (a distinguished name, ID_DER_ASN1_DN), any other text
+ * (FQDN), or a typed "fqdn:", "email:"/"rfc822:"/"userfqdn:", "keyid:",
+ * "ipv4:", "ipv6:", "asn1dn:" prefix (after the colon "#hex" gives raw
+ * bytes). 0 or -EINVAL with a reason in err.
  */
 int ike_conf_id_parse(const char *s, struct ike_conf_id *id, char *err,
 		      size_t errlen);
 
 /* Whether an identity received in an ID payload satisfies the
  * configured one: equal type and data (FQDN and RFC822 compared without
- * case), or conf is IKE_CONF_ID_ANY. */
+ * case; a configured "*.example.org" / "*@example.org" matches any
+ * identity ending so; distinguished names RDN by RDN, a "*" value
+ * matching anything), or conf is IKE_CONF_ID_ANY. */
 bool ike_conf_id_match(const struct ike_conf_id *conf,
 		       const struct ike_conf_id *id);
+
+/* Whether a configured identity holds a wildcard ("*.example.org",
+ * "*@example.org", a DN with a "*" value): it matches, it is never sent. */
+bool ike_conf_id_wildcard(const struct ike_conf_id *id);
+
+/*
+ * Distinguished names (conf_dn.c). ike_conf_dn_parse turns swanctl text
+ * ("C=CH, O=Example, CN=moon" or "/C=CH/O=Example/CN=moon", strongSwan's
+ * RDN names) into DER (at most cap octets): 0 or -EINVAL with a reason.
+ * ike_conf_dn_match compares two DER names RDN by RDN in order (types
+ * equal, values without regard to ASCII case or string type, a value "*"
+ * in conf matches any). ike_conf_dn_str prints "C=CH, O=Example, CN=moon".
+ */
+int ike_conf_dn_parse(const char *s, uint8_t *der, size_t cap, size_t *len,
+		      char *err, size_t errlen);
+bool ike_conf_dn_valid(const uint8_t *der, size_t len);
+bool ike_conf_dn_has_wildcard(const uint8_t *der, size_t len);
+bool ike_conf_dn_match(const uint8_t *conf, size_t clen, const uint8_t *id,
+		       size_t ilen);
+const char *ike_conf_dn_str(const uint8_t *der, size_t len, char *buf,
+			    size_t buflen);
 
 /* A printable form ("moon.example.org", "10.0.0.1", "@#0a1b", "%any"),
  * non-printable bytes shown as '?'; returns buf. len >= 8. */

@@ -765,9 +765,12 @@ size_t ike_sk_tail_max(const struct ike_keys *k)
 	return (size_t)k->encr->block_len - 1 + 1 + sk_icv_len(k);
 }
 
-int ike_sk_encrypt(struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
-		   size_t cap, size_t sk_off, size_t inner_len,
-		   size_t *msg_len)
+/* SK (hdr 4) and SKF (hdr 8: Fragment Number, Total Fragments, RFC 7383
+ * §2.5) share everything but the octets between payload header and IV,
+ * which are part of the AAD / integrity-protected data either way. */
+static int sk_encrypt(struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
+		      size_t cap, size_t sk_off, size_t hdr, size_t inner_len,
+		      size_t *msg_len)
 {
 	const struct ike_encr *e;
 	size_t iv_off, ct_off, pad, ct_len, icv, sk_len, total;
@@ -779,7 +782,7 @@ int ike_sk_encrypt(struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
 		return -EINVAL;
 	e = k->encr;
 	icv = sk_icv_len(k);
-	iv_off = sk_off + IKE_PLD_HDR_LEN;
+	iv_off = sk_off + hdr;
 	ct_off = iv_off + e->iv_len;
 	/* §3.14: payloads | Padding | Pad Length fill whole cipher blocks;
 	 * the minimal padding is used (none for AEAD, RFC 5282 §3) */
@@ -787,7 +790,7 @@ int ike_sk_encrypt(struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
 	if (inner_len > 0xffff)
 		return -EMSGSIZE;
 	ct_len = inner_len + pad + 1;
-	sk_len = IKE_PLD_HDR_LEN + e->iv_len + ct_len + icv;
+	sk_len = hdr + e->iv_len + ct_len + icv;
 	/* §3.2: Payload Length is 16 bits */
 	if (sk_len > 0xffff)
 		return -EMSGSIZE;
@@ -839,9 +842,25 @@ out:
 	return 0;
 }
 
-int ike_sk_decrypt(const struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
-		   size_t msg_len, size_t sk_off, size_t *inner_off,
-		   size_t *inner_len)
+int ike_sk_encrypt(struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
+		   size_t cap, size_t sk_off, size_t inner_len,
+		   size_t *msg_len)
+{
+	return sk_encrypt(k, dir, msg, cap, sk_off, IKE_PLD_HDR_LEN, inner_len,
+			  msg_len);
+}
+
+int ike_skf_encrypt(struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
+		    size_t cap, size_t skf_off, size_t inner_len,
+		    size_t *msg_len)
+{
+	return sk_encrypt(k, dir, msg, cap, skf_off, IKE_SKF_HDR_LEN, inner_len,
+			  msg_len);
+}
+
+static int sk_decrypt(const struct ike_keys *k, enum ike_dir dir,
+		      uint8_t *msg, size_t msg_len, size_t sk_off, size_t hdr,
+		      size_t *inner_off, size_t *inner_len)
 {
 	const struct ike_encr *e;
 	size_t iv_off, ct_off, ct_len, icv, sk_len, pad;
@@ -852,7 +871,7 @@ int ike_sk_decrypt(const struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
 	    (dir != IKE_DIR_I2R && dir != IKE_DIR_R2I))
 		return -EINVAL;
 	if (sk_off < IKE_HDR_LEN || sk_off > msg_len ||
-	    msg_len - sk_off < IKE_PLD_HDR_LEN)
+	    msg_len - sk_off < hdr)
 		return -EINVAL;
 	/* §3.1: Length is the total length of the message */
 	if (get32(msg + IKE_LENGTH_OFF) != msg_len)
@@ -864,11 +883,11 @@ int ike_sk_decrypt(const struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
 	e = k->encr;
 	icv = sk_icv_len(k);
 	/* §3.14: IV, at least the Pad Length octet, and the ICV */
-	if (sk_len < IKE_PLD_HDR_LEN + e->iv_len + 1 + icv)
+	if (sk_len < hdr + e->iv_len + 1 + icv)
 		return -EINVAL;
-	iv_off = sk_off + IKE_PLD_HDR_LEN;
+	iv_off = sk_off + hdr;
 	ct_off = iv_off + e->iv_len;
-	ct_len = sk_len - IKE_PLD_HDR_LEN - e->iv_len - icv;
+	ct_len = sk_len - hdr - e->iv_len - icv;
 	if (ct_len % e->block_len)
 		return -EINVAL;
 
@@ -906,6 +925,22 @@ int ike_sk_decrypt(const struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
 out:
 	OPENSSL_cleanse(calc, sizeof(calc));
 	return err;
+}
+
+int ike_sk_decrypt(const struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
+		   size_t msg_len, size_t sk_off, size_t *inner_off,
+		   size_t *inner_len)
+{
+	return sk_decrypt(k, dir, msg, msg_len, sk_off, IKE_PLD_HDR_LEN,
+			  inner_off, inner_len);
+}
+
+int ike_skf_decrypt(const struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
+		    size_t msg_len, size_t skf_off, size_t *inner_off,
+		    size_t *inner_len)
+{
+	return sk_decrypt(k, dir, msg, msg_len, skf_off, IKE_SKF_HDR_LEN,
+			  inner_off, inner_len);
 }
 
 int ike_auth_maced_id(const struct ike_keys *k, enum ike_dir signer,

@@ -222,6 +222,21 @@ int ike_sk_decrypt(const struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
 		   size_t msg_len, size_t sk_off, size_t *inner_off,
 		   size_t *inner_len);
 
+/*
+ * The Encrypted Fragment payload, RFC 7383 §2.5: the same as SK, with the
+ * Fragment Number and Total Fragments (written by the caller) between the
+ * payload header at skf_off and the IV; they are in the AAD (AEAD) and
+ * under the ICV like the rest of the header. The IV follows at skf_off +
+ * IKE_SKF_HDR_LEN; the inner data is one fragment's share of the
+ * message's inner payloads.
+ */
+int ike_skf_encrypt(struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
+		    size_t cap, size_t skf_off, size_t inner_len,
+		    size_t *msg_len);
+int ike_skf_decrypt(const struct ike_keys *k, enum ike_dir dir, uint8_t *msg,
+		    size_t msg_len, size_t skf_off, size_t *inner_off,
+		    size_t *inner_len);
+
 /* AEAD primitive (exposed for known-answer tests): nonce = keymat salt ||
  * iv (8 bytes); tag is e->icv_len bytes; in place. open: -EBADMSG. */
 int ike_aead_seal(const struct ike_encr *e, const uint8_t *keymat,

@@ -31,7 +31,7 @@
 
 #include "dh.h"
 
-#define ECP256_COORD 32
+#define EC_COORD_MAX 66          /* P-521: ceil(521 / 8) */
 
 struct ike_dh {
 	const struct ike_dh_info *info;
@@ -42,20 +42,36 @@ struct ike_dh {
 	uint8_t secret[IKE_DH_SECRET_MAX];
 };
 
+/* KE lengths: RFC 3526 (the modulus), RFC 5903 §7 (x || y), RFC 8031 §2
+ * (the u coordinate); g^ir as long as the modulus, one coordinate, or u. */
 static const struct ike_dh_info dh_groups[] = {
-	{ "modp2048", IKE_DH_MODP2048, IKE_KE_LEN_MODP2048, 256 },
-	{ "ecp256", IKE_DH_ECP256, IKE_KE_LEN_ECP256, 32 },
-	{ "curve25519", IKE_DH_CURVE25519, IKE_KE_LEN_CURVE25519, 32 },
+	{ "modp2048", IKE_DH_MODP2048, 256, 256 },
+	{ "modp3072", IKE_DH_MODP3072, 384, 384 },
+	{ "modp4096", IKE_DH_MODP4096, 512, 512 },
+	{ "ecp256", IKE_DH_ECP256, 64, 32 },
+	{ "ecp384", IKE_DH_ECP384, 96, 48 },
+	{ "ecp521", IKE_DH_ECP521, 132, 66 },
+	{ "curve25519", IKE_DH_CURVE25519, 32, 32 },
+	{ "curve448", IKE_DH_CURVE448, 56, 56 },
 };
 
-/* The P-256 field prime p = 2^256 - 2^224 + 2^192 + 2^96 - 1 (RFC 5903
- * §3.1), big-endian, for the coordinate range check. */
-static const uint8_t p256_prime[ECP256_COORD] = {
-	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-};
+enum dh_kind { DH_MODP, DH_ECP, DH_MONT };
+
+static enum dh_kind group_kind(uint16_t group)
+{
+	switch (group) {
+	case IKE_DH_MODP2048:
+	case IKE_DH_MODP3072:
+	case IKE_DH_MODP4096:
+		return DH_MODP;
+	case IKE_DH_ECP256:
+	case IKE_DH_ECP384:
+	case IKE_DH_ECP521:
+		return DH_ECP;
+	default:
+		return DH_MONT;
+	}
+}
 
 const struct ike_dh_info *ike_dh_info(uint16_t group)
 {
@@ -71,6 +87,8 @@ const struct ike_dh_info *ike_dh_by_name(const char *name)
 		return NULL;
 	if (!strcmp(name, "x25519"))
 		return ike_dh_info(IKE_DH_CURVE25519);
+	if (!strcmp(name, "x448"))
+		return ike_dh_info(IKE_DH_CURVE448);
 	for (size_t i = 0; i < sizeof(dh_groups) / sizeof(dh_groups[0]); i++)
 		if (!strcmp(dh_groups[i].name, name))
 			return &dh_groups[i];
@@ -80,13 +98,13 @@ const struct ike_dh_info *ike_dh_by_name(const char *name)
 /* OpenSSL key type and group name of each group. */
 static const char *ossl_type(uint16_t group)
 {
-	switch (group) {
-	case IKE_DH_MODP2048:
+	switch (group_kind(group)) {
+	case DH_MODP:
 		return "DH";
-	case IKE_DH_ECP256:
+	case DH_ECP:
 		return "EC";
 	default:
-		return "X25519";
+		return group == IKE_DH_CURVE448 ? "X448" : "X25519";
 	}
 }
 
@@ -94,11 +112,44 @@ static const char *ossl_group(uint16_t group)
 {
 	switch (group) {
 	case IKE_DH_MODP2048:
-		return "modp_2048";  /* RFC 3526 group 14 */
+		return "modp_2048";  /* RFC 3526 §3, group 14 */
+	case IKE_DH_MODP3072:
+		return "modp_3072";  /* §4, group 15 */
+	case IKE_DH_MODP4096:
+		return "modp_4096";  /* §5, group 16 */
 	case IKE_DH_ECP256:
 		return "P-256";
+	case IKE_DH_ECP384:
+		return "P-384";
+	case IKE_DH_ECP521:
+		return "P-521";
 	default:
 		return NULL;
+	}
+}
+
+static int ecp_nid(uint16_t group)
+{
+	switch (group) {
+	case IKE_DH_ECP384:
+		return NID_secp384r1;
+	case IKE_DH_ECP521:
+		return NID_secp521r1;
+	default:
+		return NID_X9_62_prime256v1;
+	}
+}
+
+/* The RFC 3526 prime of a MODP group. */
+static BIGNUM *modp_prime(uint16_t group)
+{
+	switch (group) {
+	case IKE_DH_MODP3072:
+		return BN_get_rfc3526_prime_3072(NULL);
+	case IKE_DH_MODP4096:
+		return BN_get_rfc3526_prime_4096(NULL);
+	default:
+		return BN_get_rfc3526_prime_2048(NULL);
 	}
 }
 
@@ -133,12 +184,13 @@ out:
 	return key;
 }
 
-/* MODP: 1 < y < p-1, RFC 6989 §2.1 (enough for the safe prime of group
- * 14, whose only small subgroup is {1, p-1}). */
-static int modp_check(const uint8_t *pub, BIGNUM **yout, const char **why)
+/* MODP: 1 < y < p-1, RFC 6989 §2.1 (enough for the safe primes of RFC
+ * 3526, whose only small subgroup is {1, p-1}). */
+static int modp_check(const struct ike_dh_info *info, const uint8_t *pub,
+		      BIGNUM **yout, const char **why)
 {
-	BIGNUM *y = BN_bin2bn(pub, 256, NULL);
-	BIGNUM *pm1 = BN_get_rfc3526_prime_2048(NULL);
+	BIGNUM *y = BN_bin2bn(pub, (int)info->public_len, NULL);
+	BIGNUM *pm1 = modp_prime(info->group);
 	int err = -ENOMEM;
 
 	if (!y || !pm1 || !BN_sub_word(pm1, 1))
@@ -158,6 +210,50 @@ out:
 	return err;
 }
 
+/* ECP: both coordinates are field elements, below p (RFC 6989 §2.3). */
+static int ecp_range_check(const struct ike_dh_info *info, const uint8_t *pub,
+			   const char **why)
+{
+	size_t coord = info->public_len / 2u;
+	EC_GROUP *grp = EC_GROUP_new_by_curve_name(ecp_nid(info->group));
+	BIGNUM *p = BN_new(), *x = NULL, *y = NULL;
+	int err = -ENOMEM;
+
+	if (!grp || !p || !EC_GROUP_get_curve(grp, p, NULL, NULL, NULL))
+		goto out;
+	x = BN_bin2bn(pub, (int)coord, NULL);
+	y = BN_bin2bn(pub + coord, (int)coord, NULL);
+	if (!x || !y)
+		goto out;
+	err = 0;
+	if (BN_cmp(x, p) >= 0 || BN_cmp(y, p) >= 0) {
+		set_why(why, "ECP coordinate not below the field prime "
+			"(RFC 6989 §2.3)");
+		err = -EINVAL;
+	}
+out:
+	BN_free(x);
+	BN_free(y);
+	BN_free(p);
+	EC_GROUP_free(grp);
+	return err;
+}
+
+static const char *len_why(uint16_t group)
+{
+	switch (group_kind(group)) {
+	case DH_MODP:
+		return "MODP public value must be as long as the modulus "
+		       "(RFC 7296 §3.4)";
+	case DH_ECP:
+		return "ECP public value must be x || y, each as long as the "
+		       "field (RFC 5903 §7)";
+	default:
+		return "Curve25519/448 public value must be the u coordinate "
+		       "(32/56 octets, RFC 8031 §2)";
+	}
+}
+
 /* Validates pub and, if out is not NULL, returns it as an EVP_PKEY. */
 static int peer_key(const struct ike_dh_info *info, const uint8_t *pub,
 		    size_t len, EVP_PKEY **out, const char **why)
@@ -166,16 +262,12 @@ static int peer_key(const struct ike_dh_info *info, const uint8_t *pub,
 	EVP_PKEY_CTX *chk = NULL;
 	EVP_PKEY *key = NULL;
 	BIGNUM *y = NULL;
-	uint8_t enc[1 + 2 * ECP256_COORD];
+	uint8_t enc[1 + 2 * EC_COORD_MAX];
 	int err;
 
 	/* RFC 7296 §3.4: the Key Exchange Data length is fixed per group. */
 	if (!pub || len != info->public_len) {
-		set_why(why, info->group == IKE_DH_MODP2048 ?
-			"MODP-2048 public value must be 256 bytes (RFC 7296 §3.4)" :
-			info->group == IKE_DH_ECP256 ?
-			"ECP-256 public value must be 64 bytes x || y (RFC 5903 §7)" :
-			"Curve25519 public value must be 32 bytes (RFC 8031 §2)");
+		set_why(why, len_why(info->group));
 		err = -EMSGSIZE;
 		goto out;
 	}
@@ -185,9 +277,9 @@ static int peer_key(const struct ike_dh_info *info, const uint8_t *pub,
 	if (!bld)
 		goto out;
 
-	switch (info->group) {
-	case IKE_DH_MODP2048:
-		err = modp_check(pub, &y, why);
+	switch (group_kind(info->group)) {
+	case DH_MODP:
+		err = modp_check(info, pub, &y, why);
 		if (err)
 			goto out;
 		err = -ENOMEM;
@@ -195,35 +287,34 @@ static int peer_key(const struct ike_dh_info *info, const uint8_t *pub,
 			goto out;
 		key = key_fromdata(info->group, bld, EVP_PKEY_PUBLIC_KEY);
 		break;
-	case IKE_DH_ECP256:
+	case DH_ECP:
 		/* RFC 6989 §2.3: coordinates are field elements (below p) and
 		 * the point lies on the curve. */
-		if (memcmp(pub, p256_prime, ECP256_COORD) >= 0 ||
-		    memcmp(pub + ECP256_COORD, p256_prime, ECP256_COORD) >= 0) {
-			set_why(why, "ECP-256 coordinate not below the field "
-				"prime (RFC 6989 §2.3)");
-			err = -EINVAL;
+		err = ecp_range_check(info, pub, why);
+		if (err)
 			goto out;
-		}
+		err = -ENOMEM;
 		enc[0] = POINT_CONVERSION_UNCOMPRESSED;
-		memcpy(enc + 1, pub, 2 * ECP256_COORD);
+		memcpy(enc + 1, pub, len);
 		if (!OSSL_PARAM_BLD_push_octet_string(bld,
 						      OSSL_PKEY_PARAM_PUB_KEY,
-						      enc, sizeof(enc)))
+						      enc, len + 1))
 			goto out;
 		key = key_fromdata(info->group, bld, EVP_PKEY_PUBLIC_KEY);
 		if (!key) {
-			set_why(why, "ECP-256 public value is not a point on "
+			set_why(why, "ECP public value is not a point on "
 				"the curve (RFC 6989 §2.3)");
 			err = -EINVAL;
 			goto out;
 		}
 		break;
 	default:
-		/* RFC 7748 §5: every 32-byte string is a u-coordinate; the
-		 * all-zero result is caught after derivation. */
-		key = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL,
-						     pub, len);
+		/* RFC 7748 §5: every string of the right length is a
+		 * u-coordinate; the all-zero result is caught after
+		 * derivation. */
+		key = EVP_PKEY_new_raw_public_key_ex(NULL,
+						     ossl_type(info->group),
+						     NULL, pub, len);
 		break;
 	}
 	if (!key) {
@@ -269,24 +360,26 @@ int ike_dh_check_public(uint16_t group, const uint8_t *pub, size_t len,
 /* Caches the KE payload form of dh->key's public value. */
 static int export_public(struct ike_dh *dh)
 {
+	size_t coord = dh->info->public_len / 2u;
 	BIGNUM *a = NULL, *b = NULL;
 	size_t len = 0;
 	int err = -EIO;
 
-	switch (dh->info->group) {
-	case IKE_DH_MODP2048:
+	switch (group_kind(dh->info->group)) {
+	case DH_MODP:
 		if (!EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_PUB_KEY, &a))
 			goto out;
 		/* §3.4: padded with zeros to the length of the modulus */
 		if (BN_bn2binpad(a, dh->pub, dh->info->public_len) < 0)
 			goto out;
 		break;
-	case IKE_DH_ECP256:
+	case DH_ECP:
 		if (!EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_EC_PUB_X, &a) ||
 		    !EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_EC_PUB_Y, &b))
 			goto out;
-		if (BN_bn2binpad(a, dh->pub, ECP256_COORD) < 0 ||
-		    BN_bn2binpad(b, dh->pub + ECP256_COORD, ECP256_COORD) < 0)
+		/* RFC 5903 §7: each coordinate padded to the field size */
+		if (BN_bn2binpad(a, dh->pub, (int)coord) < 0 ||
+		    BN_bn2binpad(b, dh->pub + coord, (int)coord) < 0)
 			goto out;
 		break;
 	default:
@@ -363,10 +456,11 @@ out:
 	return dh_finish(dh);
 }
 
-/* Public value of a known ECP-256 scalar (tests only). */
-static int ecp_public_of(const BIGNUM *d, uint8_t *enc, size_t len)
+/* Public value of a known ECP scalar (tests only). */
+static int ecp_public_of(uint16_t group, const BIGNUM *d, uint8_t *enc,
+			 size_t len)
 {
-	EC_GROUP *grp = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	EC_GROUP *grp = EC_GROUP_new_by_curve_name(ecp_nid(group));
 	EC_POINT *pt = grp ? EC_POINT_new(grp) : NULL;
 	int err = -EIO;
 
@@ -383,9 +477,9 @@ out:
 }
 
 /* Public value of a known MODP exponent (tests only): y = 2^x mod p. */
-static BIGNUM *modp_public_of(const BIGNUM *x)
+static BIGNUM *modp_public_of(uint16_t group, const BIGNUM *x)
 {
-	BIGNUM *p = BN_get_rfc3526_prime_2048(NULL);
+	BIGNUM *p = modp_prime(group);
 	BIGNUM *g = BN_new(), *y = BN_new();
 	BN_CTX *bctx = BN_CTX_new();
 	bool ok = p && g && y && bctx && BN_set_word(g, 2) &&
@@ -407,19 +501,21 @@ struct ike_dh *ike_dh_new_from_private(uint16_t group, const uint8_t *priv,
 	struct ike_dh *dh = dh_alloc(group);
 	OSSL_PARAM_BLD *bld = NULL;
 	BIGNUM *x = NULL, *y = NULL;
-	uint8_t enc[1 + 2 * ECP256_COORD];
+	uint8_t enc[1 + 2 * EC_COORD_MAX];
+	enum dh_kind kind = group_kind(group);
 
 	if (!dh)
 		return NULL;
 	if (!priv || !len || len > dh->info->public_len ||
-	    (group != IKE_DH_MODP2048 && len != 32)) {
+	    (kind == DH_ECP && len != dh->info->public_len / 2u) ||
+	    (kind == DH_MONT && len != dh->info->public_len)) {
 		ike_dh_free(dh);
 		errno = EINVAL;
 		return NULL;
 	}
-	if (group == IKE_DH_CURVE25519) {
-		dh->key = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL,
-							  priv, len);
+	if (kind == DH_MONT) {
+		dh->key = EVP_PKEY_new_raw_private_key_ex(NULL, ossl_type(group),
+							  NULL, priv, len);
 		return dh_finish(dh);
 	}
 
@@ -428,14 +524,14 @@ struct ike_dh *ike_dh_new_from_private(uint16_t group, const uint8_t *priv,
 	if (!bld || !x || !BN_bin2bn(priv, (int)len, x) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, x))
 		goto out;
-	if (group == IKE_DH_ECP256) {
-		if (ecp_public_of(x, enc, sizeof(enc)) ||
+	if (kind == DH_ECP) {
+		if (ecp_public_of(group, x, enc, 1 + dh->info->public_len) ||
 		    !OSSL_PARAM_BLD_push_octet_string(bld,
 						      OSSL_PKEY_PARAM_PUB_KEY,
-						      enc, sizeof(enc)))
+						      enc, 1 + dh->info->public_len))
 			goto out;
 	} else {
-		y = modp_public_of(x);
+		y = modp_public_of(group, x);
 		if (!y || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y))
 			goto out;
 	}
@@ -477,7 +573,7 @@ int ike_dh_public(const struct ike_dh *dh, uint8_t *out, size_t cap,
 int ike_dh_derive(struct ike_dh *dh, const uint8_t *peer, size_t len,
 		  const char **why)
 {
-	static const uint8_t zero[32];
+	static const uint8_t zero[IKE_DH_SECRET_MAX];
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pk = NULL;
 	size_t slen = sizeof(dh->secret);
@@ -499,7 +595,7 @@ int ike_dh_derive(struct ike_dh *dh, const uint8_t *peer, size_t len,
 	if (!ctx || EVP_PKEY_derive_init(ctx) <= 0)
 		goto out;
 	/* §2.14: g^ir is padded with zeros to the length of the modulus */
-	if (dh->info->group == IKE_DH_MODP2048 &&
+	if (group_kind(dh->info->group) == DH_MODP &&
 	    EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
 		goto out;
 	if (EVP_PKEY_derive_set_peer(ctx, pk) <= 0) {
@@ -508,20 +604,20 @@ int ike_dh_derive(struct ike_dh *dh, const uint8_t *peer, size_t len,
 		goto out;
 	}
 	if (EVP_PKEY_derive(ctx, dh->secret, &slen) <= 0) {
-		if (dh->info->group == IKE_DH_CURVE25519) {
-			/* OpenSSL refuses the all-zero X25519 output */
-			set_why(why, "X25519 shared secret is all zero "
-				"(RFC 8031 §2, RFC 7748 §6.1)");
+		if (group_kind(dh->info->group) == DH_MONT) {
+			/* OpenSSL refuses the all-zero X25519/X448 output */
+			set_why(why, "X25519/X448 shared secret is all zero "
+				"(RFC 8031 §2, RFC 7748 §6)");
 			err = -EINVAL;
 		}
 		goto out;
 	}
 	if (slen != dh->info->secret_len)
 		goto out;
-	if (dh->info->group == IKE_DH_CURVE25519 &&
-	    !CRYPTO_memcmp(dh->secret, zero, sizeof(zero))) {
-		set_why(why, "X25519 shared secret is all zero "
-			"(RFC 8031 §2, RFC 7748 §6.1)");
+	if (group_kind(dh->info->group) == DH_MONT &&
+	    !CRYPTO_memcmp(dh->secret, zero, slen)) {
+		set_why(why, "X25519/X448 shared secret is all zero "
+			"(RFC 8031 §2, RFC 7748 §6)");
 		err = -EINVAL;
 		goto out;
 	}

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * IKEv2 Diffie-Hellman groups over OpenSSL 3.0 EVP: 14 (2048-bit MODP,
- * RFC 3526 §3), 19 (256-bit random ECP, RFC 5903) and 31 (Curve25519,
+ * IKEv2 Diffie-Hellman groups over OpenSSL 3.0 EVP: 14, 15, 16 (2048-,
+ * 3072- and 4096-bit MODP, RFC 3526 §3-§5), 19, 20, 21 (256-, 384- and
+ * 521-bit random ECP, RFC 5903) and 31, 32 (Curve25519 and Curve448,
  * RFC 8031). Public values are in KE payload format (RFC 7296 §3.4):
  * MODP big-endian padded to the modulus length, ECP x || y without a
- * point-format octet (RFC 5903 §7), Curve25519 the 32-byte u-coordinate.
+ * point-format octet (RFC 5903 §7), Curve25519/448 the u-coordinate.
  * The shared secret g^ir is the padded MODP value, the ECP x coordinate
- * (RFC 5903 §7), or the X25519 output (RFC 8031 §2).
+ * (RFC 5903 §7), or the X25519/X448 output (RFC 8031 §2).
  *
  * A key pair derives at most once; the secret stays inside the object
  * and is wiped by ike_dh_free().
@@ -21,11 +22,11 @@
  * KE lengths are the wire constants of wire.h. */
 #include "wire.h"
 
-#define IKE_DH_PUBLIC_MAX 256
-#define IKE_DH_SECRET_MAX 256
+#define IKE_DH_PUBLIC_MAX 512   /* MODP-4096 */
+#define IKE_DH_SECRET_MAX 512
 
 struct ike_dh_info {
-	const char *name;      /* proposal keyword: "modp2048", "ecp256", "curve25519" */
+	const char *name;      /* proposal keyword: "modp2048", "ecp384", "curve448" */
 	uint16_t group;        /* IKE_DH_* */
 	uint16_t public_len;   /* KE payload Key Exchange Data length */
 	uint16_t secret_len;   /* g^ir length */
@@ -33,7 +34,7 @@ struct ike_dh_info {
 
 /* NULL when the group is not supported. */
 const struct ike_dh_info *ike_dh_info(uint16_t group);
-/* Also accepts "x25519" for Curve25519. */
+/* Also accepts "x25519" / "x448" for Curve25519 / Curve448. */
 const struct ike_dh_info *ike_dh_by_name(const char *name);
 
 struct ike_dh;
@@ -66,8 +67,8 @@ int ike_dh_derive(struct ike_dh *dh, const uint8_t *peer, size_t len,
 const uint8_t *ike_dh_secret(const struct ike_dh *dh, size_t *len);
 
 /* Tests only: a key pair from a known private value (MODP: big-endian
- * exponent; ECP: 32-byte big-endian scalar; Curve25519: 32-byte scalar as
- * in RFC 7748). The public value is computed from it. */
+ * exponent; ECP: big-endian scalar as long as a coordinate; Curve25519 and
+ * Curve448: the scalar as in RFC 7748). The public value is computed. */
 struct ike_dh *ike_dh_new_from_private(uint16_t group, const uint8_t *priv,
 				       size_t len);
 

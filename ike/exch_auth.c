@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * IKE_AUTH (RFC 7296 §1.2), both roles: identities, pre-shared key AUTH
- * (§2.15) and the first Child SA (§1.2, §2.9, §3.10.1). Authentication
- * failures are answered with AUTHENTICATION_FAILED and the half-open SA
- * is deleted (§2.21.2); a failed Child SA leaves the IKE SA up.
+ * (§2.15) or certificates and signatures (auth_cert.c), and the first
+ * Child SA (§1.2, §2.9, §3.10.1). Authentication failures are answered
+ * with AUTHENTICATION_FAILED and the half-open SA is deleted (§2.21.2);
+ * an initiator refusing the responder tells it with an INFORMATIONAL
+ * before it lets go. A failed Child SA leaves the IKE SA up.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "auth_cert.h"
 #include "exch.h"
 
 #define ID_BODY_MAX (IKE_ID_HDR_LEN + IKE_CONF_ID_MAX)
+#define WHY_MAX 320
 
 /* ID payload body (§3.5): ID Type, three reserved octets, the data. */
 static size_t id_body(const struct ike_conf_id *id, uint8_t *out)
@@ -105,40 +110,71 @@ static bool first_contact(const struct ike_sa *sa)
 int ike_auth_start(struct ike_sa *sa)
 {
 	struct ike_agent *a = sa->agent;
-	const struct ike_conf_secret *psk;
+	const struct ike_conf_conn *cur = ike_config_find_conn(a->cfg, sa->conn.name);
+	const struct ike_conf_secret *psk = NULL;
+	struct ike_auth_sig_out *sig = NULL;
+	struct ike_auth_peer *peer = NULL;
 	struct ike_conf_id me;
-	struct ike_out *o;
+	struct ike_out *o = NULL;
 	uint8_t idb[ID_BODY_MAX], auth[IKE_PRF_MAX];
+	char why[WHY_MAX];
 	size_t idlen;
+	bool pubkey = sa->conn.local.method == IKE_CONF_AUTH_PUBKEY;
 	int rc;
 
 	local_id(sa, &me);
-	psk = ike_config_find_psk(a->cfg, &me, &sa->conn.remote.id);
-	if (!psk) {
-		ike_sa_log(sa, 1, "no pre-shared key for this connection");
-		return -ENOKEY;
-	}
 	idlen = id_body(&me, idb);
-	rc = psk_auth(sa, IKE_DIR_I2R, psk, idb, idlen, NULL, 0, auth);
-	if (rc)
-		return rc;
+	if (pubkey) {
+		sig = malloc(sizeof(*sig));
+		peer = malloc(sizeof(*peer));
+		if (!sig || !peer) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		/* §3.7: what the responder's CERTREQ asked for, §4 of RFC
+		 * 7427 the hashes it verifies */
+		rc = ike_auth_peer_read(sa, NULL, peer);
+		if (!rc)
+			rc = ike_auth_sign(sa, cur, peer, IKE_DIR_I2R, idb, idlen,
+					   sig, why, sizeof(why));
+		if (rc) {
+			ike_sa_log(sa, 1, "cannot authenticate: %s", why);
+			goto out;
+		}
+	} else {
+		psk = ike_config_find_psk(a->cfg, &me, &sa->conn.remote.id);
+		if (!psk) {
+			ike_sa_log(sa, 1, "no pre-shared key for this connection");
+			rc = -ENOKEY;
+			goto out;
+		}
+		rc = psk_auth(sa, IKE_DIR_I2R, psk, idb, idlen, NULL, 0, auth);
+		if (rc)
+			goto out;
+	}
 	o = malloc(sizeof(*o));
 	if (!o) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	sa->state = IKE_SA_I_AUTH;
-	/* §1.2: HDR, SK {IDi, [IDr,] AUTH, SAi2, TSi, TSr} */
+	/* §1.2: HDR, SK {IDi, [CERT,] [CERTREQ,] [IDr,] AUTH, SAi2, TSi, TSr} */
 	rc = ike_out_begin(sa, o, IKE_EXCH_IKE_AUTH, false, sa->msgid_next);
 	if (!rc)
 		rc = ike_enc_id(&o->e, IKE_PL_IDI, me.type, me.data, me.len);
+	if (!rc && pubkey)
+		rc = ike_auth_enc_certs(cur, peer, sig, &o->e);
+	if (!rc)
+		rc = ike_auth_enc_certreq(a->cfg, cur, &o->e);
 	/* §1.2: IDr says which of the responder's identities we want */
-	if (!rc && sa->conn.remote.id.type != IKE_CONF_ID_ANY)
+	if (!rc && sa->conn.remote.id.type != IKE_CONF_ID_ANY &&
+	    !ike_conf_id_wildcard(&sa->conn.remote.id))
 		rc = ike_enc_id(&o->e, IKE_PL_IDR, sa->conn.remote.id.type,
 				sa->conn.remote.id.data, sa->conn.remote.id.len);
 	if (!rc)
-		rc = ike_enc_auth(&o->e, IKE_AUTH_SHARED_KEY_MIC, auth,
-				  sa->prf->out_len);
+		rc = pubkey ? ike_enc_auth(&o->e, sig->method, sig->data, sig->len) :
+			      ike_enc_auth(&o->e, IKE_AUTH_SHARED_KEY_MIC, auth,
+					   sa->prf->out_len);
 	/* §2.4: first contact: the peer may drop what it still holds of
 	 * ours (we restarted, or a dead peer detection gave up) */
 	if (!rc && first_contact(sa))
@@ -170,6 +206,8 @@ out:
 	if (o)
 		OPENSSL_cleanse(o, sizeof(*o));
 	free(o);
+	free(sig);
+	free(peer);
 	return rc;
 }
 
@@ -199,6 +237,19 @@ static void refuse_child(struct ike_sa *sa, uint16_t cfg_idx, uint8_t proto,
 	c->inst.spi_out = spi_out;
 	c->state = IKE_CHILD_REKEYED;
 	ike_sa_task_add(sa, IKE_TASK_CHILD_DELETE, cfg_idx, spi_in);
+}
+
+/* §2.21.2: we do not accept the responder: it hears so at once, the
+ * SA goes. counter is the reason's own (AUTH_FAILED counts them all). */
+static void responder_refused(struct ike_sa *sa, enum ike_agent_counter counter,
+			      const char *why)
+{
+	ike_count(sa->agent, IKE_AC_AUTH_FAILED);
+	if (counter != IKE_AC_AUTH_FAILED)
+		ike_count(sa->agent, counter);
+	ike_sa_log(sa, 1, "responder authentication failed: %s", why);
+	ike_auth_send_refusal(sa);
+	ike_sa_kill(sa, "authentication of the responder failed");
 }
 
 void ike_auth_recv_response(struct ike_sa *sa, struct ike_msg *m)
@@ -240,16 +291,30 @@ void ike_auth_recv_response(struct ike_sa *sa, struct ike_msg *m)
 	}
 	local_id(sa, &me);
 	/* §2.15: the responder's identity must be the one configured and
-	 * its AUTH must verify with the secret for the pair */
+	 * its AUTH must verify, with the secret for the pair or with the
+	 * key of a certificate we trust that holds the identity */
 	if (id_from_view(pid, &peer) ||
-	    !ike_conf_id_match(&sa->conn.remote.id, &peer) ||
-	    pauth->v.auth.method != IKE_AUTH_SHARED_KEY_MIC ||
-	    !(psk = ike_config_find_psk(a->cfg, &me, &peer)) ||
-	    psk_auth(sa, IKE_DIR_R2I, psk, pid->body, pid->blen,
-		     pauth->v.auth.data, pauth->v.auth.len, NULL)) {
-		ike_count(a, IKE_AC_AUTH_FAILED);
-		ike_sa_log(sa, 1, "responder authentication failed");
-		ike_sa_kill(sa, "authentication of the responder failed");
+	    !ike_conf_id_match(&sa->conn.remote.id, &peer)) {
+		responder_refused(sa, IKE_AC_AUTH_ID_MISMATCH,
+				  "identity not the one configured (remote id)");
+		return;
+	}
+	if (sa->conn.remote.method == IKE_CONF_AUTH_PUBKEY) {
+		enum ike_agent_counter ctr;
+		char reason[WHY_MAX];
+
+		if (ike_auth_verify(sa, ike_config_find_conn(a->cfg, sa->conn.name),
+				    m, pid, pauth, &peer, IKE_DIR_R2I, &ctr,
+				    reason, sizeof(reason))) {
+			responder_refused(sa, ctr, reason);
+			return;
+		}
+	} else if (pauth->v.auth.method != IKE_AUTH_SHARED_KEY_MIC ||
+		   !(psk = ike_config_find_psk(a->cfg, &me, &peer)) ||
+		   psk_auth(sa, IKE_DIR_R2I, psk, pid->body, pid->blen,
+			    pauth->v.auth.data, pauth->v.auth.len, NULL)) {
+		responder_refused(sa, IKE_AC_AUTH_FAILED,
+				  "pre-shared key AUTH does not verify");
 		return;
 	}
 	sa->peer_id = peer;
@@ -408,17 +473,26 @@ static void initial_contact(struct ike_sa *sa)
 	}
 }
 
-static void auth_refuse(struct ike_sa *sa, const struct ike_path *path,
-			uint32_t msgid, const char *why)
+static void auth_refuse_ctr(struct ike_sa *sa, const struct ike_path *path,
+			    uint32_t msgid, enum ike_agent_counter counter,
+			    const char *why)
 {
 	/* §2.21.2: AUTHENTICATION_FAILED in the IKE_AUTH response, then
 	 * the half-open SA is gone */
 	ike_count(sa->agent, IKE_AC_AUTH_FAILED);
+	if (counter != IKE_AC_AUTH_FAILED)
+		ike_count(sa->agent, counter);
 	ike_sa_log(sa, 1, "initiator authentication failed: %s", why);
 	ike_sa_respond_notify(sa, path, IKE_EXCH_IKE_AUTH, msgid,
 			      IKE_N_AUTHENTICATION_FAILED, IKE_PROTO_NONE, 0,
 			      NULL, 0);
 	ike_sa_kill(sa, "authentication failed");
+}
+
+static void auth_refuse(struct ike_sa *sa, const struct ike_path *path,
+			uint32_t msgid, const char *why)
+{
+	auth_refuse_ctr(sa, path, msgid, IKE_AC_AUTH_FAILED, why);
 }
 
 /* The Child SA part of an IKE_AUTH request: 0 with the pick made and
@@ -476,10 +550,13 @@ void ike_auth_recv_request(struct ike_sa *sa, const struct ike_path *path,
 	const struct ike_conf_secret *psk;
 	struct ike_conf_id idi, idr, me;
 	struct ike_child_pick pick;
+	struct ike_auth_sig_out *sig = NULL;
+	struct ike_auth_peer *peer = NULL;
 	struct ike_out *o = NULL;
 	uint8_t idb[ID_BODY_MAX], auth[IKE_PRF_MAX];
 	uint32_t msgid = m->hdr.msgid, spi_in = 0;
 	uint16_t cerr = 0;
+	char why[WHY_MAX];
 	bool have_child;
 	size_t idlen;
 	int rc;
@@ -499,7 +576,12 @@ void ike_auth_recv_request(struct ike_sa *sa, const struct ike_path *path,
 	}
 	conn = conn_for_ids(sa, &idi, pidr ? &idr : NULL);
 	if (!conn) {
-		auth_refuse(sa, path, msgid, "no connection for these identities");
+		char ids[128];
+
+		/* the initiator's identity is none we accept here */
+		snprintf(why, sizeof(why), "no connection for identity '%s'",
+			 ike_conf_id_str(&idi, ids, sizeof(ids)));
+		auth_refuse_ctr(sa, path, msgid, IKE_AC_AUTH_ID_MISMATCH, why);
 		return;
 	}
 	if (strcmp(conn->name, sa->conn.name) || !sa->conn_bound) {
@@ -510,28 +592,56 @@ void ike_auth_recv_request(struct ike_sa *sa, const struct ike_path *path,
 		sa->conn_bound = true;
 	}
 	local_id(sa, &me);
-	/* §3.8: we speak Shared Key Message Integrity Code only */
-	if (pauth->v.auth.method != IKE_AUTH_SHARED_KEY_MIC) {
-		auth_refuse(sa, path, msgid, "auth method not PSK");
-		return;
-	}
-	psk = ike_config_find_psk(a->cfg, &me, &idi);
-	if (!psk) {
-		auth_refuse(sa, path, msgid, "no pre-shared key");
-		return;
-	}
-	/* §2.15: AUTH over RealMessage1 | NonceRData | MACedIDForI */
-	if (psk_auth(sa, IKE_DIR_I2R, psk, pidi->body, pidi->blen,
-		     pauth->v.auth.data, pauth->v.auth.len, NULL)) {
-		auth_refuse(sa, path, msgid, "AUTH does not verify");
-		return;
+	idlen = id_body(&me, idb);
+	if (conn->remote.method == IKE_CONF_AUTH_PUBKEY) {
+		enum ike_agent_counter ctr;
+
+		/* §2.15, RFC 4945: certificate, identity, signature */
+		if (ike_auth_verify(sa, conn, m, pidi, pauth, &idi, IKE_DIR_I2R,
+				    &ctr, why, sizeof(why))) {
+			auth_refuse_ctr(sa, path, msgid, ctr, why);
+			return;
+		}
+	} else {
+		/* §3.8: a PSK round takes Shared Key Message Integrity Code */
+		if (pauth->v.auth.method != IKE_AUTH_SHARED_KEY_MIC) {
+			auth_refuse(sa, path, msgid, "auth method not PSK");
+			return;
+		}
+		psk = ike_config_find_psk(a->cfg, &me, &idi);
+		if (!psk) {
+			auth_refuse(sa, path, msgid, "no pre-shared key");
+			return;
+		}
+		/* §2.15: AUTH over RealMessage1 | NonceRData | MACedIDForI */
+		if (psk_auth(sa, IKE_DIR_I2R, psk, pidi->body, pidi->blen,
+			     pauth->v.auth.data, pauth->v.auth.len, NULL)) {
+			auth_refuse(sa, path, msgid, "AUTH does not verify");
+			return;
+		}
 	}
 	sa->peer_id = idi;
-	idlen = id_body(&me, idb);
-	rc = psk_auth(sa, IKE_DIR_R2I, psk, idb, idlen, NULL, 0, auth);
-	if (rc) {
-		auth_refuse(sa, path, msgid, "cannot compute AUTH");
-		return;
+	if (conn->local.method == IKE_CONF_AUTH_PUBKEY) {
+		sig = malloc(sizeof(*sig));
+		peer = malloc(sizeof(*peer));
+		rc = !sig || !peer ? -ENOMEM : ike_auth_peer_read(sa, m, peer);
+		if (!rc)
+			rc = ike_auth_sign(sa, conn, peer, IKE_DIR_R2I, idb, idlen,
+					   sig, why, sizeof(why));
+		if (rc) {
+			ike_sa_log(sa, 1, "cannot authenticate to the initiator: %s",
+				   why);
+			auth_refuse(sa, path, msgid, "no credentials of ours");
+			goto out;
+		}
+	} else {
+		psk = ike_config_find_psk(a->cfg, &me, &idi);
+		rc = psk ? psk_auth(sa, IKE_DIR_R2I, psk, idb, idlen, NULL, 0, auth) :
+			   -ENOKEY;
+		if (rc) {
+			auth_refuse(sa, path, msgid, "cannot compute AUTH");
+			return;
+		}
 	}
 	ike_sa_established(sa);
 	if (ike_msg_notify(m, IKE_N_INITIAL_CONTACT))
@@ -557,13 +667,16 @@ void ike_auth_recv_request(struct ike_sa *sa, const struct ike_path *path,
 		ike_sa_kill(sa, "out of memory");
 		goto out;
 	}
-	/* §1.2: HDR, SK {IDr, AUTH, SAr2, TSi, TSr} */
+	/* §1.2: HDR, SK {IDr, [CERT,] AUTH, SAr2, TSi, TSr} */
 	rc = ike_out_begin(sa, o, IKE_EXCH_IKE_AUTH, true, msgid);
 	if (!rc)
 		rc = ike_enc_id(&o->e, IKE_PL_IDR, me.type, me.data, me.len);
+	if (!rc && sig)
+		rc = ike_auth_enc_certs(conn, peer, sig, &o->e);
 	if (!rc)
-		rc = ike_enc_auth(&o->e, IKE_AUTH_SHARED_KEY_MIC, auth,
-				  sa->prf->out_len);
+		rc = sig ? ike_enc_auth(&o->e, sig->method, sig->data, sig->len) :
+			   ike_enc_auth(&o->e, IKE_AUTH_SHARED_KEY_MIC, auth,
+					sa->prf->out_len);
 	if (!rc && cerr)
 		rc = ike_enc_notify(&o->e, IKE_PROTO_NONE, NULL, 0, cerr, NULL, 0);
 	if (!rc && !cerr && have_child) {
@@ -587,4 +700,6 @@ out:
 	if (o)
 		OPENSSL_cleanse(o, sizeof(*o));
 	free(o);
+	free(sig);
+	free(peer);
 }

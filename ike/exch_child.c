@@ -24,6 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "exch.h"
+#include "frag.h"
 
 /* ------------------------------------------------- shared negotiation */
 
@@ -570,6 +571,7 @@ static struct ike_sa *rekeyed_sa(struct ike_sa *sa, bool initiator,
 	ns->nat_local = sa->nat_local;
 	ns->nat_remote = sa->nat_remote;
 	ns->peer_id = sa->peer_id;
+	ike_frag_inherit(ns, sa);
 	ns->conn_bound = true;
 	ns->encr = ch->encr;
 	ns->prf = ch->prf;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * IKE_SA_INIT (RFC 7296 §1.2), both roles: SA, KE and nonces, NAT
- * detection (§2.23), INVALID_KE_PAYLOAD (§1.2), COOKIE (§2.6) and
- * SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4).
+ * detection (§2.23), INVALID_KE_PAYLOAD (§1.2), COOKIE (§2.6),
+ * SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4), the responder's CERTREQ
+ * (§3.7) and IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3).
  *
  * Everything here is unauthenticated: a response that does not fit is
  * counted and ignored (the request is retransmitted), so a forged answer
@@ -14,12 +15,29 @@
 
 #include <openssl/crypto.h>
 
+#include "auth_cert.h"
 #include "exch.h"
+#include "frag.h"
 
-/* RFC 7427 §4: the hashes we could verify signatures with. */
-static const uint8_t sig_hashes[] = {
-	0, IKE_HASH_SHA2_256, 0, IKE_HASH_SHA2_384, 0, IKE_HASH_SHA2_512,
-};
+/* RFC 7427 §4: the hashes we verify signatures with (SHA-2, and
+ * Identity for EdDSA, RFC 8420). */
+static int enc_sig_hashes(struct ike_enc *e)
+{
+	uint8_t h[16];
+	size_t n = ike_sig_hashes_encode(h, sizeof(h));
+
+	return ike_enc_notify(e, IKE_PROTO_NONE, NULL, 0,
+			      IKE_N_SIGNATURE_HASH_ALGORITHMS, h, n);
+}
+
+/* RFC 7383 §2.3: announced unless fragmentation = no. */
+static int enc_frag(const struct ike_sa *sa, struct ike_enc *e)
+{
+	if (sa->conn.fragmentation == IKE_CONF_FRAG_NO)
+		return 0;
+	return ike_enc_notify(e, IKE_PROTO_NONE, NULL, 0,
+			      IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+}
 
 /* --------------------------------------------------------- cookies */
 
@@ -203,9 +221,9 @@ int ike_init_start(struct ike_sa *sa)
 	if (!rc)
 		rc = enc_natd(sa, &o->e, 0);
 	if (!rc)
-		rc = ike_enc_notify(&o->e, IKE_PROTO_NONE, NULL, 0,
-				    IKE_N_SIGNATURE_HASH_ALGORITHMS, sig_hashes,
-				    sizeof(sig_hashes));
+		rc = enc_frag(sa, &o->e);
+	if (!rc)
+		rc = enc_sig_hashes(&o->e);
 	if (!rc)
 		rc = ike_out_seal(sa, o);
 	/* §2.15: AUTH signs this message as sent */
@@ -354,6 +372,12 @@ void ike_init_recv_response(struct ike_sa *sa, const struct ike_path *path,
 	sa->encr = ch.encr;
 	sa->prf = ch.prf;
 	sa->integ = ch.integ;
+	/* RFC 7383 §2.3: both announced it (the responder only answers) */
+	if (ike_frag_negotiated(sa, sa->conn.fragmentation != IKE_CONF_FRAG_NO &&
+				ike_msg_notify(m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED))) {
+		init_failed(sa, "out of memory");
+		goto out;
+	}
 	if (!check_natd(sa, m, sa->spi_r, path))
 		sa->nat_local = sa->nat_remote = false;
 	if (faking_nat(sa))
@@ -548,6 +572,10 @@ void ike_init_recv_request(struct ike_agent *a, const struct ike_path *path,
 	sa->keys_ok = true;
 	if (ike_dh_public(sa->dh, pub, sizeof(pub), &publen))
 		goto fail;
+	/* RFC 7383 §2.3: the initiator's notify, and ours in the answer */
+	if (ike_frag_negotiated(sa, conn->fragmentation != IKE_CONF_FRAG_NO &&
+				ike_msg_notify(m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED)))
+		goto fail;
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
 	if (!check_natd(sa, m, 0, path))
@@ -565,12 +593,16 @@ void ike_init_recv_request(struct ike_agent *a, const struct ike_path *path,
 		rc = ike_enc_ke(&o->e, ch.dh, pub, publen);
 	if (!rc)
 		rc = ike_enc_nonce(&o->e, sa->nr, sa->nr_len);
+	/* §1.2: [CERTREQ] naming the CAs we trust for this peer */
+	if (!rc)
+		rc = ike_auth_enc_certreq(a->cfg, conn, &o->e);
 	if (!rc && ike_msg_notify(m, IKE_N_NAT_DETECTION_SOURCE_IP))
 		rc = enc_natd(sa, &o->e, sa->spi_r);
+	/* RFC 7383 §2.3: the responder answers the initiator's notify */
+	if (!rc && ike_msg_notify(m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED))
+		rc = enc_frag(sa, &o->e);
 	if (!rc)
-		rc = ike_enc_notify(&o->e, IKE_PROTO_NONE, NULL, 0,
-				    IKE_N_SIGNATURE_HASH_ALGORITHMS, sig_hashes,
-				    sizeof(sig_hashes));
+		rc = enc_sig_hashes(&o->e);
 	if (!rc)
 		rc = ike_out_seal(sa, o);
 	/* §2.15: both IKE_SA_INIT messages are signed in IKE_AUTH */

@@ -16,6 +16,7 @@
 
 #include <openssl/crypto.h>
 
+#include "frag.h"
 #include "ike_sa.h"
 #include "ts.h"
 
@@ -436,6 +437,8 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 	}
 	ike_sa_set_half_open(sa, false);
 	ike_sa_req_clear(sa);
+	ike_frag_free(sa->frag);
+	sa->frag = NULL;
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
 	ike_keys_wipe(&sa->keys);

@@ -234,6 +234,7 @@ struct ike_sa {
 			 keepalive_timer, halfopen_timer;
 
 	bool half_open;         /* counted in agent->half_open */
+	struct ike_frag *frag;  /* RFC 7383 state (frag.c); NULL: none yet */
 	/* §2.8.2: an IKE SA the peer made by rekeying this one while our
 	 * own rekey was out */
 	struct ike_sa *collide;

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "dispatch.h"
+#include "frag.h"
 
 static struct ike_sa *find_half_open(struct ike_agent *a, uint64_t spi_i,
 				     const struct sockaddr_storage *remote)
@@ -113,8 +114,9 @@ static void input_encrypted(struct ike_agent *a, const struct ike_path *path,
 	bool response = h->flags & IKE_FLAG_RESPONSE;
 	struct ike_sa *sa;
 	const struct ike_encr *e;
+	const uint8_t *inner = NULL;
 	struct ike_sk sk;
-	size_t ioff, ilen, icv;
+	size_t ioff, ilen = 0, icv;
 	int rc;
 
 	sa = ike_sa_find(a, h->spi_i, h->spi_r);
@@ -141,26 +143,35 @@ static void input_encrypted(struct ike_agent *a, const struct ike_path *path,
 			ike_count(a, IKE_AC_DROP_MSGID);
 		return;
 	}
-	/* §3.14: everything after IKE_SA_INIT is in an SK payload */
-	e = sa->keys.encr;
-	icv = e->aead ? e->icv_len : sa->keys.integ->icv_len;
-	if (ike_msg_sk(m, e->iv_len, icv, e->block_len, &sk)) {
-		ike_count(a, IKE_AC_DROP_MALFORMED);
-		return;
-	}
-	rc = ike_sk_decrypt(&sa->keys, sa->initiator ? IKE_DIR_R2I : IKE_DIR_I2R,
-			    buf, len, m->pld[m->sk].off, &ioff, &ilen);
-	if (rc) {
-		ike_count(a, IKE_AC_DROP_BAD_ICV);
-		ike_sa_log(sa, IKE_SA_LOG_DEBUG, "%s #%u: integrity check failed",
-			   ike_exch_name(h->exch), h->msgid);
-		return;
+	if (m->frag) {
+		/* RFC 7383 §2.6 (frag.c): each fragment is verified and
+		 * kept; the message goes on once the last one is in */
+		if (ike_frag_input(sa, m, buf, len, &raw, &len, &inner, &ilen))
+			return;
+	} else {
+		/* §3.14: everything after IKE_SA_INIT is in an SK payload */
+		e = sa->keys.encr;
+		icv = e->aead ? e->icv_len : sa->keys.integ->icv_len;
+		if (ike_msg_sk(m, e->iv_len, icv, e->block_len, &sk)) {
+			ike_count(a, IKE_AC_DROP_MALFORMED);
+			return;
+		}
+		rc = ike_sk_decrypt(&sa->keys,
+				    sa->initiator ? IKE_DIR_R2I : IKE_DIR_I2R,
+				    buf, len, m->pld[m->sk].off, &ioff, &ilen);
+		if (rc) {
+			ike_count(a, IKE_AC_DROP_BAD_ICV);
+			ike_sa_log(sa, IKE_SA_LOG_DEBUG, "%s #%u: integrity check failed",
+				   ike_exch_name(h->exch), h->msgid);
+			return;
+		}
+		inner = buf + ioff;
 	}
 	/* authenticated from here on */
 	sa->last_rx_ms = ike_now_ms();
 	if (!response)
 		ike_sa_keep_request(sa, raw, len);
-	rc = ike_msg_decode_inner(m, buf + sk.ct_off, sk.ct_len);
+	rc = ike_msg_decode_inner_unpadded(m, inner, ilen);
 	if (rc) {
 		ike_count(a, IKE_AC_DROP_MALFORMED);
 		ike_sa_log(sa, IKE_SA_LOG_WARN, "%s #%u: %s", ike_exch_name(h->exch),

@@ -121,16 +121,30 @@ static int chain_walk(struct ike_msg *m, const uint8_t *base, size_t start,
 		p->body = base + off + IKE_PLD_HDR_LEN;
 		p->blen = (uint16_t)(plen - IKE_PLD_HDR_LEN);
 
-		if (type == IKE_PL_SK) {
+		if (type == IKE_PL_SK || type == IKE_PL_SKF) {
 			/* §3.14: SK is never nested and MUST be the last
 			 * payload; its Next Payload names the first inner
-			 * one. */
+			 * one. RFC 7383 §2.5: so is SKF. */
 			if (inner)
 				return msg_fail(m, -EBADMSG, inner, off,
 						"SK inside SK");
 			if (plen != left)
 				return msg_fail(m, -EBADMSG, inner, off,
 						"SK is not the last payload");
+			if (type == IKE_PL_SKF) {
+				/* RFC 7383 §2.5: Fragment Number 1..Total
+				 * Fragments, neither zero */
+				if (p->blen < IKE_SKF_HDR_LEN - IKE_PLD_HDR_LEN)
+					return msg_fail(m, -EBADMSG, inner, off,
+							"SKF payload truncated");
+				m->frag = true;
+				m->frag_num = ike_get16(p->body);
+				m->frag_total = ike_get16(p->body + 2);
+				if (!m->frag_num || !m->frag_total ||
+				    m->frag_num > m->frag_total)
+					return msg_fail(m, -EBADMSG, inner, off,
+							"SKF fragment numbers out of range");
+			}
 			m->sk = (int)m->npld;
 			m->sk_next = p->next;
 			p->known = true;
@@ -188,23 +202,26 @@ int ike_msg_sk(const struct ike_msg *m, size_t iv_len, size_t icv_len,
 	       size_t blk, struct ike_sk *sk)
 {
 	const struct ike_pld *p;
-	size_t body;
+	size_t body, blen, skip;
 
 	memset(sk, 0, sizeof(*sk));
 	if (m->sk < 0)
 		return -ENOENT;
 	p = &m->pld[m->sk];
-	body = p->off + IKE_PLD_HDR_LEN;
+	/* RFC 7383 §2.5: an SKF has its fragment numbers before the IV */
+	skip = m->frag ? IKE_SKF_HDR_LEN - IKE_PLD_HDR_LEN : 0;
+	body = p->off + IKE_PLD_HDR_LEN + skip;
+	blen = p->blen - skip;
 	/* §3.14: IV, then the encrypted part (at least Pad Length, whole
 	 * cipher blocks), then the ICV. */
-	if (iv_len > p->blen || icv_len > p->blen - iv_len ||
-	    p->blen - iv_len - icv_len < 1)
+	if (iv_len > blen || icv_len > blen - iv_len ||
+	    blen - iv_len - icv_len < 1)
 		return -EBADMSG;
 	sk->aad_len = body;
 	sk->iv_off = body;
 	sk->iv_len = iv_len;
 	sk->ct_off = body + iv_len;
-	sk->ct_len = p->blen - iv_len - icv_len;
+	sk->ct_len = blen - iv_len - icv_len;
 	sk->icv_off = sk->ct_off + sk->ct_len;
 	sk->icv_len = icv_len;
 	if (blk > 1 && sk->ct_len % blk)

@@ -148,8 +148,12 @@ struct ike_msg {
 	size_t plain_len;       /* without padding and Pad Length */
 	struct ike_hdr hdr;
 	bool hdr_ok;            /* hdr holds the header (len >= 28) */
-	int sk;                 /* index of the SK entry in pld[], or -1 */
+	int sk;                 /* index of the SK (or SKF) entry in pld[],
+				 * or -1 */
 	uint8_t sk_next;        /* SK's Next Payload: first inner type */
+	bool frag;              /* the encrypted payload is an SKF (RFC 7383) */
+	uint16_t frag_num;      /* its Fragment Number, 1..frag_total */
+	uint16_t frag_total;    /* its Total Fragments */
 	bool decrypted;         /* ike_msg_decode_inner succeeded */
 	unsigned int nouter;    /* entries from the datagram, SK included */
 	unsigned int npld;      /* all entries: outer, then inner */
@@ -168,7 +172,10 @@ struct ike_msg {
  *                     INVALID_MAJOR_VERSION above 2, else 0 (§2.5)
  *   -EMSGSIZE         longer than IKE_MSG_MAX, err.notify = 0
  * An SK payload must be the last one (§3.14); its contents wait for
- * ike_msg_decode_inner.
+ * ike_msg_decode_inner. An Encrypted Fragment payload (SKF, RFC 7383
+ * §2.5) is taken the same way, m->frag set with its numbers checked
+ * (1 <= Fragment Number <= Total Fragments); its contents are a share of
+ * the inner payloads, for frag.h to reassemble.
  */
 int ike_msg_decode(struct ike_msg *m, const uint8_t *buf, size_t len);
 

@@ -10,12 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frag.h"
 #include "ike_sa.h"
-
-static enum ike_dir sa_out_dir(const struct ike_sa *sa)
-{
-	return sa->initiator ? IKE_DIR_I2R : IKE_DIR_R2I;
-}
 
 int ike_out_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exch,
 		  bool response, uint32_t msgid)
@@ -63,8 +59,7 @@ int ike_out_seal(struct ike_sa *sa, struct ike_out *o)
 	 * the ICV and both lengths */
 	head = ike_sk_head_len(&sa->keys);
 	inner = o->e.len - (o->e.sk_off + head);
-	rc = ike_sk_encrypt(&sa->keys, sa_out_dir(sa), o->buf, sizeof(o->buf),
-			    o->e.sk_off, inner, &o->len);
+	rc = ike_frag_seal(sa, o, inner);
 	return rc;
 }
 
@@ -102,7 +97,7 @@ int ike_sa_send_request(struct ike_sa *sa, struct ike_out *o, uint8_t kind)
 		sa->msgid_next = sa->req.msgid + 1;
 	ike_sa_log(sa, IKE_SA_LOG_DEBUG, "send %s request #%u (%zu octets)",
 		   ike_exch_name(sa->req.exch), sa->req.msgid, o->len);
-	rc = ike_net_send(a, &sa->path, o->buf, o->len);
+	rc = ike_frag_send(a, &sa->path, o->buf, o->len);
 	ike_count(a, IKE_AC_TX);
 	ike_sa_touch(sa);
 	if (rc)
@@ -121,7 +116,7 @@ void ike_sa_retransmit(struct ike_sa *sa)
 	ike_count(a, IKE_AC_TX);
 	ike_sa_log(sa, IKE_SA_LOG_DEBUG, "retransmit %s #%u (try %u)",
 		   ike_exch_name(sa->req.exch), sa->req.msgid, sa->req.tries);
-	rc = ike_net_send(a, &sa->path, sa->req.buf, sa->req.len);
+	rc = ike_frag_send(a, &sa->path, sa->req.buf, sa->req.len);
 	if (rc)
 		ike_sa_log(sa, IKE_SA_LOG_WARN, "retransmission failed: %d", rc);
 }
@@ -147,7 +142,7 @@ int ike_sa_send_response(struct ike_sa *sa, const struct ike_path *path,
 		   o->len);
 	ike_count(a, IKE_AC_TX);
 	/* §2.11: answer to where the request came from */
-	return ike_net_send(a, path, o->buf, o->len);
+	return ike_frag_send(a, path, o->buf, o->len);
 }
 
 int ike_sa_respond_notify(struct ike_sa *sa, const struct ike_path *path,
@@ -191,7 +186,7 @@ bool ike_sa_answer_cached(struct ike_sa *sa, const struct ike_path *path,
 	ike_count(sa->agent, IKE_AC_TX);
 	ike_sa_log(sa, IKE_SA_LOG_DEBUG, "retransmitted request #%u: cached response",
 		   msgid);
-	ike_net_send(sa->agent, path, sa->resp, sa->resp_len);
+	ike_frag_send(sa->agent, path, sa->resp, sa->resp_len);
 	return true;
 }
 

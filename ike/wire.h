@@ -64,7 +64,7 @@
 #define IKE_PL_SK 46u
 #define IKE_PL_CP 47u
 #define IKE_PL_EAP 48u
-#define IKE_PL_SKF 53u                  /* RFC 7383, not negotiated */
+#define IKE_PL_SKF 53u                  /* RFC 7383 Encrypted Fragment */
 
 /* Protocol IDs in proposals, notifies and deletes, RFC 7296 §3.3.1. */
 #define IKE_PROTO_NONE 0u
@@ -240,6 +240,10 @@
 #define IKE_HASH_SHA2_512 4u
 #define IKE_HASH_IDENTITY 5u
 
+/* Encrypted Fragment payload, RFC 7383 §2.5: generic header, Fragment
+ * Number (2), Total Fragments (2), then as SK. */
+#define IKE_SKF_HDR_LEN 8u
+
 /* Delete payload, RFC 7296 §3.11. */
 #define IKE_DELETE_HDR_LEN 4u
 
@@ -267,9 +271,10 @@
 #define IKE_CP_INTERNAL_IP6_DNS 10u
 
 /*
- * Codec limits. A message is one UDP datagram (no RFC 7383 fragmentation);
- * RFC 7296 §2 requires accepting 1280 octets and recommends 3000. With
- * pre-shared keys the largest message is an IKE_SA_INIT with a MODP-8192
+ * Codec limits. A message is one UDP datagram or, reassembled, the
+ * fragments of RFC 7383; RFC 7296 §2 requires accepting 1280 octets and
+ * recommends 3000. The largest messages are an IKE_AUTH with a chain of
+ * RSA-4096 certificates (about 5 KiB) and an IKE_SA_INIT with a MODP-8192
  * key share, well under this bound.
  */
 #define IKE_MSG_MAX 16384u

@@ -8,7 +8,7 @@ pkgs=(
 	libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
 	libssl-dev libcmocka-dev
 	python3-pytest python3-scapy
-	iproute2 iputils-ping ethtool tcpdump iperf3 procps nftables
+	iproute2 iputils-ping ethtool tcpdump iperf3 procps nftables openssl
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins
 	debhelper lintian systemd man-db xdp-tools

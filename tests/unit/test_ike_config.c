@@ -130,6 +130,11 @@ static void check_full(const struct ike_config *cfg)
 		XF(IKE_XFORM_DH, IKE_DH_CURVE25519, 0),
 		XF(IKE_XFORM_DH, IKE_DH_ECP256, 0),
 		XF(IKE_XFORM_DH, IKE_DH_MODP2048, 0),
+		XF(IKE_XFORM_DH, IKE_DH_ECP384, 0),
+		XF(IKE_XFORM_DH, IKE_DH_ECP521, 0),
+		XF(IKE_XFORM_DH, IKE_DH_CURVE448, 0),
+		XF(IKE_XFORM_DH, IKE_DH_MODP3072, 0),
+		XF(IKE_XFORM_DH, IKE_DH_MODP4096, 0),
 	}, def_ike1[] = {
 		XF(IKE_XFORM_ENCR, IKE_ENCR_AES_CBC, 128),
 		XF(IKE_XFORM_ENCR, IKE_ENCR_AES_CBC, 256),
@@ -142,6 +147,11 @@ static void check_full(const struct ike_config *cfg)
 		XF(IKE_XFORM_DH, IKE_DH_CURVE25519, 0),
 		XF(IKE_XFORM_DH, IKE_DH_ECP256, 0),
 		XF(IKE_XFORM_DH, IKE_DH_MODP2048, 0),
+		XF(IKE_XFORM_DH, IKE_DH_ECP384, 0),
+		XF(IKE_XFORM_DH, IKE_DH_ECP521, 0),
+		XF(IKE_XFORM_DH, IKE_DH_CURVE448, 0),
+		XF(IKE_XFORM_DH, IKE_DH_MODP3072, 0),
+		XF(IKE_XFORM_DH, IKE_DH_MODP4096, 0),
 	}, def_esp0[] = {
 		XF(IKE_XFORM_ENCR, IKE_ENCR_AES_GCM_16, 128),
 		XF(IKE_XFORM_ENCR, IKE_ENCR_AES_GCM_16, 256),
@@ -442,7 +452,7 @@ static void test_proposals(void **state)
 		  XF(IKE_XFORM_INTEG, IKE_INTEG_HMAC_SHA2_384_192, 0),
 		  XF(IKE_XFORM_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0),
 		  XF(IKE_XFORM_DH, IKE_DH_ECP256, 0) } },
-		{ "default", IKE_PROTO_IKE, 2, { 9, 11 }, {
+		{ "default", IKE_PROTO_IKE, 2, { 14, 16 }, {
 		  XF(IKE_XFORM_ENCR, IKE_ENCR_AES_GCM_16, 128) } },
 		{ "aes128gcm16", IKE_PROTO_ESP, 1, { 2 }, {
 		  XF(IKE_XFORM_ENCR, IKE_ENCR_AES_GCM_16, 128),
@@ -465,6 +475,20 @@ static void test_proposals(void **state)
 		  XF(IKE_XFORM_ESN, IKE_ESN_NONE, 0) } },
 		{ "default", IKE_PROTO_ESP, 2, { 4, 4 }, {
 		  XF(IKE_XFORM_ENCR, IKE_ENCR_AES_GCM_16, 128) } },
+		{ "aes256-sha512-prfsha512-ecp521-modp4096-curve448", IKE_PROTO_IKE, 1, { 6 }, {
+		  XF(IKE_XFORM_ENCR, IKE_ENCR_AES_CBC, 256),
+		  XF(IKE_XFORM_PRF, IKE_PRF_HMAC_SHA2_512, 0),
+		  XF(IKE_XFORM_INTEG, IKE_INTEG_HMAC_SHA2_512_256, 0),
+		  XF(IKE_XFORM_DH, IKE_DH_ECP521, 0),
+		  XF(IKE_XFORM_DH, IKE_DH_MODP4096, 0),
+		  XF(IKE_XFORM_DH, IKE_DH_CURVE448, 0) } },
+		{ "aes128-sha384-ecp384-modp3072-x448", IKE_PROTO_IKE, 1, { 6 }, {
+		  XF(IKE_XFORM_ENCR, IKE_ENCR_AES_CBC, 128),
+		  XF(IKE_XFORM_PRF, IKE_PRF_HMAC_SHA2_384, 0),
+		  XF(IKE_XFORM_INTEG, IKE_INTEG_HMAC_SHA2_384_192, 0),
+		  XF(IKE_XFORM_DH, IKE_DH_ECP384, 0),
+		  XF(IKE_XFORM_DH, IKE_DH_MODP3072, 0),
+		  XF(IKE_XFORM_DH, IKE_DH_CURVE448, 0) } },
 		{ "sha256-modp2048", IKE_PROTO_AH, 1, { 3 }, {
 		  XF(IKE_XFORM_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0),
 		  XF(IKE_XFORM_DH, IKE_DH_MODP2048, 0),
@@ -582,14 +606,18 @@ static void test_identities(void **state)
 		{ "@#", "bad hex identity data" },
 		{ "@#abc", "bad hex identity data" },
 		{ "@#zz", "bad hex identity data" },
-		{ "CN=moon", "distinguished-name" },
+		{ "C=CH, XX=moon", "unknown RDN type 'XX'" },
+		{ "C=Switzerland, CN=moon", "RDN value not valid for its type: 'C'" },
+		{ "C=CH,, CN=moon", "empty RDN" },
+		{ "C=CH, CN=", "empty or overlong RDN value" },
+		{ "asn1dn:#300a", "not a DER distinguished name" },
 		{ "ipv4:#c00002", "an ipv4 identity needs 4 bytes" },
 		{ "ipv4:2001:db8::1", "bad address in identity" },
 		{ "caf\xc3\xa9.example", "must be printable ASCII" },
 		{ "a\tb", "must be printable ASCII" },
 	};
 	struct ike_conf_id id, other;
-	char err[200], buf[64], longid[300];
+	char err[200], buf[64], longid[IKE_CONF_ID_MAX + 8];
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
@@ -612,13 +640,13 @@ static void test_identities(void **state)
 			fail_msg("bad %zu: \"%s\", want \"%s\"", i, err, bad[i].msg);
 		assert_int_equal(id.type, 0x77);        /* untouched */
 	}
-	/* 255 bytes of identity fit, 256 do not. */
+	/* IKE_CONF_ID_MAX bytes of identity fit, one more does not. */
 	memset(longid, 'a', sizeof(longid));
-	longid[255] = '\0';
+	longid[IKE_CONF_ID_MAX] = '\0';
 	assert_int_equal(ike_conf_id_parse(longid, &id, err, sizeof(err)), 0);
-	assert_int_equal(id.len, 255);
-	longid[255] = 'a';
-	longid[256] = '\0';
+	assert_int_equal(id.len, IKE_CONF_ID_MAX);
+	longid[IKE_CONF_ID_MAX] = 'a';
+	longid[IKE_CONF_ID_MAX + 1] = '\0';
 	assert_int_equal(ike_conf_id_parse(longid, &id, err, sizeof(err)), -EINVAL);
 
 	/* Matching: FQDN/RFC822 without case, types must agree, %any. */
@@ -642,6 +670,101 @@ static void test_identities(void **state)
 	assert_string_equal(ike_conf_id_str(&id, buf, sizeof(buf)), "a?b");
 	assert_int_equal(ike_conf_id_parse("@#00112233445566778899", &id, err, sizeof(err)), 0);
 	assert_string_equal(ike_conf_id_str(&id, buf, 8), "@#0011");
+}
+
+/* Distinguished names (RFC 4945 §3.1.5): the DER written out by hand,
+ * strongSwan's RDN names, matching RDN by RDN with "*" wildcards. */
+static void test_dn_identities(void **state)
+{
+	/* SEQUENCE { SET { SEQ { 2.5.4.6, PrintableString "CH" } },
+	 *            SET { SEQ { 2.5.4.10, UTF8String "Example" } },
+	 *            SET { SEQ { 2.5.4.3, UTF8String "moon" } } } */
+	static const uint8_t want[] = {
+		0x30, 0x2e,
+		0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x06,
+		0x13, 0x02, 'C', 'H',
+		0x31, 0x10, 0x30, 0x0e, 0x06, 0x03, 0x55, 0x04, 0x0a,
+		0x0c, 0x07, 'E', 'x', 'a', 'm', 'p', 'l', 'e',
+		0x31, 0x0d, 0x30, 0x0b, 0x06, 0x03, 0x55, 0x04, 0x03,
+		0x0c, 0x04, 'm', 'o', 'o', 'n',
+	};
+	struct ike_conf_id id, other, wild;
+	char err[200], buf[128], hex[2 * sizeof(want) + 16];
+	(void)state;
+
+	assert_int_equal(ike_conf_id_parse("C=CH, O=Example, CN=moon", &id, err,
+					   sizeof(err)), 0);
+	assert_int_equal(id.type, IKE_ID_DER_ASN1_DN);
+	assert_int_equal(id.len, sizeof(want));
+	assert_memory_equal(id.data, want, sizeof(want));
+	assert_string_equal(ike_conf_id_str(&id, buf, sizeof(buf)),
+			    "C=CH, O=Example, CN=moon");
+	/* the other spellings of the same name */
+	assert_int_equal(ike_conf_id_parse("/C=CH/O=Example/CN=moon", &other,
+					   err, sizeof(err)), 0);
+	assert_memory_equal(other.data, want, sizeof(want));
+	assert_int_equal(ike_conf_id_parse("  C = CH ,O=Example,   cn=moon ",
+					   &other, err, sizeof(err)), 0);
+	assert_memory_equal(other.data, want, sizeof(want));
+	strcpy(hex, "asn1dn:#");
+	for (size_t i = 0; i < sizeof(want); i++)
+		sprintf(hex + 8 + 2 * i, "%02x", want[i]);
+	assert_int_equal(ike_conf_id_parse(hex, &other, err, sizeof(err)), 0);
+	assert_int_equal(other.type, IKE_ID_DER_ASN1_DN);
+	assert_memory_equal(other.data, want, sizeof(want));
+	/* strongSwan's names: E is emailAddress, SN serialNumber */
+	assert_int_equal(ike_conf_id_parse("CN=carol, E=carol@example.org, SN=42",
+					   &other, err, sizeof(err)), 0);
+	assert_string_equal(ike_conf_id_str(&other, buf, sizeof(buf)),
+			    "CN=carol, E=carol@example.org, SN=42");
+
+	/* matching: case and string type do not matter, order does */
+	assert_int_equal(ike_conf_id_parse("C=ch, O=EXAMPLE, CN=Moon", &other, err,
+					   sizeof(err)), 0);
+	assert_true(ike_conf_id_match(&id, &other));
+	memcpy(other.data, want, sizeof(want));
+	other.len = sizeof(want);
+	other.data[26 - 2] = 0x13;      /* O as PrintableString */
+	assert_true(ike_conf_id_match(&id, &other));
+	assert_int_equal(ike_conf_id_parse("O=Example, C=CH, CN=moon", &other, err,
+					   sizeof(err)), 0);
+	assert_false(ike_conf_id_match(&id, &other));
+	assert_int_equal(ike_conf_id_parse("C=CH, O=Example", &other, err,
+					   sizeof(err)), 0);
+	assert_false(ike_conf_id_match(&id, &other));
+	assert_int_equal(ike_conf_id_parse("C=CH, O=Example, CN=sun", &other, err,
+					   sizeof(err)), 0);
+	assert_false(ike_conf_id_match(&id, &other));
+	/* a wildcard value matches any, but the RDN must be there */
+	assert_int_equal(ike_conf_id_parse("C=CH, O=Example, CN=*", &wild, err,
+					   sizeof(err)), 0);
+	assert_true(ike_conf_id_match(&wild, &id));
+	assert_true(ike_conf_id_match(&wild, &other));
+	assert_int_equal(ike_conf_id_parse("C=*, O=Example", &wild, err,
+					   sizeof(err)), 0);
+	assert_false(ike_conf_id_match(&wild, &id));
+	/* a DN never matches an FQDN of the same text */
+	assert_int_equal(ike_conf_id_parse("fqdn:CN=moon", &other, err,
+					   sizeof(err)), 0);
+	assert_int_equal(other.type, IKE_ID_FQDN);
+	assert_false(ike_conf_id_match(&id, &other));
+
+	/* FQDN / RFC822 wildcards as swanctl's remote ids */
+	assert_int_equal(ike_conf_id_parse("*.example.org", &wild, err,
+					   sizeof(err)), 0);
+	assert_int_equal(ike_conf_id_parse("Moon.EXAMPLE.org", &other, err,
+					   sizeof(err)), 0);
+	assert_true(ike_conf_id_match(&wild, &other));
+	assert_int_equal(ike_conf_id_parse("moon.example.com", &other, err,
+					   sizeof(err)), 0);
+	assert_false(ike_conf_id_match(&wild, &other));
+	assert_int_equal(ike_conf_id_parse("*@example.org", &wild, err,
+					   sizeof(err)), 0);
+	assert_int_equal(wild.type, IKE_ID_RFC822_ADDR);
+	assert_int_equal(ike_conf_id_parse("carol@example.org", &other, err,
+					   sizeof(err)), 0);
+	assert_true(ike_conf_id_match(&wild, &other));
+	assert_false(ike_conf_id_match(&other, &wild));
 }
 
 static void test_traffic_selectors(void **state)
@@ -1059,6 +1182,7 @@ int main(void)
 		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_proposals),
 		cmocka_unit_test(test_identities),
+		cmocka_unit_test(test_dn_identities),
 		cmocka_unit_test(test_traffic_selectors),
 		cmocka_unit_test(test_durations_and_numbers),
 		cmocka_unit_test(test_psk_lookup),

@@ -105,8 +105,11 @@ static const struct bad_row bad_rows[] = {
 	  "  local {\n   id {\n   }\n  }\n }\n}\n", 5,
 	  "'id' in local section of connection 'site' is a key, not a section" },
 	{ "unknown section in remote", "connections {\n site {\n  local_addrs = 192.0.2.1\n"
-	  "  remote {\n   cert {\n   }\n  }\n }\n}\n", 5,
-	  "unknown section 'cert' in remote section of connection 'site'" },
+	  "  remote {\n   certx {\n   }\n  }\n }\n}\n", 5,
+	  "section 'certx' of remote section of connection 'site' has no file" },
+	{ "unknown section in remote 2", "connections {\n site {\n  local_addrs = 192.0.2.1\n"
+	  "  remote {\n   peer {\n   }\n  }\n }\n}\n", 5,
+	  "unknown section 'peer' in remote section of connection 'site'" },
 	{ "ESP and AH", HEAD CHILD "    esp_proposals = aes128gcm16\n    ah_proposals = sha256\n"
 	  CHILD_END TAIL, 9, "use either esp_proposals or ah_proposals" },
 	{ "IKE null", HEAD "  proposals = null-sha256-x25519\n" TAIL, 6,
@@ -180,17 +183,47 @@ static const struct bad_row bad_rows[] = {
 	{ "no remote section",
 	  "connections {\n site {\n  local_addrs = 192.0.2.1\n  local { auth = psk }\n }\n}\n", 2,
 	  "has no remote section" },
-	{ "no auth", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
-	  "   id = moon\n  }\n  remote { auth = psk }\n }\n}\n", 4,
-	  "local section of connection 'site' has no auth" },
-	{ "auth pubkey", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
-	  "   auth = pubkey\n  }\n }\n}\n", 5, "'pubkey' is not supported (only psk)" },
+	{ "no auth: pubkey without certificate",
+	  "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
+	  "   id = moon\n  }\n  remote { auth = psk }\n }\n}\n", 2,
+	  "local section of connection 'site' uses auth = pubkey but has no certificate" },
+	{ "auth pubkey without CA", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
+	  "   auth = psk\n  }\n  remote {\n   auth = pubkey\n  }\n }\n}\n"
+	  "secrets {\n ike { secret = x }\n}\n", 2,
+	  "remote section of connection 'site' uses auth = pubkey but no CA certificate is loaded" },
+	{ "auth eap", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
+	  "   auth = eap-mschapv2\n  }\n }\n}\n", 5,
+	  "'eap-mschapv2' is not supported by xdpsec (psk or pubkey)" },
+	{ "auth constraint", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
+	  "   auth = rsa-sha1\n  }\n }\n}\n", 5, "auth in local section of connection 'site': bad value 'rsa-sha1'" },
+	{ "certs with psk", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
+	  "   auth = psk\n   certs = /nonexistent/moon.pem\n  }\n }\n}\n", 6,
+	  "/nonexistent/moon.pem: cannot read it: No such file or directory" },
+	{ "missing cert", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
+	  "   certs = moon.pem\n  }\n }\n}\n", 5,
+	  "/nonexistent-base/x509/moon.pem: cannot read it" },
+	{ "cacerts in local", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
+	  "   cacerts = ca.pem\n  }\n }\n}\n", 5,
+	  "unknown key 'cacerts' in local section" },
+	{ "bad revocation", "connections {\n site {\n  local_addrs = 192.0.2.1\n  remote {\n"
+	  "   revocation = sometimes\n  }\n }\n}\n", 5, "strict, ifuri or relaxed" },
+	{ "bad send_cert", HEAD "  send_cert = maybe\n" TAIL, 6, "ifasked, always or never" },
+	{ "bad fragmentation", HEAD "  fragmentation = sometimes\n" TAIL, 6,
+	  "yes, accept, force or no" },
+	{ "http CRL", "authorities {\n ca {\n  crl_uris = http://ca.example.org/ca.crl\n }\n}\n", 3,
+	  "is not a file:// URI (xdpsec fetches no CRLs" },
+	{ "ocsp", "authorities {\n ca {\n  ocsp_uris = http://ocsp\n }\n}\n", 3,
+	  "key 'ocsp_uris' in authority 'ca' is not supported" },
+	{ "authority without cacert", "authorities {\n ca {\n }\n}\n", 2,
+	  "authority 'ca' has no cacert" },
+	{ "key secret without file", "secrets {\n private-x {\n  secret = pw\n }\n}\n", 2,
+	  "secret 'private-x' needs file = NAME (in private/)" },
 	{ "second local round",
 	  HEAD "  local-2 { auth = psk }\n" TAIL, 6,
 	  "second local authentication round 'local-2'" },
-	{ "DN identity", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
-	  "   auth = psk\n   id = \"C=CH, O=x, CN=moon\"\n  }\n }\n}\n", 6,
-	  "distinguished-name identities are not supported" },
+	{ "bad DN identity", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
+	  "   auth = psk\n   id = \"C=CH, Q=x, CN=moon\"\n  }\n }\n}\n", 6,
+	  "unknown RDN type 'Q'" },
 	{ "unquoted key id", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
 	  "   auth = psk\n   id = @#0a0b\n  }\n }\n}\n", 6, "empty identity" },
 	{ "bad key id hex", "connections {\n site {\n  local_addrs = 192.0.2.1\n  local {\n"
@@ -205,7 +238,7 @@ static const struct bad_row bad_rows[] = {
 	{ "secret without value", HEAD " }\n}\nsecrets {\n ike { id = moon }\n}\n", 9,
 	  "secret 'ike' has no secret = ..." },
 	{ "secret type eap", "secrets {\n eap-x {\n }\n}\n", 2,
-	  "secret type 'eap-x' is not supported" },
+	  "secret type 'eap-x' is not supported by xdpsec" },
 	{ "bad hex secret", HEAD TAIL "secrets {\n ike-2 { secret = 0x123 }\n}\n", 11,
 	  "duplicate section 'secrets'" },
 	{ "bad hex secret 2",

@@ -568,7 +568,9 @@ static void test_child_keys(void **state)
 static void test_dh_agree(void **state)
 {
 	static const uint16_t groups[] = {
-		IKE_DH_MODP2048, IKE_DH_ECP256, IKE_DH_CURVE25519,
+		IKE_DH_MODP2048, IKE_DH_MODP3072, IKE_DH_MODP4096,
+		IKE_DH_ECP256, IKE_DH_ECP384, IKE_DH_ECP521,
+		IKE_DH_CURVE25519, IKE_DH_CURVE448,
 	};
 	uint8_t pa[IKE_DH_PUBLIC_MAX], pb[IKE_DH_PUBLIC_MAX];
 	(void)state;
@@ -694,6 +696,142 @@ static void test_dh_rfc7748(void **state)
 	/* wrong private length */
 	assert_null(ike_dh_new_from_private(IKE_DH_CURVE25519, ap, 31));
 	assert_int_equal(errno, EINVAL);
+}
+
+static void expect_bad(uint16_t group, const uint8_t *pub, size_t len, int err);
+
+/* RFC 5903 §8.2, 384-bit random ECP group */
+static void test_dh_rfc5903_p384(void **state)
+{
+	uint8_t i[48], r[48], gi[96], gr[96], gir[48], pub[96];
+	struct ike_dh *a, *b;
+	const uint8_t *s;
+	size_t len;
+	(void)state;
+
+	unhex("099F3C70 34D4A2C6 99884D73 A375A67F 7624EF7C 6B3C0F16 0647B674 14DCE655"
+	      "E35B5380 41E649EE 3FAEF896 783AB194", i, sizeof(i));
+	unhex("667842D7 D180AC2C DE6F74F3 7551F557 55C7645C 20EF73E3 1634FE72 B4C55EE6"
+	      "DE3AC808 ACB4BDB4 C88732AE E95F41AA 9482ED1F C0EEB9CA FC498462 5CCFC23F"
+	      "65032149 E0E144AD A0241815 35A0F38E EB9FCFF3 C2C947DA E69B4C63 4573A81C",
+	      gi, sizeof(gi));
+	unhex("41CB0779 B4BDB85D 47846725 FBEC3C94 30FAB46C C8DC5060 855CC9BD A0AA2942"
+	      "E0308312 916B8ED2 960E4BD5 5A7448FC", r, sizeof(r));
+	unhex("E558DBEF 53EECDE3 D3FCCFC1 AEA08A89 A987475D 12FD950D 83CFA417 32BC509D"
+	      "0D1AC43A 0336DEF9 6FDA41D0 774A3571 DCFBEC7A ACF31964 72169E83 8430367F"
+	      "66EEBE3C 6E70C416 DD5F0C68 759DD1FF F83FA401 42209DFF 5EAAD96D B9E6386C",
+	      gr, sizeof(gr));
+	unhex("11187331 C279962D 93D60424 3FD592CB 9D0A926F 422E4718 7521287E 7156C5C4"
+	      "D6031355 69B9E9D0 9CF5D4A2 70F59746", gir, sizeof(gir));
+
+	a = ike_dh_new_from_private(IKE_DH_ECP384, i, sizeof(i));
+	b = ike_dh_new_from_private(IKE_DH_ECP384, r, sizeof(r));
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(ike_dh_public(a, pub, sizeof(pub), &len), 0);
+	assert_int_equal(len, 96);
+	assert_memory_equal(pub, gi, 96);
+	assert_int_equal(ike_dh_derive(a, gr, 96, NULL), 0);
+	s = ike_dh_secret(a, &len);
+	assert_int_equal(len, 48);
+	assert_memory_equal(s, gir, 48);
+	assert_int_equal(ike_dh_derive(b, gi, 96, NULL), 0);
+	assert_memory_equal(ike_dh_secret(b, NULL), gir, 48);
+	ike_dh_free(a);
+	ike_dh_free(b);
+	/* a scalar of P-256's length is not one of P-384 */
+	assert_null(ike_dh_new_from_private(IKE_DH_ECP384, i, 32));
+}
+
+/* RFC 7748 §6.2 (X448, the Curve448 group of RFC 8031) */
+static void test_dh_rfc7748_x448(void **state)
+{
+	uint8_t ap[56], apub[56], bp[56], bpub[56], k[56], pub[56];
+	struct ike_dh *a, *b;
+	size_t len;
+	(void)state;
+
+	unhex("9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28d"
+	      "d9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b", ap, 56);
+	unhex("9b08f7cc31b7e3e67d22d5aea121074a273bd2b83de09c63faa73d2c"
+	      "22c5d9bbc836647241d953d40c5b12da88120d53177f80e532c41fa0", apub, 56);
+	unhex("1c306a7ac2a0e2e0990b294470cba339e6453772b075811d8fad0d1d"
+	      "6927c120bb5ee8972b0d3e21374c9c921b09d1b0366f10b65173992d", bp, 56);
+	unhex("3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4f345b430"
+	      "27d8b972fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609", bpub, 56);
+	unhex("07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282b"
+	      "b60c0b56fd2464c335543936521c24403085d59a449a5037514a879d", k, 56);
+
+	a = ike_dh_new_from_private(IKE_DH_CURVE448, ap, 56);
+	b = ike_dh_new_from_private(IKE_DH_CURVE448, bp, 56);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(ike_dh_public(a, pub, sizeof(pub), &len), 0);
+	assert_int_equal(len, 56);
+	assert_memory_equal(pub, apub, 56);
+	assert_int_equal(ike_dh_public(b, pub, sizeof(pub), &len), 0);
+	assert_memory_equal(pub, bpub, 56);
+	assert_int_equal(ike_dh_derive(a, bpub, 56, NULL), 0);
+	assert_memory_equal(ike_dh_secret(a, &len), k, 56);
+	assert_int_equal(len, 56);
+	assert_int_equal(ike_dh_derive(b, apub, 56, NULL), 0);
+	assert_memory_equal(ike_dh_secret(b, NULL), k, 56);
+	ike_dh_free(a);
+	ike_dh_free(b);
+	/* u = 0 gives the all-zero secret (RFC 7748 §6.2) */
+	memset(pub, 0, sizeof(pub));
+	a = ike_dh_new(IKE_DH_CURVE448);
+	assert_int_equal(ike_dh_derive(a, pub, 56, NULL), -EINVAL);
+	ike_dh_free(a);
+	expect_bad(IKE_DH_CURVE448, pub, 32, -EMSGSIZE);
+}
+
+/* Groups 15 and 16 (RFC 3526 §4, §5), ECP-384/521: the range checks of
+ * RFC 6989 at their own moduli. */
+static void test_dh_large_invalid(void **state)
+{
+	static const uint16_t modp[] = { IKE_DH_MODP3072, IKE_DH_MODP4096 };
+	uint8_t v[1 + 2 * 66 + 512];
+	struct ike_dh *dh;
+	size_t len;
+	(void)state;
+
+	for (size_t g = 0; g < ARRAY_SIZE(modp); g++) {
+		BIGNUM *p = modp[g] == IKE_DH_MODP3072 ?
+			    BN_get_rfc3526_prime_3072(NULL) :
+			    BN_get_rfc3526_prime_4096(NULL);
+		int n = BN_num_bytes(p);
+
+		assert_int_equal(n, ike_dh_info(modp[g])->public_len);
+		assert_int_equal(BN_bn2binpad(p, v, n), n);
+		expect_bad(modp[g], v, (size_t)n, -EINVAL);      /* p */
+		v[n - 1] -= 1;
+		expect_bad(modp[g], v, (size_t)n, -EINVAL);      /* p - 1 */
+		memset(v, 0, (size_t)n);
+		v[n - 1] = 1;
+		expect_bad(modp[g], v, (size_t)n, -EINVAL);      /* 1 */
+		v[n - 1] = 2;                                    /* g */
+		assert_int_equal(ike_dh_check_public(modp[g], v, (size_t)n, NULL), 0);
+		expect_bad(modp[g], v, 256, -EMSGSIZE);
+		BN_free(p);
+	}
+	/* ECP-384, ECP-521: a changed y leaves the curve; all ones is
+	 * above the field prime */
+	for (uint16_t g = IKE_DH_ECP384; g <= IKE_DH_ECP521; g++) {
+		size_t pl = ike_dh_info(g)->public_len;
+
+		dh = ike_dh_new(g);
+		assert_non_null(dh);
+		assert_int_equal(ike_dh_public(dh, v, sizeof(v), &len), 0);
+		assert_int_equal(len, pl);
+		ike_dh_free(dh);
+		assert_int_equal(ike_dh_check_public(g, v, pl, NULL), 0);
+		v[pl - 1] ^= 1;
+		expect_bad(g, v, pl, -EINVAL);
+		memset(v, 0xff, pl);
+		expect_bad(g, v, pl, -EINVAL);
+		expect_bad(g, v, pl - 2, -EMSGSIZE);
+	}
 }
 
 static const char rfc3526_p2048[] =
@@ -1365,6 +1503,9 @@ int main(void)
 		cmocka_unit_test(test_dh_agree),
 		cmocka_unit_test(test_dh_rfc5903),
 		cmocka_unit_test(test_dh_rfc7748),
+		cmocka_unit_test(test_dh_rfc5903_p384),
+		cmocka_unit_test(test_dh_rfc7748_x448),
+		cmocka_unit_test(test_dh_large_invalid),
 		cmocka_unit_test(test_dh_modp_known),
 		cmocka_unit_test(test_dh_invalid),
 		cmocka_unit_test(test_aead_vectors),
