@@ -89,6 +89,8 @@ static __always_inline int discard_malformed(struct __sk_buff *skb, int err)
 		return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_BAD_IP_HEADER);
 	if (err == XS_PARSE_EXT_LIMIT)
 		return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_EXT_HDR_LIMIT);
+	if (err == XS_PARSE_VLAN_DEPTH)
+		return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_VLAN_DEPTH);
 	return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_TRUNCATED);
 }
 

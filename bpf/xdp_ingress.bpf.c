@@ -70,11 +70,9 @@ struct {
 } XS_MAP_SPD_IN_V6 SEC(".maps");
 
 /* Every exit goes through here: one verdict counter, one reason counter. */
-static __always_inline int verdict(struct xdp_md *ctx, int action,
-				   enum xs_xdp_counter reason)
+static __always_inline int verdict_bytes(int action, enum xs_xdp_counter reason,
+					 __u64 bytes)
 {
-	__u64 bytes = ctx->data_end - ctx->data;
-
 	if (action == XDP_REDIRECT)
 		xs_count(&XS_MAP_XDP_STATS, XS_XDP_REDIRECT, bytes);
 	else if (action == XDP_PASS)
@@ -85,23 +83,52 @@ static __always_inline int verdict(struct xdp_md *ctx, int action,
 	return action;
 }
 
+static __always_inline int verdict(struct xdp_md *ctx, int action,
+				   enum xs_xdp_counter reason)
+{
+	return verdict_bytes(action, reason, ctx->data_end - ctx->data);
+}
+
 static __always_inline int drop_malformed(struct xdp_md *ctx, int err)
 {
 	if (err == XS_PARSE_BAD)
 		return verdict(ctx, XDP_DROP, XS_XDP_DROP_BAD_IP_HEADER);
 	if (err == XS_PARSE_EXT_LIMIT)
 		return verdict(ctx, XDP_DROP, XS_XDP_DROP_EXT_HDR_LIMIT);
+	if (err == XS_PARSE_VLAN_DEPTH)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_VLAN_DEPTH);
 	return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
 }
 
-/* Hands a frame of a known SA to its worker's socket for this rx queue. */
+/*
+ * Tells the worker where the IP header starts: a struct xs_xsk_hdr in
+ * front of the frame (abi.h), so it never parses the link layer itself.
+ * Moves ctx->data: every packet pointer is stale afterwards. Fails
+ * closed: a frame the worker could not place is not handed over.
+ */
+static __always_inline int push_xsk_hdr(struct xdp_md *ctx, __u32 l3)
+{
+	struct xs_xsk_hdr *h;
+
+	if (bpf_xdp_adjust_head(ctx, -(int)sizeof(*h)))
+		return -1;
+	h = (void *)(long)ctx->data;
+	if ((void *)(h + 1) > (void *)(long)ctx->data_end)
+		return -1;
+	h->magic = XS_XSK_HDR_MAGIC;
+	h->l3_off = (__u16)l3;
+	return 0;
+}
+
+/* Hands a frame of a known SA to its worker's socket for this rx queue,
+ * the offset of its IP header (l3) in front. */
 static __always_inline int to_worker(struct xdp_md *ctx, __be32 spi, __u8 proto,
-				     int encap, enum xs_xdp_counter reason)
+				     int encap, enum xs_xdp_counter reason, __u32 l3)
 {
 	struct xs_spi_key key = { .spi = spi, .proto = proto };
 	__u32 queue, worker, slot = xs_spi_filter_slot(spi);
 	struct xs_spi_val *sa = NULL;
-	__u64 *n;
+	__u64 *n, bytes;
 
 	/* An empty filter slot answers "unknown" for most SPIs nobody holds
 	 * at the cost of an array load, not a hash lookup (a flood of them
@@ -122,10 +149,17 @@ static __always_inline int to_worker(struct xdp_md *ctx, __be32 spi, __u8 proto,
 	worker = sa->worker;
 	if (queue >= XS_QUEUES_MAX || worker >= XS_WORKERS_MAX)
 		return verdict(ctx, XDP_DROP, XS_XDP_DROP_BAD_SLOT);
+	/* Counted before the header goes on: frame bytes as they came. */
+	bytes = ctx->data_end - ctx->data;
+	if (push_xsk_hdr(ctx, l3))
+		return verdict_bytes(XDP_DROP, XS_XDP_DROP_NO_HEAD, bytes);
 	if (bpf_redirect_map(&XS_MAP_XSKS, XS_XSK_SLOT(queue, worker),
-			     XDP_DROP) != XDP_REDIRECT)
-		return verdict(ctx, XDP_DROP, XS_XDP_DROP_NO_SOCKET);
-	return verdict(ctx, XDP_REDIRECT, reason);
+			     XDP_DROP) != XDP_REDIRECT) {
+		/* Dropped as it came, header off again. */
+		bpf_xdp_adjust_head(ctx, (int)sizeof(struct xs_xsk_hdr));
+		return verdict_bytes(XDP_DROP, XS_XDP_DROP_NO_SOCKET, bytes);
+	}
+	return verdict_bytes(XDP_REDIRECT, reason, bytes);
 }
 
 /*
@@ -166,7 +200,7 @@ static __always_inline int handle_esp(struct xdp_md *ctx, struct xs_cursor *c,
 	esp = xs_peek(c, ip, 8);
 	if (!esp)
 		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
-	return to_worker(ctx, esp[0], XS_IPPROTO_ESP, 0, XS_XDP_REDIRECT_ESP);
+	return to_worker(ctx, esp[0], XS_IPPROTO_ESP, 0, XS_XDP_REDIRECT_ESP, c->l3);
 }
 
 /* AH header: next header, length, reserved, SPI, sequence (RFC 4302 §2). */
@@ -180,7 +214,7 @@ static __always_inline int handle_ah(struct xdp_md *ctx, struct xs_cursor *c,
 	ah = xs_peek(c, ip, 12);
 	if (!ah)
 		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
-	return to_worker(ctx, ah[1], XS_IPPROTO_AH, 0, XS_XDP_REDIRECT_AH);
+	return to_worker(ctx, ah[1], XS_IPPROTO_AH, 0, XS_XDP_REDIRECT_AH, c->l3);
 }
 
 /*
@@ -242,7 +276,7 @@ static __always_inline int handle_udp(struct xdp_md *ctx, struct xs_cursor *c,
 	if (plen < 8)
 		return verdict(ctx, XDP_DROP, XS_XDP_DROP_BAD_NATT);
 	return to_worker(ctx, *(__be32 *)payload, XS_IPPROTO_ESP, 1,
-			 XS_XDP_REDIRECT_ESP_UDP);
+			 XS_XDP_REDIRECT_ESP_UDP, c->l3);
 }
 
 SEC("xdp")

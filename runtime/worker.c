@@ -30,7 +30,6 @@
 #include "worker.h"
 
 #define ETH_HLEN_ 14u
-#define VLAN_HLEN_ 4u
 
 static inline uint64_t frame_base(uint64_t addr)
 {
@@ -164,23 +163,42 @@ static void merge_flush(struct xsd_worker *w)
 		frame_free(w, m->tag[i]);
 }
 
+/*
+ * Where the Ethernet header of an inbound frame starts (returned; the
+ * frame starts with xdp_ingress's struct xs_xsk_hdr, abi.h) and how long
+ * its link-layer header is (*l2): xdp_ingress parsed it, and the worker
+ * parses no L2 of its own. 0 if the header is missing or points outside.
+ */
+static uint32_t inbound_l2(const uint8_t *frame, uint32_t len, uint32_t *l2)
+{
+	struct xs_xsk_hdr h;
+
+	if (len < sizeof(h))
+		return 0;
+	memcpy(&h, frame, sizeof(h));
+	if (h.magic != XS_XSK_HDR_MAGIC || h.l3_off < ETH_HLEN_ ||
+	    h.l3_off >= len - sizeof(h))
+		return 0;
+	*l2 = h.l3_off;
+	return sizeof(h);
+}
+
 /* Inbound: an ESP/AH frame from the outside. Returns 0 if it was queued. */
 static int do_inbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
 {
 	uint8_t *frame = xsk_umem__get_data(w->umem_area, frame_base(addr));
-	uint32_t off = (uint32_t)(addr - frame_base(addr)), l2 = ETH_HLEN_;
+	uint32_t off = (uint32_t)(addr - frame_base(addr)), l2, hdr;
 	struct xs_pkt p;
 	uint64_t eth;
 
 	w->counters[XSD_WC_RX_INBOUND]++;
-	if (len < ETH_HLEN_)
-		goto runt;
-	/* One 802.1Q tag, as the XDP program accepts. */
-	if (xs_get_be16(frame + off + 12) == ETH_P_8021Q) {
-		l2 += VLAN_HLEN_;
-		if (len < l2)
-			goto runt;
+	hdr = inbound_l2(frame + off, len, &l2);
+	if (!hdr) {
+		w->counters[XSD_WC_DROP_NO_HEAD]++;
+		return -1;
 	}
+	off += hdr;
+	len -= hdr;
 	p = (struct xs_pkt){ frame, XSD_FRAME_SIZE, off + l2, len - l2 };
 	if (xs_open(w->in_db, &p, NULL)) {
 		w->counters[XSD_WC_DROP_OPEN]++;
@@ -203,9 +221,6 @@ static int do_inbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
 	}
 	to_stack(w, eth, p.len + ETH_HLEN_);
 	return 0;
-runt:
-	w->counters[XSD_WC_DROP_RUNT]++;
-	return -1;
 }
 
 /* Seals the datagram at frame + off (len bytes) and queues it for the

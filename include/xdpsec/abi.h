@@ -28,6 +28,7 @@
 #define XS_SPD_RULES_MAX	4096	/* SPD rules, both families and directions */
 #define XS_SPD_LIST_MAX		16	/* rules examined per trie prefix */
 #define XS_IPV6_EXT_MAX		6	/* IPv6 extension headers walked */
+#define XS_VLAN_MAX		2	/* 802.1Q/802.1ad tags parsed (QinQ) */
 
 /*
  * An AF_XDP socket only receives frames from the (device, rx queue) it is
@@ -111,7 +112,9 @@ _Static_assert(sizeof(struct xs_counter) == 16, "xs_counter size");
 	X(XS_XDP_DROP_BAD_SLOT,		"drop_bad_slot")		\
 	X(XS_XDP_DROP_NO_SOCKET,	"drop_no_socket")		\
 	X(XS_XDP_DROP_POLICY_CLEARTEXT,	"drop_policy_cleartext")	\
-	X(XS_XDP_DROP_POLICY_DISCARD,	"drop_policy_discard")
+	X(XS_XDP_DROP_POLICY_DISCARD,	"drop_policy_discard")		\
+	X(XS_XDP_DROP_VLAN_DEPTH,	"drop_vlan_depth")		\
+	X(XS_XDP_DROP_NO_HEAD,		"drop_no_head")
 
 #define XS_TC_COUNTERS(X)						\
 	/* verdicts */							\
@@ -134,7 +137,9 @@ _Static_assert(sizeof(struct xs_counter) == 16, "xs_counter size");
 	X(XS_TC_DISCARD_TRUNCATED,	"discard_truncated")		\
 	X(XS_TC_DISCARD_BAD_IP_HEADER,	"discard_bad_ip_header")	\
 	X(XS_TC_DISCARD_EXT_HDR_LIMIT,	"discard_ext_hdr_limit")	\
-	X(XS_TC_DISCARD_NO_STEER,	"discard_no_steer")
+	X(XS_TC_DISCARD_NO_STEER,	"discard_no_steer")		\
+	X(XS_TC_DISCARD_VLAN_DEPTH,	"discard_vlan_depth")		\
+	X(XS_TC_DISCARD_VLAN,		"discard_vlan")
 
 #define XS_STEER_COUNTERS(X)						\
 	X(XS_STEER_REDIRECT,		"redirect")			\
@@ -181,6 +186,25 @@ struct xs_spi_val {
 	__u32 flags;		/* XS_SPI_F_* */
 };
 _Static_assert(sizeof(struct xs_spi_val) == 8, "xs_spi_val size");
+
+/*
+ * The header xdp_ingress puts in front of every frame it hands a worker
+ * (bpf_xdp_adjust_head: the frame grows by these 4 octets at the front):
+ * where the IP header starts, counted from the Ethernet header after it,
+ * past up to XS_VLAN_MAX tags the program parsed. The worker takes the
+ * outer header from there and parses no L2 of its own, so both agree on
+ * every frame (docs/bpf.md, "One parser"). Host byte order. (XDP
+ * metadata, bpf_xdp_adjust_meta, would be the natural place, but not
+ * every kernel lets XDP programs call it; growing the head works
+ * everywhere and AF_XDP delivers it in copy and zero-copy mode alike.)
+ */
+#define XS_XSK_HDR_MAGIC	0x5853	/* "XS" */
+
+struct xs_xsk_hdr {
+	__u16 magic;		/* XS_XSK_HDR_MAGIC */
+	__u16 l3_off;		/* from the Ethernet header */
+};
+_Static_assert(sizeof(struct xs_xsk_hdr) == 4, "xs_xsk_hdr size");
 
 struct xs_xdp_cfg {
 	__u32 unknown_spi_pass;	/* nonzero: unknown SPI -> XDP_PASS, not drop */

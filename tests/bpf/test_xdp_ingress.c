@@ -160,7 +160,7 @@ static void b_8021ad_esp(struct pkt *p)
 	pkt_finish(p);
 }
 
-/* Only one tag is parsed: a second one leaves a non-IP ethertype. */
+/* QinQ: an S-tag, then a C-tag (IEEE 802.1Q). */
 static void b_qinq(struct pkt *p)
 {
 	pkt_eth(p, ETH_P_8021AD);
@@ -169,6 +169,43 @@ static void b_qinq(struct pkt *p)
 	pkt_ipv4(p, IP_ESP, 0);
 	pkt_esp(p, SPI_ESP, 1, 48);
 	pkt_finish(p);
+}
+
+static void b_qinq_8021q_8021q(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_8021Q);
+	pkt_vlan(p, 200, ETH_P_8021Q);
+	pkt_vlan(p, 100, ETH_P_IP);
+	pkt_ipv4(p, IP_ESP, 0);
+	pkt_esp(p, SPI_ESP, 1, 48);
+	pkt_finish(p);
+}
+
+/* Three tags: more than anyone here parses. */
+static void b_three_tags(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_8021AD);
+	pkt_vlan(p, 300, ETH_P_8021AD);
+	pkt_vlan(p, 200, ETH_P_8021Q);
+	pkt_vlan(p, 100, ETH_P_IP);
+	pkt_ipv4(p, IP_ESP, 0);
+	pkt_esp(p, SPI_ESP, 1, 48);
+	pkt_finish(p);
+}
+
+static void b_qinq_arp(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_8021AD);
+	pkt_vlan(p, 200, ETH_P_8021Q);
+	pkt_vlan(p, 100, ETH_P_ARP);
+	pkt_fill(p, 0, 28);
+}
+
+static void b_qinq_truncated(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_8021AD);
+	pkt_vlan(p, 200, ETH_P_8021Q);
+	pkt_pad_to(p, 20);
 }
 
 static void b_v4_short_header(struct pkt *p)
@@ -750,7 +787,11 @@ static struct xdp_case cases[] = {
 	{ "vlan tag truncated", b_vlan_truncated, 0, DROP, XS_XDP_DROP_TRUNCATED },
 	{ "vlan esp redirected", b_vlan_esp, 0, REDIRECT, XS_XDP_REDIRECT_ESP },
 	{ "802.1ad esp redirected", b_8021ad_esp, 0, REDIRECT, XS_XDP_REDIRECT_ESP },
-	{ "qinq passes as not ip", b_qinq, 0, PASS, XS_XDP_PASS_NOT_IP },
+	{ "qinq esp redirected", b_qinq, 0, REDIRECT, XS_XDP_REDIRECT_ESP },
+	{ "double 802.1q esp redirected", b_qinq_8021q_8021q, 0, REDIRECT, XS_XDP_REDIRECT_ESP },
+	{ "qinq arp passes", b_qinq_arp, 0, PASS, XS_XDP_PASS_NOT_IP },
+	{ "qinq second tag truncated", b_qinq_truncated, 0, DROP, XS_XDP_DROP_TRUNCATED },
+	{ "three vlan tags dropped", b_three_tags, 0, DROP, XS_XDP_DROP_VLAN_DEPTH },
 	/* IPv4 header checks, RFC 791 §3.1 */
 	{ "ipv4 header truncated", b_v4_short_header, 0, DROP, XS_XDP_DROP_TRUNCATED },
 	{ "ipv4 ihl 4", b_v4_ihl4, 0, DROP, XS_XDP_DROP_BAD_IP_HEADER },
@@ -870,6 +911,32 @@ static unsigned int verdict_counter(int action)
 	return XS_XDP_DROP;
 }
 
+/* Ethernet, then 802.1Q/802.1ad tags: where the IP header starts. */
+static unsigned int l3_offset(const struct pkt *p)
+{
+	unsigned int off = 12;
+
+	for (;;) {
+		uint16_t type = p->b[off] << 8 | p->b[off + 1];
+
+		if (type != ETH_P_8021Q && type != ETH_P_8021AD)
+			return off + 2;
+		off += 4;
+	}
+}
+
+/* out is in behind a struct xs_xsk_hdr naming in's IP header. */
+static void assert_xsk_hdr(const struct pkt *out, const struct pkt *in)
+{
+	struct xs_xsk_hdr h;
+
+	assert_int_equal(out->len, in->len + sizeof(h));
+	memcpy(&h, out->b, sizeof(h));
+	assert_int_equal(h.magic, XS_XSK_HDR_MAGIC);
+	assert_int_equal(h.l3_off, l3_offset(in));
+	assert_memory_equal(out->b + sizeof(h), in->b, in->len);
+}
+
 static void run_case(void **state)
 {
 	const struct xdp_case *tc = *state;
@@ -892,7 +959,12 @@ static void run_case(void **state)
 	xs_snap_assert_delta(&before, &after, XS_XDP_COUNTER_MAX,
 			     verdict_counter(tc->action), tc->reason, in.len,
 			     counter_names);
-	/* The program never rewrites a frame. */
+	/* The program never rewrites a frame. What it hands a worker has
+	 * a header in front: where the IP header starts. */
+	if (tc->action == XDP_REDIRECT) {
+		assert_xsk_hdr(&out, &in);
+		return;
+	}
 	assert_int_equal(out.len, in.len);
 	assert_memory_equal(out.b, in.b, in.len);
 }
@@ -998,10 +1070,10 @@ static void live_expect(struct bpf_object *obj, struct xs_test_xsk *x,
 	xs_snap_read(stats, XS_XDP_COUNTER_MAX, &after);
 	xs_snap_assert_delta(&before, &after, XS_XDP_COUNTER_MAX, verdict,
 			     reason, p.len, counter_names);
-	if (to_socket) {
-		assert_int_equal(got.len, p.len);
-		assert_memory_equal(got.b, p.b, p.len);
-	}
+	/* The socket gets the frame behind the header the worker reads,
+	 * in copy mode, native or generic XDP. */
+	if (to_socket)
+		assert_xsk_hdr(&got, &p);
 }
 
 static int fill_spd_in(struct bpf_object *obj);
@@ -1056,9 +1128,19 @@ static void test_live_veth(void **state)
 		    XS_XDP_PASS_POLICY);
 	live_expect(obj, &x, sock, peer_if, b_in_esp, 1, XS_XDP_REDIRECT,
 		    XS_XDP_REDIRECT_ESP);
+	live_expect(obj, &x, sock, peer_if, b_qinq, 1, XS_XDP_REDIRECT,
+		    XS_XDP_REDIRECT_ESP);
+	/* Generic (skb) mode hands the header over too. */
+	assert_int_equal(bpf_xdp_detach(in_if, XDP_FLAGS_DRV_MODE, NULL), 0);
+	assert_int_equal(bpf_xdp_attach(in_if, xs_prog_fd(obj, "xs_xdp_ingress"),
+					XDP_FLAGS_SKB_MODE, NULL), 0);
+	live_expect(obj, &x, sock, peer_if, b_8021ad_esp, 1, XS_XDP_REDIRECT,
+		    XS_XDP_REDIRECT_ESP);
+	live_expect(obj, &x, sock, peer_if, b_v4_esp, 1, XS_XDP_REDIRECT,
+		    XS_XDP_REDIRECT_ESP);
+	assert_int_equal(bpf_xdp_detach(in_if, XDP_FLAGS_SKB_MODE, NULL), 0);
 
 	close(sock);
-	bpf_xdp_detach(in_if, XDP_FLAGS_DRV_MODE, NULL);
 	xs_test_xsk_close(&x);
 	bpf_object__close(obj);
 	assert_int_equal(xs_sh("ip link del xs_out"), 0);

@@ -190,7 +190,7 @@ static inline __u32 xs_map_id(struct bpf_object *obj, const char *name)
 
 /* ----------------------------------------------------------- counters */
 
-#define XS_MAX_COUNTERS 32
+#define XS_MAX_COUNTERS 64
 
 struct xs_snap {
 	uint64_t packets[XS_MAX_COUNTERS];
