@@ -212,6 +212,14 @@ $(BUILD)/tests/test_ike_shell: tests/unit/test_ike_shell.c $(IKE_SHELL_TEST_OBJS
 	$(Q)$(CC) $(XS_CFLAGS) $(INC_TESTS) $< \
 		$(IKE_SHELL_TEST_OBJS) -o $@ $(CTL_LIB) -lcmocka $(LDLIBS_CRYPTO)
 
+# The SPD property test drives the real compiler (loader/spd.c).
+$(BUILD)/tests/bpf_test_spd_property: tests/bpf/test_spd_property.c loader/spd.c loader/spd.h \
+		$(BPF_OBJS) $(wildcard tests/bpf/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) -DXS_BPF_OBJ_DIR='"$(abspath $(BUILD))/bpf"' -Itests/bpf -iquote loader \
+		$< loader/spd.c -o $@ -lcmocka $(LDLIBS_BPF)
+
 $(BUILD)/tests/bpf_%: tests/bpf/%.c $(BPF_OBJS) $(wildcard tests/bpf/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

@@ -23,25 +23,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set by the loader before load. */
 const volatile struct xs_tc_cfg XS_CFG_TC = {
 	.default_action = XS_SPD_BYPASS,
-	.ike_port = XS_PORT_IKE,
-	.natt_port = XS_PORT_NATT,
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, XS_SPD_PREFIXES_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct xs_lpm_v4);
-	__type(value, struct xs_spd_list);
-} XS_MAP_SPD_V4 SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, XS_SPD_PREFIXES_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct xs_lpm_v6);
-	__type(value, struct xs_spd_list);
-} XS_MAP_SPD_V6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -98,12 +80,16 @@ static __always_inline int discard_malformed(struct __sk_buff *skb, int err)
  * or, while it is a GSO packet, to the worker's tap: one read there moves
  * up to 64 KiB, where the steer veth would take each segment through XDP. */
 static __always_inline int protect(struct __sk_buff *skb,
-				   const struct xs_spd_rule *r)
+				   const struct xs_spd_rule *r, __u32 l3)
 {
 	struct xs_steer_tag tag = { .magic = XS_STEER_MAGIC };
 	__u32 worker = r->worker;
 	__u32 *ifindex, *gso_ifindex;
 
+	/* The worker seals what follows a plain Ethernet header: a frame
+	 * with VLAN tags in its data would be sealed wrong (docs/bpf.md). */
+	if (l3 != sizeof(struct ethhdr))
+		return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_VLAN);
 	if (worker >= XS_WORKERS_MAX)
 		return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_NO_STEER);
 	ifindex = bpf_map_lookup_elem(&XS_MAP_STEER_IFS, &worker);
@@ -128,15 +114,28 @@ static __always_inline int protect(struct __sk_buff *skb,
 	return verdict(skb, TC_ACT_REDIRECT, XS_TC_PROTECT_POLICY);
 }
 
+/* The outbound SPD (RFC 4301 §5.1): ordered search by destination. */
 static __always_inline int classify(struct __sk_buff *skb,
-				    const struct xs_flow *f)
+				    const struct xs_flow *f, __u32 l3)
 {
+	struct xs_spd_walk w = {};
 	struct xs_spd_rule *r;
+	int res;
 
-	r = xs_spd_lookup(&XS_MAP_SPD_V4, &XS_MAP_SPD_V6, f, f->daddr, f->saddr);
-	if (r) {
+	xs_spd_walk_init(&w, f, f->saddr, 0);
+	res = xs_spd_lookup(&XS_MAP_SPD_V4, &XS_MAP_SPD_V6, &w, f->daddr,
+			    XS_CFG_TC.default_action);
+	if (res == XS_SPD_R_ERROR)
+		return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_SPD_ERROR);
+	if (res == XS_SPD_R_AMBIGUOUS)
+		return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_FRAGMENT_AMBIGUOUS);
+	if (res == XS_SPD_R_RULE) {
+		r = xs_spd_rule(&w);
+		if (!r)
+			return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_SPD_ERROR);
+		xs_policy_count(r->policy_id, skb->len);
 		if (r->action == XS_SPD_PROTECT)
-			return protect(skb, r);
+			return protect(skb, r, l3);
 		if (r->action == XS_SPD_DISCARD)
 			return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_POLICY);
 		return verdict(skb, TC_ACT_OK, XS_TC_BYPASS_POLICY);
@@ -146,9 +145,10 @@ static __always_inline int classify(struct __sk_buff *skb,
 	return verdict(skb, TC_ACT_OK, XS_TC_BYPASS_DEFAULT);
 }
 
+/* For now: IKE ports and every ESP/AH packet bypass (replaced below). */
 static __always_inline int is_ike_port(__u16 port)
 {
-	return port == XS_CFG_TC.ike_port || port == XS_CFG_TC.natt_port;
+	return port == XS_PORT_IKE || port == XS_PORT_NATT;
 }
 
 SEC("tc")
@@ -175,7 +175,7 @@ int xs_tc_egress(struct __sk_buff *skb)
 
 	/* Already IPsec: sealed by a worker, or another stack's. */
 	if (proto == IPPROTO_ESP || proto == IPPROTO_AH)
-		return verdict(skb, TC_ACT_OK, XS_TC_BYPASS_IPSEC);
+		return verdict(skb, TC_ACT_OK, XS_TC_BYPASS_IKE);
 	if (xs_flow_ports(&c, &ip, &f))
 		return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_TRUNCATED);
 	/* IKE and NAT-T (ESP-in-UDP, keepalives) must never be protected. */
@@ -185,5 +185,5 @@ int xs_tc_egress(struct __sk_buff *skb)
 	/* Neighbour discovery for the link itself (spd.h). */
 	if (xs_flow_is_nd(&f, &ip))
 		return verdict(skb, TC_ACT_OK, XS_TC_BYPASS_ND);
-	return classify(skb, &f);
+	return classify(skb, &f, c.l3);
 }

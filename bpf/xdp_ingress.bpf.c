@@ -10,7 +10,6 @@
  * reason counter in XS_MAP_XDP_STATS. See docs/bpf.md.
  */
 #include "spd.h"
-#include "stats.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -51,23 +50,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xs_counter);
 } XS_MAP_XDP_STATS SEC(".maps");
-
-/* The inbound SPD: remote (source) prefix -> rules; see abi.h. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, XS_SPD_PREFIXES_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct xs_lpm_v4);
-	__type(value, struct xs_spd_list);
-} XS_MAP_SPD_IN_V4 SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, XS_SPD_PREFIXES_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct xs_lpm_v6);
-	__type(value, struct xs_spd_list);
-} XS_MAP_SPD_IN_V6 SEC(".maps");
 
 /* Every exit goes through here: one verdict counter, one reason counter. */
 static __always_inline int verdict_bytes(int action, enum xs_xdp_counter reason,
@@ -172,16 +154,27 @@ static __always_inline int to_worker(struct xdp_md *ctx, __be32 spi, __u8 proto,
 static __always_inline int cleartext(struct xdp_md *ctx, struct xs_cursor *c,
 				     struct xs_ip *ip, struct xs_flow *f)
 {
+	struct xs_spd_walk w = {};
 	struct xs_spd_rule *r;
+	int res;
 
 	if (xs_flow_ports(c, ip, f))
 		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
 	if (xs_flow_is_nd(f, ip))
 		return verdict(ctx, XDP_PASS, XS_XDP_PASS_ND);
-	r = xs_spd_lookup(&XS_MAP_SPD_IN_V4, &XS_MAP_SPD_IN_V6, f, f->saddr,
-			  f->daddr);
-	if (!r)
+	xs_spd_walk_init(&w, f, f->daddr, 1);
+	res = xs_spd_lookup(&XS_MAP_SPD_IN_V4, &XS_MAP_SPD_IN_V6, &w, f->saddr,
+			    XS_SPD_BYPASS);
+	if (res == XS_SPD_R_ERROR)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_SPD_ERROR);
+	if (res == XS_SPD_R_AMBIGUOUS)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_FRAGMENT_AMBIGUOUS);
+	if (res == XS_SPD_R_DEFAULT)
 		return verdict(ctx, XDP_PASS, XS_XDP_PASS_NOT_IPSEC);
+	r = xs_spd_rule(&w);
+	if (!r)
+		return verdict(ctx, XDP_DROP, XS_XDP_DROP_SPD_ERROR);
+	xs_policy_count(r->policy_id, ctx->data_end - ctx->data);
 	if (r->action == XS_SPD_PROTECT)
 		return verdict(ctx, XDP_DROP, XS_XDP_DROP_POLICY_CLEARTEXT);
 	if (r->action == XS_SPD_DISCARD)

@@ -57,6 +57,9 @@ static void unpin_all(const char *dir)
 		XS_STR(XS_MAP_XDP_STATS),
 		XS_STR(XS_MAP_SPD_IN_V4), XS_STR(XS_MAP_SPD_IN_V6),
 		XS_STR(XS_MAP_SPD_V4), XS_STR(XS_MAP_SPD_V6), XS_STR(XS_MAP_SPD_RULES),
+		XS_STR(XS_MAP_SPD_ENTRIES), XS_STR(XS_MAP_POLICY_STATS), XS_STR(XS_MAP_ACQUIRE),
+		XS_STR(XS_MAP_EVENTS), XS_STR(XS_MAP_IKE_SOCKS), XS_STR(XS_MAP_LOCAL_ADDRS),
+		XS_STR(XS_MAP_INNER_STATS),
 		XS_STR(XS_MAP_STEER_IFS), XS_STR(XS_MAP_GSO_IFS), XS_STR(XS_MAP_TC_STATS),
 		XS_STR(XS_MAP_STEER_XSKS), XS_STR(XS_MAP_STEER_STATS),
 		"xs_policy_store",
@@ -240,21 +243,29 @@ static int policy_store_open(struct xsd_dp *dp)
 	return fd;
 }
 
-/* After a daemon restart, the pinned store still holds the policies. */
+/* After a daemon restart, the pinned store still holds the policies;
+ * dp->stored learns what it holds either way, so the first sync clears
+ * what this daemon's table does not have. */
 static void policies_restore(struct xsd_dp *dp)
 {
 	struct xsd *d = dp->d;
+	bool have = false;
 
-	for (uint32_t i = 0; i < XS_SPD_RULES_MAX; i++)
-		if (d->policies[i].used)
-			return;
 	for (__u32 i = 0; i < XS_SPD_RULES_MAX; i++) {
 		struct xs_policy_req req;
 
-		if (bpf_map_lookup_elem(dp->policy_store_fd, &i, &req) || !req.action)
+		have |= d->policies[i].used;
+		if (bpf_map_lookup_elem(dp->policy_store_fd, &i, &req))
+			continue;
+		dp->stored[i] = req;
+	}
+	if (have)
+		return;
+	for (__u32 i = 0; i < XS_SPD_RULES_MAX; i++) {
+		if (!dp->stored[i].action)
 			continue;
 		d->policies[i].used = true;
-		d->policies[i].req = req;
+		d->policies[i].req = dp->stored[i];
 	}
 }
 
@@ -275,8 +286,6 @@ static int load_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
 	dp->ingress->rodata->XS_CFG_XDP.ike_port = XS_PORT_IKE;
 	dp->ingress->rodata->XS_CFG_XDP.natt_port = XS_PORT_NATT;
 	dp->egress->rodata->XS_CFG_TC.default_action = XS_SPD_BYPASS;
-	dp->egress->rodata->XS_CFG_TC.ike_port = XS_PORT_IKE;
-	dp->egress->rodata->XS_CFG_TC.natt_port = XS_PORT_NATT;
 	if (pin_maps(dp->ingress->obj, dir) || pin_maps(dp->egress->obj, dir) ||
 	    pin_maps(dp->steer->obj, dir)) {
 		snprintf(err, errlen, "cannot set pin paths under %s", dir);
@@ -519,6 +528,21 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 		snprintf(err, errlen, "cannot create the policy store map");
 		goto fail;
 	}
+	dp->stored = calloc(XS_SPD_RULES_MAX, sizeof(*dp->stored));
+	dp->pol_reqid = calloc(XS_SPD_RULES_MAX, sizeof(*dp->pol_reqid));
+	if (!dp->stored || !dp->pol_reqid) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	{
+		int r = xsd_dp_spd_open(dp);
+
+		if (r) {
+			snprintf(err, errlen, "cannot take over the SPD maps under %s: %s",
+				 d->pin_dir, strerror(-r));
+			goto fail;
+		}
+	}
 	/* Local TCP sends one MSS per packet: the TC hook sees packets before
 	 * segmentation, and each must be sealed on its own. */
 	xs_nl_link_set(dp->ifname, 0, 0, 1);
@@ -537,7 +561,7 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 	for (uint32_t i = 0; i < d->nsas; i++)
 		xsd_dp_sa_install(dp, &d->sas[i]);
 	if (xsd_dp_spd_sync(dp, d)) {
-		snprintf(err, errlen, "cannot program the SPD maps");
+		snprintf(err, errlen, "cannot program the SPD maps: %s", dp->spd_err);
 		goto fail;
 	}
 	for (uint32_t i = 0; i < dp->nworkers; i++) {
@@ -575,6 +599,9 @@ void xsd_dp_detach(struct xsd_dp *dp, bool keep_pins)
 		unpin_all(dp->d->pin_dir);
 	}
 	free(dp->steers);
+	xs_spd_close(&dp->spd);
+	free(dp->stored);
+	free(dp->pol_reqid);
 	if (dp->spi_filter)
 		munmap(dp->spi_filter, SPI_FILTER_BYTES);
 	if (dp->policy_store_fd >= 0)

@@ -19,6 +19,7 @@
 #include <net/if.h>
 
 #include "daemon.h"
+#include "spd.h"
 
 struct xdp_ingress_bpf;
 struct tc_egress_bpf;
@@ -50,11 +51,10 @@ struct xsd_dp {
 	struct xdp_steer_bpf *steer;
 	int policy_store_fd;
 	__u64 *spi_filter;            /* xs_spi_filter, mmapped: SAs per slot */
-	/* Which rule slots the maps hold a live rule in, so a sync clears
-	 * only what went away; spd_fresh: the first sync clears them all
-	 * (pinned maps may hold a previous daemon's rules). */
-	uint8_t spd_live[XS_SPD_RULES_MAX];
-	bool spd_synced;
+	struct xs_spd_maps spd;       /* the SPD compiler's view of the maps */
+	char spd_err[160];            /* why the last sync failed */
+	struct xs_policy_req *stored; /* what xs_policy_store holds, per id */
+	uint32_t *pol_reqid;          /* dir in PROTECT: the reqid it accepts */
 	struct xsd_worker *workers;
 };
 
@@ -69,8 +69,11 @@ uint32_t xsd_dp_workers(const struct xsd_dp *dp);
 /* Worker tables, changed by the control thread under the worker's lock. */
 int xsd_dp_sa_install(struct xsd_dp *dp, struct xsd_sa *s);
 void xsd_dp_sa_remove(struct xsd_dp *dp, struct xsd_sa *s);
-/* Programs the SPD maps from the daemon's policy table. */
+/* Programs the SPD maps from the daemon's policy table (dp_spd.c); on
+ * failure nothing changed and xsd_dp_spd_error() says why. */
 int xsd_dp_spd_sync(struct xsd_dp *dp, const struct xsd *d);
+const char *xsd_dp_spd_error(const struct xsd_dp *dp);
+int xsd_dp_spd_open(struct xsd_dp *dp);
 /* Binds policy id -> outbound SA (NULL unbinds) in the owning worker. */
 void xsd_dp_policy_bind(struct xsd_dp *dp, uint32_t id, struct xsd_sa *s);
 
@@ -80,5 +83,9 @@ void xsd_dp_unlock_all(struct xsd_dp *dp);
 
 int xsd_dp_counters(struct xsd_dp *dp, int (*fn)(const struct xs_counter_row *, void *),
 		    void *arg);
+/* Packets and bytes the BPF programs decided by policy id (dp_stats.c). */
+int xsd_dp_policy_counters(struct xsd_dp *dp, uint32_t id, uint64_t *packets,
+			   uint64_t *bytes);
+int xsd_dp_policy_counters_reset(struct xsd_dp *dp, uint32_t id);
 
 #endif

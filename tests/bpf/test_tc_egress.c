@@ -104,43 +104,36 @@ static int put_rule(struct bpf_object *obj, __u32 idx, struct xs_spd_rule r)
 }
 
 static int put_v4(struct bpf_object *obj, uint32_t addr, uint32_t plen,
-		  const struct xs_spd_list *l)
+		  const uint32_t *ids, uint32_t n)
 {
 	struct xs_lpm_v4 k = { .prefixlen = plen };
 	uint32_t be = htonl(addr);
 
 	memcpy(k.addr, &be, 4);
-	return bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_V4)), &k, l,
-				   BPF_ANY);
+	return xs_put_list(obj, XS_STR(XS_MAP_SPD_V4), &k, ids, n);
 }
 
 static int put_v6(struct bpf_object *obj, const uint8_t addr[16], uint32_t plen,
-		  const struct xs_spd_list *l)
+		  const uint32_t *ids, uint32_t n)
 {
 	struct xs_lpm_v6 k = { .prefixlen = plen };
 
 	memcpy(k.addr, addr, 16);
-	return bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_V6)), &k, l,
-				   BPF_ANY);
+	return xs_put_list(obj, XS_STR(XS_MAP_SPD_V6), &k, ids, n);
 }
+
+#define LIST(...) (const uint32_t[]){ __VA_ARGS__ }, \
+	sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t)
 
 static int fill_spd(struct bpf_object *obj)
 {
 	struct xs_spd_rule r;
-	struct xs_spd_list site = { 5, { R_SSH_FROM_LAN, R_UDP_LOW, R_PING,
-					  R_UDP_RANGE, R_SITE_ANY } };
-	struct xs_spd_list no_steer = { 2, { R_EMPTY, R_NO_STEER } };
-	struct xs_spd_list bad_worker = { 1, { R_BAD_WORKER } };
-	struct xs_spd_list empty = { 0 };
-	struct xs_spd_list site6 = { 3, { R_WRONG_FAMILY, R_HTTP6, R_SITE6_ANY } };
-	struct xs_spd_list longl;
+	struct xs_spd_list huge = { 0, XS_SPD_ENTRIES_LIVE + 1 };
+	struct xs_spd_list outside = { XS_SPD_ENTRIES_MAX, 1 };
+	struct xs_lpm_v4 k = { .prefixlen = 16 };
+	uint32_t *many;
 	__u32 ifindex, worker;
 	int i, err = 0;
-
-	/* More than XS_SPD_LIST_MAX entries, none matching TCP: default. */
-	longl.count = 1000;
-	for (i = 0; i < XS_SPD_LIST_MAX; i++)
-		longl.rule[i] = R_UDP_LOW;
 
 	r = rule(XS_FAMILY_V4, XS_SPD_PROTECT, 0, 0, 0xffff);
 	r.policy_id = POLICY_SITE;
@@ -178,12 +171,28 @@ static int fill_spd(struct bpf_object *obj)
 	err |= put_rule(obj, R_HTTP6, rule(XS_FAMILY_V6, XS_SPD_BYPASS, IP_TCP, 80, 89));
 	err |= put_rule(obj, R_WRONG_FAMILY, rule(XS_FAMILY_V4, XS_SPD_DISCARD, 0, 0, 0xffff));
 
-	err |= put_v4(obj, A4(10, 1, 0, 0), 16, &site);
-	err |= put_v4(obj, A4(10, 1, 2, 0), 24, &no_steer);
-	err |= put_v4(obj, A4(10, 1, 3, 0), 24, &bad_worker);
-	err |= put_v4(obj, A4(10, 9, 0, 0), 16, &empty);
-	err |= put_v4(obj, A4(10, 8, 0, 0), 16, &longl);
-	err |= put_v6(obj, v6_site, 48, &site6);
+	err |= put_v4(obj, A4(10, 1, 0, 0), 16,
+		      LIST(R_SSH_FROM_LAN, R_UDP_LOW, R_PING, R_UDP_RANGE, R_SITE_ANY));
+	err |= put_v4(obj, A4(10, 1, 2, 0), 24, LIST(R_EMPTY, R_NO_STEER));
+	err |= put_v4(obj, A4(10, 1, 3, 0), 24, LIST(R_BAD_WORKER));
+	err |= put_v4(obj, A4(10, 9, 0, 0), 16, NULL, 0);
+	err |= put_v6(obj, v6_site, 48, LIST(R_WRONG_FAMILY, R_HTTP6, R_SITE6_ANY));
+	/* A long list (far more than the 16 rules lists once held), the
+	 * match at its end: nothing is cut off. */
+	many = calloc(5000, sizeof(*many));
+	if (!many)
+		return -1;
+	for (i = 0; i < 4999; i++)
+		many[i] = R_UDP_LOW;
+	many[4999] = R_SITE_ANY;
+	err |= put_v4(obj, A4(10, 8, 0, 0), 16, many, 5000);
+	free(many);
+	/* Values no loader writes: a list longer than the lists can be, and
+	 * one running off the end of the array. Both fail closed. */
+	memcpy(k.addr, (uint8_t[]){ 10, 7, 0, 0 }, 4);
+	err |= bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_V4)), &k, &huge, BPF_ANY);
+	memcpy(k.addr, (uint8_t[]){ 10, 6, 0, 0 }, 4);
+	err |= bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_V4)), &k, &outside, BPF_ANY);
 
 	worker = 0;
 	ifindex = IFINDEX_W0;
@@ -320,6 +329,8 @@ static void b_no_steer(struct pkt *p) { v4_tcp(p, SRC_LAN, DST_NO_STEER, 443); }
 static void b_bad_worker(struct pkt *p) { v4_tcp(p, SRC_LAN, DST_BAD_WORKER, 443); }
 static void b_empty_list(struct pkt *p) { v4_tcp(p, SRC_LAN, DST_EMPTY_LIST, 443); }
 static void b_long_list(struct pkt *p) { v4_tcp(p, SRC_LAN, DST_LONG_LIST, 443); }
+static void b_huge_list(struct pkt *p) { v4_tcp(p, SRC_LAN, A4(10, 7, 1, 1), 443); }
+static void b_outside_list(struct pkt *p) { v4_tcp(p, SRC_LAN, A4(10, 6, 1, 1), 443); }
 static void b_nowhere(struct pkt *p) { v4_tcp(p, SRC_LAN, DST_NOWHERE, 443); }
 
 static void b_site_udp_22(struct pkt *p) { v4_udp(p, DST_SITE, 40000, 22); }
@@ -462,9 +473,9 @@ static struct tc_case cases[] = {
 	{ "tcp ports truncated", b_v4_tcp_truncated, 0, DISCARD, XS_TC_DISCARD_TRUNCATED },
 	{ "ipv6 ext headers over limit", b_v6_ext_over_limit, 0, DISCARD, XS_TC_DISCARD_EXT_HDR_LIMIT },
 	/* always BYPASS */
-	{ "esp bypasses", b_v4_esp, 0, BYPASS, XS_TC_BYPASS_IPSEC },
-	{ "ah bypasses", b_v4_ah, 0, BYPASS, XS_TC_BYPASS_IPSEC },
-	{ "ipv6 esp bypasses", b_v6_esp, 0, BYPASS, XS_TC_BYPASS_IPSEC },
+	{ "esp bypasses", b_v4_esp, 0, BYPASS, XS_TC_BYPASS_IKE },
+	{ "ah bypasses", b_v4_ah, 0, BYPASS, XS_TC_BYPASS_IKE },
+	{ "ipv6 esp bypasses", b_v6_esp, 0, BYPASS, XS_TC_BYPASS_IKE },
 	{ "ike 500 bypasses", b_ike_500, 0, BYPASS, XS_TC_BYPASS_IKE },
 	{ "ike from 4500 bypasses", b_ike_4500_sport, 0, BYPASS, XS_TC_BYPASS_IKE },
 	{ "esp-in-udp bypasses", b_natt_esp, 0, BYPASS, XS_TC_BYPASS_IKE },
@@ -493,11 +504,13 @@ static struct tc_case cases[] = {
 	{ "udp past port range", b_site_udp_2001, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
 	{ "udp first fragment has ports", b_site_udp_first_frag, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_UDP_RANGE },
 	{ "udp later fragment ports opaque", b_site_udp_later_frag, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
-	{ "vlan tagged protected", b_vlan_site_https, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
+	{ "vlan tag in the data discarded", b_vlan_site_https, 0, DISCARD, XS_TC_DISCARD_VLAN },
 	{ "worker without steer veth", b_no_steer, 0, DISCARD, XS_TC_DISCARD_NO_STEER },
 	{ "worker out of range", b_bad_worker, 0, DISCARD, XS_TC_DISCARD_NO_STEER },
 	{ "empty rule list", b_empty_list, 0, BYPASS, XS_TC_BYPASS_DEFAULT },
-	{ "rule list longer than max", b_long_list, 0, BYPASS, XS_TC_BYPASS_DEFAULT },
+	{ "5000-rule list decides at its end", b_long_list, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
+	{ "list longer than lists can be", b_huge_list, 0, DISCARD, XS_TC_DISCARD_SPD_ERROR },
+	{ "list off the end of the array", b_outside_list, 0, DISCARD, XS_TC_DISCARD_SPD_ERROR },
 	{ "no prefix", b_nowhere, 0, BYPASS, XS_TC_BYPASS_DEFAULT },
 	{ "ipv6 site https protected", b_v6_site_https, 0, PROTECT, XS_TC_PROTECT_POLICY, 1, POLICY_SITE6 },
 	{ "ipv6 site http bypasses", b_v6_site_http, 0, BYPASS, XS_TC_BYPASS_POLICY },
@@ -738,16 +751,11 @@ static void test_live_steer_path(void **state)
 		.sport_hi = 0xffff, .dport_hi = 0xffff,
 		.policy_id = 77, .worker = 0,
 	};
-	struct xs_spd_list list = { 1, { 0 } };
 	static const uint8_t next_hop[6] = { 0x02, 0, 0, 0, 0, 0x99 };
 	static const uint8_t tag[6] = { XS_STEER_MAGIC, 0, 0, 0, 0, 77 };
 	static const char msg[] = "xdpsec-steer";
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(9999) };
-	struct xs_tc_cfg cfg = {
-		.default_action = XS_SPD_BYPASS,
-		.ike_port = XS_PORT_IKE,
-		.natt_port = XS_PORT_NATT,
-	};
+	struct xs_tc_cfg cfg = { .default_action = XS_SPD_BYPASS };
 	struct bpf_object *tc, *st;
 	struct xs_test_xsk x;
 	struct xs_snap before, after;
@@ -777,7 +785,7 @@ static void test_live_steer_path(void **state)
 	assert_non_null(tc);
 	assert_non_null(st);
 	assert_int_equal(put_rule(tc, 0, r), 0);
-	assert_int_equal(put_v4(tc, A4(10, 99, 0, 0), 24, &list), 0);
+	assert_int_equal(put_v4(tc, A4(10, 99, 0, 0), 24, LIST(0)), 0);
 	assert_int_equal(bpf_map_update_elem(xs_map_fd(tc, XS_STR(XS_MAP_STEER_IFS)),
 					     &zero, &st_if, BPF_ANY), 0);
 
@@ -850,11 +858,7 @@ static void test_maps_have_btf(void **state)
 
 static int group_setup(void **state)
 {
-	struct xs_tc_cfg open_cfg = {
-		.default_action = XS_SPD_BYPASS,
-		.ike_port = XS_PORT_IKE,
-		.natt_port = XS_PORT_NATT,
-	};
+	struct xs_tc_cfg open_cfg = { .default_action = XS_SPD_BYPASS };
 	struct xs_tc_cfg closed_cfg = open_cfg;
 	__u32 slot = XS_XSK_SLOT(0, 0);
 	int err, fd;

@@ -1153,7 +1153,6 @@ static void test_live_veth(void **state)
  */
 static void test_rules_map_shared_by_pin(void **state)
 {
-	struct xs_spd_list list = { 1, { 7 } };
 	struct xs_lpm_v4 key = { .prefixlen = 24 };
 	uint32_t remote = htonl(IN_REMOTE);
 	struct xs_spd_rule r = {
@@ -1187,8 +1186,8 @@ static void test_rules_map_shared_by_pin(void **state)
 	assert_int_equal(bpf_map_update_elem(xs_map_fd(out, XS_STR(XS_MAP_SPD_RULES)),
 					     &idx, &r, BPF_ANY), 0);
 	memcpy(key.addr, &remote, 4);
-	assert_int_equal(bpf_map_update_elem(xs_map_fd(in, XS_STR(XS_MAP_SPD_IN_V4)),
-					     &key, &list, BPF_ANY), 0);
+	assert_int_equal(xs_put_list(in, XS_STR(XS_MAP_SPD_IN_V4), &key, (uint32_t[]){ 7 }, 1),
+			 0);
 	pkt_init(&p);
 	b_in_udp(&p);
 	assert_int_equal(xs_run(xs_prog_fd(in, "xs_xdp_ingress"), &p, NULL), XDP_DROP);
@@ -1224,8 +1223,8 @@ static int put_in_rule(struct bpf_object *obj, __u32 idx, struct xs_spd_rule r)
 /* The inbound SPD described at the top (IN_*). */
 static int fill_spd_in(struct bpf_object *obj)
 {
-	struct xs_spd_list v4 = { 3, { RI_SSH_BYPASS, RI_SYSLOG_DISCARD, RI_V4_PROTECT } };
-	struct xs_spd_list v6 = { 1, { RI_V6_PROTECT } };
+	static const uint32_t v4[] = { RI_SSH_BYPASS, RI_SYSLOG_DISCARD, RI_V4_PROTECT };
+	static const uint32_t v6[] = { RI_V6_PROTECT };
 	struct xs_lpm_v4 k4 = { .prefixlen = 24 };
 	struct xs_lpm_v6 k6 = { .prefixlen = 48 };
 	uint32_t remote = htonl(IN_REMOTE);
@@ -1249,10 +1248,8 @@ static int fill_spd_in(struct bpf_object *obj)
 
 	memcpy(k4.addr, &remote, 4);
 	memcpy(k6.addr, v6_peer, 6);
-	err |= bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_IN_V4)), &k4,
-				   &v4, BPF_ANY);
-	err |= bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_IN_V6)), &k6,
-				   &v6, BPF_ANY);
+	err |= xs_put_list(obj, XS_STR(XS_MAP_SPD_IN_V4), &k4, v4, 3);
+	err |= xs_put_list(obj, XS_STR(XS_MAP_SPD_IN_V6), &k6, v6, 1);
 	return err;
 }
 
