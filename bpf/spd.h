@@ -270,9 +270,10 @@ static __always_inline int xs_rule_match(const struct xs_spd_rule *r,
 		return XS_HIT_NONE;
 	if (xs_port_any(r->sport_lo, r->sport_hi) && xs_port_any(r->dport_lo, r->dport_hi))
 		return XS_HIT_DEFINITE;
-	/* RFC 4301 §7: no ports to compare, only ANY matches (for now). */
+	/* RFC 4301 §7: a later fragment's ports are OPAQUE; the rule may
+	 * be the one its datagram matches. */
 	if (w->opaque)
-		return XS_HIT_NONE;
+		return XS_HIT_POSSIBLE;
 	/* A protocol without ports matches only ANY. */
 	if (!w->ports)
 		return XS_HIT_NONE;

@@ -256,8 +256,7 @@ static struct ref ref_lookup(int dir, const struct flow *f, uint8_t dflt)
 		} else if (!has_ports(f->proto)) {
 			continue;
 		} else if (f->frag == 2) {
-			/* no ports to compare: only ANY matches */
-			continue;
+			/* ports OPAQUE: a candidate, not a match (§7) */
 		} else if (f->sport >= p->sport_lo && f->sport <= p->sport_hi &&
 			   f->dport >= p->dport_lo && f->dport <= p->dport_hi) {
 			definite = 1;

@@ -51,6 +51,7 @@
 static const uint8_t v6_lan[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, [15] = 1 };
 static const uint8_t v6_site[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 5 };
 static const uint8_t v6_elsewhere[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 1 };
+static const uint8_t v6_frag_site[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 5, [15] = 5 };
 
 static const char *const tc_names[] = {
 #define XS_NAME_(name, str) str,
@@ -82,6 +83,9 @@ enum {
 	R_SITE6_ANY,		/* v6 any -> PROTECT site6, worker 1 */
 	R_HTTP6,		/* v6 tcp/80-89 -> BYPASS */
 	R_WRONG_FAMILY,		/* a v4 rule in a v6 list: never matches */
+	R_UDP_5000,		/* v4 udp/5000 -> PROTECT, policy 500 (issue 8, 3) */
+	R_UDP6_5000,		/* v6 udp/5000 -> PROTECT, policy 600 */
+	R_DISCARD_ANY,		/* v4 any -> DISCARD */
 };
 
 static struct xs_spd_rule rule(uint8_t family, uint8_t action, uint8_t proto,
@@ -177,6 +181,20 @@ static int fill_spd(struct bpf_object *obj)
 	err |= put_v4(obj, A4(10, 1, 3, 0), 24, LIST(R_BAD_WORKER));
 	err |= put_v4(obj, A4(10, 9, 0, 0), 16, NULL, 0);
 	err |= put_v6(obj, v6_site, 48, LIST(R_WRONG_FAMILY, R_HTTP6, R_SITE6_ANY));
+	/* Only a port rule: a later fragment may belong to its flow. */
+	r = rule(XS_FAMILY_V4, XS_SPD_PROTECT, IP_UDP, 5000, 5000);
+	r.policy_id = 500;
+	err |= put_rule(obj, R_UDP_5000, r);
+	r = rule(XS_FAMILY_V6, XS_SPD_PROTECT, IP_UDP, 5000, 5000);
+	r.policy_id = 600;
+	err |= put_rule(obj, R_UDP6_5000, r);
+	err |= put_rule(obj, R_DISCARD_ANY, rule(XS_FAMILY_V4, XS_SPD_DISCARD, 0, 0, 0xffff));
+	err |= put_v4(obj, A4(10, 5, 0, 0), 16, LIST(R_UDP_5000));
+	err |= put_v6(obj, v6_frag_site, 48, LIST(R_UDP6_5000));
+	/* Candidates that agree: a port rule and an ANY rule, both DISCARD. */
+	err |= put_v4(obj, A4(10, 4, 0, 0), 16, LIST(R_UDP_LOW, R_DISCARD_ANY));
+	/* A port rule alone that agrees with the closed default. */
+	err |= put_v4(obj, A4(10, 3, 128, 0), 17, LIST(R_UDP_LOW));
 	/* A long list (far more than the 16 rules lists once held), the
 	 * match at its end: nothing is cut off. */
 	many = calloc(5000, sizeof(*many));
@@ -374,6 +392,44 @@ static void b_site_udp_later_frag(struct pkt *p)
 	pkt_finish(p);
 }
 
+/* UDP to port 5000 of 10.5.5.5, 3,000 bytes: the first fragment shows the
+ * port, the second does not (RFC 4301 §7). */
+static void frag4(struct pkt *p, uint32_t dst, uint16_t dport, int later)
+{
+	v4(p, IP_UDP, SRC_LAN, dst);
+	if (later) {
+		pkt_fill(p, 0x63, 48);
+		pkt_ipv4_frag(p, 185, 0);
+	} else {
+		pkt_udp(p, 40000, dport);
+		pkt_fill(p, 0x62, 40);
+		pkt_ipv4_frag(p, 0, 1);
+	}
+	pkt_finish(p);
+}
+
+static void frag6(struct pkt *p, uint16_t dport, int later)
+{
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6_addrs(p, IP6_FRAG, v6_lan, v6_frag_site);
+	pkt_ipv6_frag(p, IP_UDP, later ? 185 : 0, !later);
+	if (later) {
+		pkt_fill(p, 0x63, 48);
+	} else {
+		pkt_udp(p, 40000, dport);
+		pkt_fill(p, 0x62, 40);
+	}
+	pkt_finish(p);
+}
+
+static void b_frag_5000_first(struct pkt *p) { frag4(p, A4(10, 5, 5, 5), 5000, 0); }
+static void b_frag_5000_later(struct pkt *p) { frag4(p, A4(10, 5, 5, 5), 5000, 1); }
+static void b_frag_5001_first(struct pkt *p) { frag4(p, A4(10, 5, 5, 5), 5001, 0); }
+static void b_frag6_5000_first(struct pkt *p) { frag6(p, 5000, 0); }
+static void b_frag6_5000_later(struct pkt *p) { frag6(p, 5000, 1); }
+static void b_frag_agree_later(struct pkt *p) { frag4(p, A4(10, 4, 1, 1), 53, 1); }
+static void b_frag_default_later(struct pkt *p) { frag4(p, A4(10, 3, 200, 1), 53, 1); }
+
 static void b_vlan_site_https(struct pkt *p)
 {
 	pkt_eth(p, ETH_P_8021Q);
@@ -503,7 +559,19 @@ static struct tc_case cases[] = {
 	{ "udp in port range", b_site_udp_1500, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_UDP_RANGE },
 	{ "udp past port range", b_site_udp_2001, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
 	{ "udp first fragment has ports", b_site_udp_first_frag, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_UDP_RANGE },
-	{ "udp later fragment ports opaque", b_site_udp_later_frag, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
+	/* RFC 4301 §7: a later fragment is a candidate for every port rule
+	 * of its addresses and protocol; they (and the default, when no ANY
+	 * rule decides) must agree, or it is discarded. */
+	{ "udp later fragment ports opaque", b_site_udp_later_frag, 0, DISCARD, XS_TC_DISCARD_FRAGMENT_AMBIGUOUS },
+	{ "udp/5000 first fragment protected", b_frag_5000_first, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, 500 },
+	{ "udp/5000 later fragment never in clear", b_frag_5000_later, 0, DISCARD, XS_TC_DISCARD_FRAGMENT_AMBIGUOUS },
+	{ "udp/5001 first fragment bypasses", b_frag_5001_first, 0, BYPASS, XS_TC_BYPASS_DEFAULT },
+	{ "ipv6 udp/5000 first fragment protected", b_frag6_5000_first, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, 600 },
+	{ "ipv6 udp/5000 later fragment never in clear", b_frag6_5000_later, 0, DISCARD, XS_TC_DISCARD_FRAGMENT_AMBIGUOUS },
+	{ "later fragment, candidates agree", b_frag_agree_later, 0, DISCARD, XS_TC_DISCARD_POLICY },
+	{ "later fragment, candidate disagrees with default", b_frag_default_later, 0, DISCARD, XS_TC_DISCARD_FRAGMENT_AMBIGUOUS },
+	{ "closed: later fragment agrees with default", b_frag_default_later, 1, DISCARD, XS_TC_DISCARD_POLICY },
+	{ "closed: udp/5000 later fragment", b_frag_5000_later, 1, DISCARD, XS_TC_DISCARD_FRAGMENT_AMBIGUOUS },
 	{ "vlan tag in the data discarded", b_vlan_site_https, 0, DISCARD, XS_TC_DISCARD_VLAN },
 	{ "worker without steer veth", b_no_steer, 0, DISCARD, XS_TC_DISCARD_NO_STEER },
 	{ "worker out of range", b_bad_worker, 0, DISCARD, XS_TC_DISCARD_NO_STEER },

@@ -64,6 +64,8 @@ enum {
 	RI_SYSLOG_DISCARD,	/* v4 udp/514 -> DISCARD */
 	RI_V4_PROTECT,		/* v4 any -> PROTECT */
 	RI_V6_PROTECT,		/* v6 any -> PROTECT */
+	RI_UDP_5000,		/* v4 udp/5000 -> PROTECT (from 203.0.114.0/24) */
+	RI_UDP6_5000,		/* v6 udp/5000 -> PROTECT (from 2001:db8:98::/48) */
 };
 
 #define ND_RS		133
@@ -706,6 +708,44 @@ static void b_in_udp_later_frag(struct pkt *p)
 	pkt_finish(p);
 }
 
+/* From 203.0.114.7 / 2001:db8:98::7, where only udp/5000 must come in an
+ * SA: a later fragment may be part of such a datagram. */
+static void in_frag4(struct pkt *p, uint16_t dport, int later)
+{
+	in_v4(p, IP_UDP, A4(203, 0, 114, 7), IN_LOCAL);
+	if (later) {
+		pkt_fill(p, 0x63, 48);
+		pkt_ipv4_frag(p, 185, 0);
+	} else {
+		pkt_udp(p, 40000, dport);
+		pkt_fill(p, 0x62, 40);
+		pkt_ipv4_frag(p, 0, 1);
+	}
+	pkt_finish(p);
+}
+
+static void in_frag6(struct pkt *p, uint16_t dport, int later)
+{
+	static const uint8_t peer[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x98, [15] = 7 };
+
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6_addrs(p, IP6_FRAG, peer, v6_local);
+	pkt_ipv6_frag(p, IP_UDP, later ? 185 : 0, !later);
+	if (later) {
+		pkt_fill(p, 0x63, 48);
+	} else {
+		pkt_udp(p, 40000, dport);
+		pkt_fill(p, 0x62, 40);
+	}
+	pkt_finish(p);
+}
+
+static void b_in5000_first(struct pkt *p) { in_frag4(p, 5000, 0); }
+static void b_in5000_later(struct pkt *p) { in_frag4(p, 5000, 1); }
+static void b_in5001_first(struct pkt *p) { in_frag4(p, 5001, 0); }
+static void b_in6_5000_first(struct pkt *p) { in_frag6(p, 5000, 0); }
+static void b_in6_5000_later(struct pkt *p) { in_frag6(p, 5000, 1); }
+
 /* The datagram ends two bytes into the TCP header. */
 static void b_in_tcp_truncated(struct pkt *p)
 {
@@ -869,7 +909,12 @@ static struct xdp_case cases[] = {
 	{ "in: udp from protected peer dropped", b_in_udp, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
 	{ "in: tcp from protected peer dropped", b_in_tcp, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
 	{ "in: icmp from protected peer dropped", b_in_icmp, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
-	{ "in: later fragment from protected peer dropped", b_in_udp_later_frag, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: later fragment from protected peer dropped", b_in_udp_later_frag, 0, DROP, XS_XDP_DROP_FRAGMENT_AMBIGUOUS },
+	{ "in: udp/5000 first fragment in clear dropped", b_in5000_first, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: udp/5000 later fragment in clear dropped", b_in5000_later, 0, DROP, XS_XDP_DROP_FRAGMENT_AMBIGUOUS },
+	{ "in: udp/5001 first fragment passes", b_in5001_first, 0, PASS, XS_XDP_PASS_NOT_IPSEC },
+	{ "in: ipv6 udp/5000 later fragment dropped", b_in6_5000_later, 0, DROP, XS_XDP_DROP_FRAGMENT_AMBIGUOUS },
+	{ "in: ipv6 udp/5000 first fragment dropped", b_in6_5000_first, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
 	{ "in: ssh from protected peer bypass-listed", b_in_ssh, 0, PASS, XS_XDP_PASS_POLICY },
 	{ "in: syslog from protected peer discarded", b_in_syslog, 0, DROP, XS_XDP_DROP_POLICY_DISCARD },
 	{ "in: peer to another local prefix passes", b_in_tcp_other_local, 0, PASS, XS_XDP_PASS_NOT_IPSEC },
@@ -1250,6 +1295,14 @@ static int fill_spd_in(struct bpf_object *obj)
 	memcpy(k6.addr, v6_peer, 6);
 	err |= xs_put_list(obj, XS_STR(XS_MAP_SPD_IN_V4), &k4, v4, 3);
 	err |= xs_put_list(obj, XS_STR(XS_MAP_SPD_IN_V6), &k6, v6, 1);
+	r = in_rule(XS_FAMILY_V4, XS_SPD_PROTECT, IP_UDP, 5000, 5000);
+	err |= put_in_rule(obj, RI_UDP_5000, r);
+	r = in_rule(XS_FAMILY_V6, XS_SPD_PROTECT, IP_UDP, 5000, 5000);
+	err |= put_in_rule(obj, RI_UDP6_5000, r);
+	k4.addr[2] = 114;
+	k6.addr[5] = 0x98;
+	err |= xs_put_list(obj, XS_STR(XS_MAP_SPD_IN_V4), &k4, (uint32_t[]){ RI_UDP_5000 }, 1);
+	err |= xs_put_list(obj, XS_STR(XS_MAP_SPD_IN_V6), &k6, (uint32_t[]){ RI_UDP6_5000 }, 1);
 	return err;
 }
 
