@@ -9,9 +9,10 @@
  * DISCARD drops it, PROTECT tags the frame for its worker and redirects it to
  * that worker's steer veth, where xdp_steer hands it to the worker's AF_XDP
  * socket for sealing; a packet the stack has not segmented yet (GSO) goes
- * whole to the worker's tap instead, which the worker reads and segments. IKE, ESP, AH and IPv6 neighbour discovery are always
- * BYPASS. The lookup itself is spd.h's, shared with xdp_ingress's inbound
- * check. See docs/bpf.md.
+ * whole to the worker's tap instead, which the worker reads and segments.
+ * Only the IKE agent's own sockets (by socket cookie) and IPv6 neighbour
+ * discovery are exempt. The lookup itself is spd.h's, shared with
+ * xdp_ingress and tc_inner. See docs/bpf.md.
  */
 #include <linux/pkt_cls.h>
 
@@ -38,6 +39,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);		/* ifindex, 0 = none */
 } XS_MAP_GSO_IFS SEC(".maps");
+
+/* Socket cookies of the IKE agent's sockets -> owner slot (loader). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XS_IKE_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, __u32);
+} XS_MAP_IKE_SOCKS SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -145,10 +154,21 @@ static __always_inline int classify(struct __sk_buff *skb,
 	return verdict(skb, TC_ACT_OK, XS_TC_BYPASS_DEFAULT);
 }
 
-/* For now: IKE ports and every ESP/AH packet bypass (replaced below). */
-static __always_inline int is_ike_port(__u16 port)
+/*
+ * The IKE agent's own sockets (registered by the daemon, SO_COOKIE):
+ * their packets are IKE and NAT-T keepalives, which must never be
+ * protected (RFC 7296 §2.23, RFC 3948 §2.3). Nothing else is exempt:
+ * not a port (a LAN host may send to port 500 too), not ESP or AH (the
+ * workers' own leave by AF_XDP, which TC never sees).
+ */
+static __always_inline int from_ike_socket(struct __sk_buff *skb, int proto)
 {
-	return port == XS_PORT_IKE || port == XS_PORT_NATT;
+	__u64 cookie;
+
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return 0;
+	cookie = bpf_get_socket_cookie(skb);
+	return cookie && bpf_map_lookup_elem(&XS_MAP_IKE_SOCKS, &cookie);
 }
 
 SEC("tc")
@@ -173,15 +193,10 @@ int xs_tc_egress(struct __sk_buff *skb)
 	if (proto < 0)
 		return discard_malformed(skb, proto);
 
-	/* Already IPsec: sealed by a worker, or another stack's. */
-	if (proto == IPPROTO_ESP || proto == IPPROTO_AH)
+	if (from_ike_socket(skb, proto))
 		return verdict(skb, TC_ACT_OK, XS_TC_BYPASS_IKE);
 	if (xs_flow_ports(&c, &ip, &f))
 		return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_TRUNCATED);
-	/* IKE and NAT-T (ESP-in-UDP, keepalives) must never be protected. */
-	if (proto == IPPROTO_UDP && f.ports &&
-	    (is_ike_port(f.sport) || is_ike_port(f.dport)))
-		return verdict(skb, TC_ACT_OK, XS_TC_BYPASS_IKE);
 	/* Neighbour discovery for the link itself (spd.h). */
 	if (xs_flow_is_nd(&f, &ip))
 		return verdict(skb, TC_ACT_OK, XS_TC_BYPASS_ND);

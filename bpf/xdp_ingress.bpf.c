@@ -3,7 +3,8 @@
  * xdp_ingress: XDP on the outside interface.
  *
  * ESP, AH and ESP-in-UDP (RFC 3948) frames whose SPI is in XS_MAP_SPI go to
- * the owning worker's AF_XDP socket; IKE goes to the kernel untouched.
+ * the owning worker's AF_XDP socket; IKE addressed to this host goes to
+ * the kernel untouched.
  * Cleartext meets the inbound SPD first (RFC 4301 §5.2 step 3): what a
  * `dir in` policy says must arrive protected, or discarded, is dropped here;
  * the rest goes to the kernel. Each frame bumps one verdict counter and one
@@ -36,6 +37,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } XS_MAP_SPI_FILTER SEC(".maps");
+
+/* This host's addresses (the daemon keeps them from rtnetlink). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XS_LOCAL_ADDRS_MAX);
+	__type(key, struct xs_addr_key);
+	__type(value, __u32);
+} XS_MAP_LOCAL_ADDRS SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -211,6 +220,21 @@ static __always_inline int handle_ah(struct xdp_md *ctx, struct xs_cursor *c,
 }
 
 /*
+ * IKE ends at this host (RFC 7296 §2: its own addresses); UDP to the IKE
+ * ports of any other address is someone's traffic to forward, and meets
+ * the inbound SPD like any cleartext.
+ */
+static __always_inline int to_this_host(const struct xs_flow *f)
+{
+	struct xs_addr_key k = { .family = f->family };
+
+	/* f is zeroed before parsing: an IPv4 address has 12 zero octets
+	 * after it, as the key wants. */
+	__builtin_memcpy(k.addr, f->daddr, 16);
+	return bpf_map_lookup_elem(&XS_MAP_LOCAL_ADDRS, &k) != NULL;
+}
+
+/*
  * UDP to the NAT-T port carries three things (RFC 3948 §2): a one-octet
  * 0xFF NAT-keepalive (§2.3), IKE behind a four-octet zero Non-ESP Marker
  * (§2.2), or ESP whose SPI, never zero, starts the payload (§2.1).
@@ -230,7 +254,8 @@ static __always_inline int handle_udp(struct xdp_md *ctx, struct xs_cursor *c,
 		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
 	dport = bpf_ntohs(udp->dest);
 	if (dport == XS_CFG_XDP.ike_port)
-		return verdict(ctx, XDP_PASS, XS_XDP_PASS_IKE);
+		return to_this_host(f) ? verdict(ctx, XDP_PASS, XS_XDP_PASS_IKE) :
+					 cleartext(ctx, c, ip, f);
 	if (dport != XS_CFG_XDP.natt_port)
 		return cleartext(ctx, c, ip, f);
 
@@ -242,7 +267,8 @@ static __always_inline int handle_udp(struct xdp_md *ctx, struct xs_cursor *c,
 		 * The UDP length here describes the reassembled datagram.
 		 */
 		if ((void *)(payload + 4) <= c->end && *(__u32 *)payload == 0)
-			return verdict(ctx, XDP_PASS, XS_XDP_PASS_IKE);
+			return to_this_host(f) ? verdict(ctx, XDP_PASS, XS_XDP_PASS_IKE) :
+						 cleartext(ctx, c, ip, f);
 		return verdict(ctx, XDP_PASS, XS_XDP_PASS_FRAGMENT);
 	}
 
@@ -264,7 +290,8 @@ static __always_inline int handle_udp(struct xdp_md *ctx, struct xs_cursor *c,
 	if ((void *)(payload + 4) > c->end)
 		return verdict(ctx, XDP_DROP, XS_XDP_DROP_TRUNCATED);
 	if (*(__u32 *)payload == 0)
-		return verdict(ctx, XDP_PASS, XS_XDP_PASS_IKE);
+		return to_this_host(f) ? verdict(ctx, XDP_PASS, XS_XDP_PASS_IKE) :
+					 cleartext(ctx, c, ip, f);
 	/* ESP needs at least SPI and sequence number (RFC 4303 §2). */
 	if (plen < 8)
 		return verdict(ctx, XDP_DROP, XS_XDP_DROP_BAD_NATT);

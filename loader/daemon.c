@@ -134,12 +134,18 @@ static void xsd_free(struct xsd *d)
 
 static void run(struct xsd *d)
 {
-	struct pollfd pfd = { .fd = d->ctl_fd, .events = POLLIN };
+	struct pollfd pfd[2] = { { .fd = d->ctl_fd, .events = POLLIN }, { .events = POLLIN } };
 	time_t last = 0;
 
 	while (!got_signal) {
-		if (poll(&pfd, 1, 1000) > 0 && (pfd.revents & POLLIN))
-			ctl_serve_one(d);
+		/* The datapath's address watch (IKE bypass, docs/bpf.md). */
+		pfd[1].fd = xsd_dp_addr_fd(d->dp);
+		if (poll(pfd, 2, 1000) > 0) {
+			if (pfd[1].revents & POLLIN)
+				xsd_dp_addr_event(d->dp);
+			if (pfd[0].revents & POLLIN)
+				ctl_serve_one(d);
+		}
 		if (time(NULL) != last) {
 			last = time(NULL);
 			xsd_sa_expire(d);

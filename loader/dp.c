@@ -478,6 +478,7 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 	}
 	dp->d = d;
 	dp->policy_store_fd = -1;
+	dp->addr_fd = -1;
 	snprintf(dp->ifname, sizeof(dp->ifname), "%s", req->ifname);
 	/* Checks first, with dp->ifindex still 0: a bad request must not tear
 	 * down what a previous daemon left attached (fail-closed). */
@@ -553,6 +554,15 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 		goto fail;
 	}
 	spi_map_clear(dp);
+	xsd_ike_sockets_clear(dp);
+	{
+		int r = xsd_local_addrs_open(dp);
+
+		if (r) {
+			snprintf(err, errlen, "cannot read this host's addresses: %s", strerror(-r));
+			goto fail;
+		}
+	}
 
 	for (uint32_t i = 0; i < dp->nworkers; i++)
 		if (worker_open(dp, req, i, out_mac, mtu, err, errlen))
@@ -599,6 +609,7 @@ void xsd_dp_detach(struct xsd_dp *dp, bool keep_pins)
 		unpin_all(dp->d->pin_dir);
 	}
 	free(dp->steers);
+	xsd_local_addrs_close(dp);
 	xs_spd_close(&dp->spd);
 	free(dp->stored);
 	free(dp->pol_reqid);

@@ -38,6 +38,18 @@ struct xsd_steer {
 	uint8_t tap_mac[6];
 };
 
+/* IKE agents (owners) that registered their sockets (ike_socks.c). */
+#define XSD_IKE_OWNERS_MAX 16
+#define XSD_IKE_SOCKS_PER_OWNER 16
+_Static_assert(XSD_IKE_OWNERS_MAX * XSD_IKE_SOCKS_PER_OWNER <= XS_IKE_SOCKS_MAX,
+	       "xs_ike_socks holds every owner's sockets");
+
+struct xsd_ike_owner {
+	char owner[32];               /* NUL-terminated; n == 0: slot unused */
+	uint32_t n;
+	uint64_t cookie[XSD_IKE_SOCKS_PER_OWNER];
+};
+
 /* Loader-internal: the attached state. */
 struct xsd_dp {
 	struct xsd *d;
@@ -55,6 +67,8 @@ struct xsd_dp {
 	char spd_err[160];            /* why the last sync failed */
 	struct xs_policy_req *stored; /* what xs_policy_store holds, per id */
 	uint32_t *pol_reqid;          /* dir in PROTECT: the reqid it accepts */
+	int addr_fd;                  /* rtnetlink: address changes (local_addrs.c) */
+	struct xsd_ike_owner ike[XSD_IKE_OWNERS_MAX];
 	struct xsd_worker *workers;
 };
 
@@ -76,6 +90,23 @@ const char *xsd_dp_spd_error(const struct xsd_dp *dp);
 int xsd_dp_spd_open(struct xsd_dp *dp);
 /* Binds policy id -> outbound SA (NULL unbinds) in the owning worker. */
 void xsd_dp_policy_bind(struct xsd_dp *dp, uint32_t id, struct xsd_sa *s);
+
+/*
+ * The IKE bypass (docs/bpf.md). Outbound: owner's IKE sockets, by SO_COOKIE
+ * (at most XSD_IKE_SOCKS_PER_OWNER, none 0), replacing what owner had
+ * registered; n = 0 clears them. 0, -EINVAL, -E2BIG, -ENOSPC (owners) or
+ * -errno. Inbound: this host's addresses, kept by the daemon's loop:
+ * poll xsd_dp_addr_fd() (-1: none) for POLLIN, then call
+ * xsd_dp_addr_event().
+ */
+int xsd_dp_ike_sockets_set(struct xsd_dp *dp, const char *owner, const uint64_t *cookies,
+			   uint32_t n);
+int xsd_dp_addr_fd(const struct xsd_dp *dp);
+void xsd_dp_addr_event(struct xsd_dp *dp);
+/* Loader-internal (dp.c). */
+void xsd_ike_sockets_clear(struct xsd_dp *dp);
+int xsd_local_addrs_open(struct xsd_dp *dp);
+void xsd_local_addrs_close(struct xsd_dp *dp);
 
 /* Runs fn(lock held) so that no worker is inside a batch. */
 void xsd_dp_lock_all(struct xsd_dp *dp);

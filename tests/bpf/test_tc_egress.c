@@ -529,12 +529,15 @@ static struct tc_case cases[] = {
 	{ "tcp ports truncated", b_v4_tcp_truncated, 0, DISCARD, XS_TC_DISCARD_TRUNCATED },
 	{ "ipv6 ext headers over limit", b_v6_ext_over_limit, 0, DISCARD, XS_TC_DISCARD_EXT_HDR_LIMIT },
 	/* always BYPASS */
-	{ "esp bypasses", b_v4_esp, 0, BYPASS, XS_TC_BYPASS_IKE },
-	{ "ah bypasses", b_v4_ah, 0, BYPASS, XS_TC_BYPASS_IKE },
-	{ "ipv6 esp bypasses", b_v6_esp, 0, BYPASS, XS_TC_BYPASS_IKE },
-	{ "ike 500 bypasses", b_ike_500, 0, BYPASS, XS_TC_BYPASS_IKE },
-	{ "ike from 4500 bypasses", b_ike_4500_sport, 0, BYPASS, XS_TC_BYPASS_IKE },
-	{ "esp-in-udp bypasses", b_natt_esp, 0, BYPASS, XS_TC_BYPASS_IKE },
+	/* Nothing bypasses by protocol or port (issue 8, item 4): the
+	 * workers' ESP never passes TC, and anyone else's meets the SPD. Only
+	 * the IKE agent's sockets do (test_live_ike_socket). */
+	{ "esp meets the spd", b_v4_esp, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
+	{ "ah meets the spd", b_v4_ah, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
+	{ "ipv6 esp meets the spd", b_v6_esp, 0, PROTECT, XS_TC_PROTECT_POLICY, 1, POLICY_SITE6 },
+	{ "udp 500 meets the spd", b_ike_500, 0, DISCARD, XS_TC_DISCARD_POLICY },
+	{ "udp from 4500 meets the spd", b_ike_4500_sport, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
+	{ "udp to 4500 meets the spd", b_natt_esp, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
 	/* IPv6 neighbour discovery, RFC 4861: never sealed */
 	{ "nd router solicitation bypasses", b_v6_rs, 0, BYPASS, XS_TC_BYPASS_ND },
 	{ "nd router advertisement bypasses", b_v6_ra, 0, BYPASS, XS_TC_BYPASS_ND },
@@ -589,7 +592,7 @@ static struct tc_case cases[] = {
 	{ "closed: no prefix discarded", b_nowhere, 1, DISCARD, XS_TC_DISCARD_DEFAULT },
 	{ "closed: ipv6 no prefix discarded", b_v6_elsewhere, 1, DISCARD, XS_TC_DISCARD_DEFAULT },
 	{ "closed: arp bypasses", b_arp, 1, BYPASS, XS_TC_BYPASS_NOT_IP },
-	{ "closed: ike bypasses", b_ike_500, 1, BYPASS, XS_TC_BYPASS_IKE },
+	{ "closed: udp 500 meets the spd", b_ike_500, 1, DISCARD, XS_TC_DISCARD_POLICY },
 	{ "closed: nd bypasses", b_v6_ns_nowhere, 1, BYPASS, XS_TC_BYPASS_ND },
 	{ "closed: policy still applies", b_site_ssh_lan, 1, BYPASS, XS_TC_BYPASS_POLICY },
 	{ "closed: site https protected", b_site_https, 1, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
@@ -904,6 +907,101 @@ static void test_live_steer_path(void **state)
 	assert_int_equal(xs_sh("ip link del xs_out && ip link del xs_st"), 0);
 }
 
+/* Sends one UDP datagram from sock to 10.98.0.2:port; returns the bytes
+ * on the wire. */
+static size_t ike_send(int sock, uint16_t port)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(port) };
+	static const char msg[] = "ike-ish";
+
+	assert_int_equal(inet_pton(AF_INET, "10.98.0.2", &dst.sin_addr), 1);
+	assert_int_equal(sendto(sock, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&dst,
+				sizeof(dst)), sizeof(msg) - 1);
+	return 14 + 20 + 8 + sizeof(msg) - 1;
+}
+
+static void expect_one(struct bpf_object *tc, int sock, uint16_t port, unsigned int verdict,
+		       unsigned int reason)
+{
+	int stats = xs_map_fd(tc, XS_STR(XS_MAP_TC_STATS));
+	struct xs_snap before, after;
+	size_t len;
+
+	xs_snap_read(stats, XS_TC_COUNTER_MAX, &before);
+	len = ike_send(sock, port);
+	usleep(20000);
+	xs_snap_read(stats, XS_TC_COUNTER_MAX, &after);
+	xs_snap_assert_delta(&before, &after, XS_TC_COUNTER_MAX, verdict, reason, len, tc_names);
+}
+
+/*
+ * The IKE bypass is by socket (issue 8, item 4): a PROTECT policy covers
+ * 10.98.0.0/24; a socket whose cookie is registered in xs_ike_socks
+ * sends in clear (to port 500, and to any other port: it is the IKE
+ * agent's), any other socket to port 500 is protected, and a socket
+ * taken out of the map is protected again.
+ */
+static void test_live_ike_socket(void **state)
+{
+	struct xs_spd_rule r = {
+		.family = XS_FAMILY_V4, .action = XS_SPD_PROTECT,
+		.sport_hi = 0xffff, .dport_hi = 0xffff, .policy_id = 5,
+	};
+	struct xs_tc_cfg cfg = { .default_action = XS_SPD_BYPASS };
+	struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = htons(500) };
+	struct bpf_object *tc;
+	__u64 cookie = 0;
+	__u32 zero = 0, steer_if, owner = 0;
+	socklen_t clen = sizeof(cookie);
+	int out_if, ike, other, socks;
+
+	(void)state;
+	assert_int_equal(xs_veth_add("xs_ik", "xs_ikp"), 0);
+	assert_int_equal(xs_veth_add("xs_ikd", "xs_ikdp"), 0);
+	assert_int_equal(xs_sh("ip addr add 10.98.0.1/24 dev xs_ik && "
+			       "ip neigh add 10.98.0.2 lladdr 02:00:00:00:00:98 "
+			       "dev xs_ik nud permanent"), 0);
+	out_if = if_nametoindex("xs_ik");
+	steer_if = if_nametoindex("xs_ikd");
+	assert_true(out_if && steer_if);
+	tc = xs_load("tc_egress.bpf.o", XS_STR(XS_CFG_TC), &cfg, sizeof(cfg));
+	assert_non_null(tc);
+	assert_int_equal(put_rule(tc, 0, r), 0);
+	assert_int_equal(put_v4(tc, A4(10, 98, 0, 0), 24, LIST(0)), 0);
+	assert_int_equal(bpf_map_update_elem(xs_map_fd(tc, XS_STR(XS_MAP_STEER_IFS)),
+					     &zero, &steer_if, BPF_ANY), 0);
+	{
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = out_if, .attach_point = BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = xs_prog_fd(tc, "xs_tc_egress"));
+
+		assert_int_equal(bpf_tc_hook_create(&hook), 0);
+		assert_int_equal(bpf_tc_attach(&hook, &opts), 0);
+	}
+	ike = socket(AF_INET, SOCK_DGRAM, 0);
+	other = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(ike >= 0 && other >= 0);
+	assert_int_equal(bind(ike, (struct sockaddr *)&src, sizeof(src)), 0);
+	assert_int_equal(getsockopt(ike, SOL_SOCKET, SO_COOKIE, &cookie, &clen), 0);
+	assert_true(cookie != 0);
+	socks = xs_map_fd(tc, XS_STR(XS_MAP_IKE_SOCKS));
+
+	/* Before it is registered, the agent's socket is like any other. */
+	expect_one(tc, ike, 500, XS_TC_PROTECT, XS_TC_PROTECT_POLICY);
+	assert_int_equal(bpf_map_update_elem(socks, &cookie, &owner, BPF_ANY), 0);
+	expect_one(tc, ike, 500, XS_TC_BYPASS, XS_TC_BYPASS_IKE);
+	expect_one(tc, ike, 9999, XS_TC_BYPASS, XS_TC_BYPASS_IKE);
+	/* Another socket to port 500 (a LAN host would look the same). */
+	expect_one(tc, other, 500, XS_TC_PROTECT, XS_TC_PROTECT_POLICY);
+	expect_one(tc, other, 4500, XS_TC_PROTECT, XS_TC_PROTECT_POLICY);
+	assert_int_equal(bpf_map_delete_elem(socks, &cookie), 0);
+	expect_one(tc, ike, 500, XS_TC_PROTECT, XS_TC_PROTECT_POLICY);
+
+	close(ike);
+	close(other);
+	bpf_object__close(tc);
+	assert_int_equal(xs_sh("ip link del xs_ik && ip link del xs_ikd"), 0);
+}
+
 /* LPM keys must be BTF structs; rules print with named fields. */
 static void test_maps_have_btf(void **state)
 {
@@ -983,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_tc_tag_reaches_worker),
 		cmocka_unit_test(test_tc_gso_to_tap),
 		cmocka_unit_test(test_live_steer_path),
+		cmocka_unit_test(test_live_ike_socket),
 	};
 	size_t nf = sizeof(fixed) / sizeof(fixed[0]);
 	size_t n = sizeof(cases) / sizeof(cases[0]), i;

@@ -678,6 +678,45 @@ static void b_in_ike_4500(struct pkt *p)
 	in_udp(p, IN_PEER, 4500, 4500, ike_on_4500, sizeof(ike_on_4500));
 }
 
+/* Spoofed from the protected peer to ports 500/4500 of another host of
+ * the protected local net, as an attacker on the link would: cleartext. */
+static void b_in_ike_500_other(struct pkt *p)
+{
+	in_v4(p, IP_UDP, IN_PEER, A4(198, 51, 100, 9));
+	pkt_udp(p, 500, 500);
+	pkt_bytes(p, ike_on_4500 + 4, 28);
+	pkt_finish(p);
+}
+
+static void b_in_ike_4500_other(struct pkt *p)
+{
+	in_v4(p, IP_UDP, IN_PEER, A4(198, 51, 100, 9));
+	pkt_udp(p, 4500, 4500);
+	pkt_bytes(p, ike_on_4500, sizeof(ike_on_4500));
+	pkt_finish(p);
+}
+
+static void b_in6_ike_500_other(struct pkt *p)
+{
+	static const uint8_t other[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 9 };
+
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6_addrs(p, IP_UDP, v6_peer, other);
+	pkt_udp(p, 500, 500);
+	pkt_bytes(p, ike_on_4500 + 4, 28);
+	pkt_finish(p);
+}
+
+/* Not from a protected source, to another host: forwarded cleartext. */
+static void b_v4_udp_500_other(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_IP);
+	pkt_ipv4_addrs(p, IP_UDP, 0, A4(192, 0, 2, 1), A4(198, 51, 100, 9));
+	pkt_udp(p, 500, 500);
+	pkt_bytes(p, ike_on_4500 + 4, 28);
+	pkt_finish(p);
+}
+
 static void b_in_keepalive(struct pkt *p)
 {
 	in_udp(p, IN_PEER, 4500, 4500, "\xff", 1);
@@ -922,6 +961,11 @@ static struct xdp_case cases[] = {
 	{ "in: tcp header cut short", b_in_tcp_truncated, 0, DROP, XS_XDP_DROP_TRUNCATED },
 	{ "in: ike 500 from protected peer passes", b_in_ike_500, 0, PASS, XS_XDP_PASS_IKE },
 	{ "in: ike 4500 from protected peer passes", b_in_ike_4500, 0, PASS, XS_XDP_PASS_IKE },
+	/* IKE ends here: to another host it is cleartext (issue 8, item 4) */
+	{ "in: port 500 to another host is cleartext", b_in_ike_500_other, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: port 4500 ike to another host is cleartext", b_in_ike_4500_other, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: ipv6 port 500 to another host is cleartext", b_in6_ike_500_other, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "udp 500 to another host passes as cleartext", b_v4_udp_500_other, 0, PASS, XS_XDP_PASS_NOT_IPSEC },
 	{ "in: keepalive from protected peer", b_in_keepalive, 0, DROP, XS_XDP_DROP_NATT_KEEPALIVE },
 	{ "in: esp from protected peer redirected", b_in_esp, 0, REDIRECT, XS_XDP_REDIRECT_ESP },
 	{ "in: ipv6 udp from protected peer dropped", b_in_v6_udp, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
@@ -1122,6 +1166,7 @@ static void live_expect(struct bpf_object *obj, struct xs_test_xsk *x,
 }
 
 static int fill_spd_in(struct bpf_object *obj);
+static int fill_local(struct bpf_object *obj);
 
 static void test_live_veth(void **state)
 {
@@ -1146,6 +1191,7 @@ static void test_live_veth(void **state)
 	assert_int_equal(add_sa(obj, SPI_ESP_UDP, XS_IPPROTO_ESP, 0,
 				XS_SPI_F_UDP_ENCAP), 0);
 	assert_int_equal(fill_spd_in(obj), 0);
+	assert_int_equal(fill_local(obj), 0);
 	assert_int_equal(xs_test_xsk_open(&x, "xs_out"), 0);
 	fd = xsk_socket__fd(x.xsk);
 	assert_int_equal(bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_XSKS)),
@@ -1306,10 +1352,28 @@ static int fill_spd_in(struct bpf_object *obj)
 	return err;
 }
 
+/* This host: 198.51.100.1 and 2001:db8::2 (where pkt_ipv4()/pkt_ipv6()
+ * send to). */
+static int fill_local(struct bpf_object *obj)
+{
+	struct xs_addr_key k4 = { .family = XS_FAMILY_V4 }, k6 = { .family = XS_FAMILY_V6 };
+	uint32_t a = htonl(IN_LOCAL);
+	__u32 one = 1;
+	int fd = xs_map_fd(obj, XS_STR(XS_MAP_LOCAL_ADDRS));
+
+	memcpy(k4.addr, &a, 4);
+	memcpy(k6.addr, v6_local, 16);
+	return bpf_map_update_elem(fd, &k4, &one, BPF_ANY) |
+	       bpf_map_update_elem(fd, &k6, &one, BPF_ANY);
+}
+
 static int fill_maps(struct bpf_object *obj)
 {
 	__u32 slot = XS_XSK_SLOT(0, 0);
 	int fd = xsk_socket__fd(fx.xsk.xsk);
+
+	if (fill_local(obj))
+		return -1;
 
 	if (fill_spd_in(obj))
 		return -1;
