@@ -277,8 +277,9 @@ static int load_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
 
 	dp->ingress = xdp_ingress_bpf__open();
 	dp->egress = tc_egress_bpf__open();
+	dp->inner = tc_inner_bpf__open();
 	dp->steer = xdp_steer_bpf__open();
-	if (!dp->ingress || !dp->egress || !dp->steer) {
+	if (!dp->ingress || !dp->egress || !dp->inner || !dp->steer) {
 		snprintf(err, errlen, "cannot open BPF objects");
 		return -ENOMEM;
 	}
@@ -287,17 +288,40 @@ static int load_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
 	dp->ingress->rodata->XS_CFG_XDP.natt_port = XS_PORT_NATT;
 	dp->egress->rodata->XS_CFG_TC.default_action = XS_SPD_BYPASS;
 	if (pin_maps(dp->ingress->obj, dir) || pin_maps(dp->egress->obj, dir) ||
-	    pin_maps(dp->steer->obj, dir)) {
+	    pin_maps(dp->inner->obj, dir) || pin_maps(dp->steer->obj, dir)) {
 		snprintf(err, errlen, "cannot set pin paths under %s", dir);
 		return -EINVAL;
 	}
 	if ((ret = xdp_ingress_bpf__load(dp->ingress)) ||
 	    (ret = tc_egress_bpf__load(dp->egress)) ||
+	    (ret = tc_inner_bpf__load(dp->inner)) ||
 	    (ret = xdp_steer_bpf__load(dp->steer))) {
 		snprintf(err, errlen, "cannot load BPF programs: %s", strerror(-ret));
 		return ret;
 	}
 	return 0;
+}
+
+/* clsact ingress of ifindex: tc_inner, the selector check of opened
+ * packets (RFC 4301 §5.2 step 4). */
+static int inner_attach(struct xsd_dp *dp, uint32_t ifindex, const char *ifname, char *err,
+			size_t errlen)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE, .priority = TC_PRIO,
+		    .prog_fd = bpf_program__fd(first_prog(dp->inner->obj)),
+		    .flags = BPF_TC_F_REPLACE);
+	int ret = bpf_tc_hook_create(&hook);
+
+	if (ret && ret != -EEXIST) {
+		snprintf(err, errlen, "cannot create clsact on %s: %s", ifname, strerror(-ret));
+		return ret;
+	}
+	ret = bpf_tc_attach(&hook, &tco);
+	if (ret)
+		snprintf(err, errlen, "cannot attach TC ingress to %s: %s", ifname,
+			 strerror(-ret));
+	return ret;
 }
 
 static int attach_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
@@ -312,6 +336,16 @@ static int attach_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
 		    .prog_fd = tc_fd, .flags = BPF_TC_F_REPLACE);
 	int ret;
 
+	/* Opened packets meet the selector check before any can come. */
+	for (uint32_t w = 0; w < dp->nworkers; w++) {
+		struct xsd_steer *st = &dp->steers[w];
+
+		ret = inner_attach(dp, st->stack_ifindex, st->stack_if, err, errlen);
+		if (!ret && st->tap_fd >= 0)
+			ret = inner_attach(dp, st->tap_ifindex, st->tap_if, err, errlen);
+		if (ret)
+			return ret;
+	}
 	/* The steer side first: once TC protects, frames must have a way in. */
 	for (uint32_t w = 0; w < dp->nworkers; w++) {
 		ret = xdp_attach(dp->steers[w].worker_ifindex, st_fd, XS_ATTACH_NATIVE);
@@ -619,6 +653,7 @@ void xsd_dp_detach(struct xsd_dp *dp, bool keep_pins)
 		close(dp->policy_store_fd);
 	xdp_ingress_bpf__destroy(dp->ingress);
 	tc_egress_bpf__destroy(dp->egress);
+	tc_inner_bpf__destroy(dp->inner);
 	xdp_steer_bpf__destroy(dp->steer);
 	free(dp);
 }
@@ -673,6 +708,8 @@ int xsd_dp_sa_install(struct xsd_dp *dp, struct xsd_sa *s)
 			.flags = s->sa->cfg.encap_sport ? XS_SPI_F_UDP_ENCAP : 0,
 		};
 
+		/* What the worker names with each packet this SA opens. */
+		s->sa->tag = s->reqid;
 		pthread_mutex_lock(&w->lock);
 		ret = xs_sadb_add(w->in_db, s->sa);
 		pthread_mutex_unlock(&w->lock);

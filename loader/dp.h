@@ -23,6 +23,7 @@
 
 struct xdp_ingress_bpf;
 struct tc_egress_bpf;
+struct tc_inner_bpf;
 struct xdp_steer_bpf;
 
 #include "rt.h"
@@ -60,6 +61,7 @@ struct xsd_dp {
 	struct xsd_steer *steers;     /* [nworkers] */
 	struct xdp_ingress_bpf *ingress;
 	struct tc_egress_bpf *egress;
+	struct tc_inner_bpf *inner;   /* opened packets' way in (docs/bpf.md) */
 	struct xdp_steer_bpf *steer;
 	int policy_store_fd;
 	__u64 *spi_filter;            /* xs_spi_filter, mmapped: SAs per slot */

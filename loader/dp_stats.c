@@ -49,6 +49,7 @@ static int percpu_rows(int fd, uint32_t n, const char *group, const char *const 
 static const char *const xdp_names[] = { XS_XDP_COUNTERS(XS_NAME_ENTRY_) };
 static const char *const tc_names[] = { XS_TC_COUNTERS(XS_NAME_ENTRY_) };
 static const char *const steer_names[] = { XS_STEER_COUNTERS(XS_NAME_ENTRY_) };
+static const char *const inner_names[] = { XS_INNER_COUNTERS(XS_NAME_ENTRY_) };
 #define XSD_WC_NAME(n, s) s,
 static const char *const worker_names[] = { XSD_WORKER_COUNTERS(XSD_WC_NAME) };
 
@@ -103,6 +104,9 @@ int xsd_dp_counters(struct xsd_dp *dp, int (*fn)(const struct xs_counter_row *, 
 	if (!ret)
 		ret = percpu_rows(bpf_map__fd(dp->steer->maps.XS_MAP_STEER_STATS),
 				  XS_STEER_COUNTER_MAX, "steer", steer_names, fn, arg);
+	if (!ret)
+		ret = percpu_rows(bpf_map__fd(dp->inner->maps.XS_MAP_INNER_STATS),
+				  XS_INNER_COUNTER_MAX, "inner", inner_names, fn, arg);
 	if (ret)
 		return ret;
 	xsd_dp_lock_all(dp);

@@ -49,6 +49,15 @@ static void eth_write(uint8_t *eth, const uint8_t *dst, const uint8_t *src,
 	xs_put_be16(eth + 12, (ip[0] >> 4) == 4 ? ETH_P_IP : ETH_P_IPV6);
 }
 
+/* The source address of a frame for the stack: the inner tag tc_inner
+ * reads (abi.h): what opened it, or the worker itself. */
+static void inner_tag(uint8_t tag[6], uint8_t kind, uint32_t reqid)
+{
+	tag[0] = XS_INNER_MAGIC;
+	tag[1] = kind;
+	xs_put_be32(tag + 2, reqid);
+}
+
 static void tx_flush(struct xsd_worker *w, struct xsd_port *port, struct xsd_tx_batch *tb,
 		     enum xsd_worker_counter counter)
 {
@@ -135,6 +144,7 @@ static void merge_flush(struct xsd_worker *w)
 {
 	struct xsd_merge *m = &w->merge;
 	struct virtio_net_hdr vh;
+	uint8_t src[6];
 	uint32_t n = m->n;
 
 	if (!n)
@@ -146,7 +156,9 @@ static void merge_flush(struct xsd_worker *w)
 	}
 	xsd_merge_finish(m, &vh, ETH_HLEN_);
 	memcpy(w->tap_wr, &vh, sizeof(vh));
-	eth_write(w->tap_wr + sizeof(vh), w->tap_mac, w->steer_mac, m->first);
+	/* One run, one SA's reqid (do_inbound). */
+	inner_tag(src, XS_INNER_OPENED, w->merge_reqid);
+	eth_write(w->tap_wr + sizeof(vh), w->tap_mac, src, m->first);
 	if (w->to_stack.n) {
 		tx_flush(w, &w->steer, &w->to_stack, XSD_WC_TX_INBOUND);
 		complete_tx(w, &w->steer);
@@ -188,6 +200,8 @@ static int do_inbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
 {
 	uint8_t *frame = xsk_umem__get_data(w->umem_area, frame_base(addr));
 	uint32_t off = (uint32_t)(addr - frame_base(addr)), l2, hdr;
+	struct xs_sa *sa;
+	uint8_t src[6];
 	struct xs_pkt p;
 	uint64_t eth;
 
@@ -200,12 +214,19 @@ static int do_inbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
 	off += hdr;
 	len -= hdr;
 	p = (struct xs_pkt){ frame, XSD_FRAME_SIZE, off + l2, len - l2 };
-	if (xs_open(w->in_db, &p, NULL)) {
+	if (xs_open(w->in_db, &p, &sa)) {
 		w->counters[XSD_WC_DROP_OPEN]++;
 		return -1;
 	}
-	eth_write(frame + p.off - ETH_HLEN_, w->stack_mac, w->steer_mac, frame + p.off);
+	/* tc_inner checks the inner header against the `dir in` rules of
+	 * this SA's reqid (RFC 4301 §5.2 step 4). */
+	inner_tag(src, XS_INNER_OPENED, sa->tag);
+	eth_write(frame + p.off - ETH_HLEN_, w->stack_mac, src, frame + p.off);
 	eth = frame_base(addr) + p.off - ETH_HLEN_;
+	/* A merge run carries one reqid in its tag. */
+	if (w->merge.n && w->merge_reqid != sa->tag)
+		merge_flush(w);
+	w->merge_reqid = sa->tag;
 	if (w->tap_fd >= 0) {
 		if (w->merge.n && xsd_merge_add(&w->merge, frame + p.off, p.len, eth)) {
 			if (w->merge.closed)
@@ -252,7 +273,7 @@ static void send_too_big(struct xsd_worker *w, struct xs_sa *sa, const uint8_t *
 	const uint8_t v4 = (ip[0] >> 4) == 4;
 	const uint8_t *src;
 	uint64_t base, now = (uint64_t)time(NULL);
-	uint8_t *frame;
+	uint8_t *frame, tag[6];
 	uint32_t n;
 
 	if (now != w->icmp_window) {
@@ -280,7 +301,8 @@ static void send_too_big(struct xsd_worker *w, struct xs_sa *sa, const uint8_t *
 	}
 	w->icmp_sent++;
 	w->counters[XSD_WC_ICMP_TOO_BIG]++;
-	eth_write(frame + XSD_FRAME_HEADROOM - ETH_HLEN_, w->stack_mac, w->steer_mac,
+	inner_tag(tag, XS_INNER_LOCAL, 0);
+	eth_write(frame + XSD_FRAME_HEADROOM - ETH_HLEN_, w->stack_mac, tag,
 		  frame + XSD_FRAME_HEADROOM);
 	to_stack(w, base + XSD_FRAME_HEADROOM - ETH_HLEN_, n + ETH_HLEN_);
 }

@@ -45,6 +45,9 @@ static const char *const tc_names[] = {
 };
 static const char *const xdp_names[] = {
 	XS_XDP_COUNTERS(XS_NAME_)
+};
+static const char *const inner_names[] = {
+	XS_INNER_COUNTERS(XS_NAME_)
 #undef XS_NAME_
 };
 
@@ -60,6 +63,7 @@ static struct {
 	struct bpf_object *tc_open;	/* default BYPASS */
 	struct bpf_object *tc_closed;	/* default DISCARD */
 	struct bpf_object *xdp;
+	struct bpf_object *inner;
 	struct xs_spd_maps spd;
 	uint64_t rng;
 	unsigned long packets;		/* per program, so far */
@@ -132,6 +136,7 @@ static int spd_open(void)
 
 /* What the packet is, as the reference sees it. */
 struct flow {
+	uint32_t reqid;		/* tc_inner: the SA that opened it (inner tag) */
 	int v6;
 	uint8_t src[16], dst[16];
 	uint8_t proto;
@@ -425,6 +430,7 @@ static void rnd_flow(struct flow *f, const struct xs_spd_policy *pol, uint32_t n
 	}
 	f->frag = chance(20) ? (int)(1 + rnd_below(2)) : 0;
 	f->hlim = chance(20) ? 255 : 64;
+	f->reqid = 1 + rnd_below(4);
 }
 
 /* The frame of f: Ethernet, IP (a Fragment header for IPv6 fragments), and
@@ -543,6 +549,32 @@ static struct expect expect_xdp(const struct flow *f)
 	return e;
 }
 
+/*
+ * RFC 4301 §5.2 step 4: an opened packet must match a `dir in` PROTECT
+ * policy of the reqid of the SA that opened it; with no policy nothing is
+ * accepted (the default is DISCARD), and a fragment's candidates must all
+ * accept it.
+ */
+static struct expect expect_inner(const struct flow *f)
+{
+	struct expect e = { TC_ACT_SHOT, 0, NULL };
+	struct ref r = ref_lookup(XS_SPD_DIR_IN, f, XS_SPD_DISCARD);
+
+	if (r.kind == REF_AMBIGUOUS) {
+		e.reason = XS_INNER_DROP_FRAGMENT_AMBIGUOUS;
+	} else if (r.kind == REF_DEFAULT) {
+		e.reason = XS_INNER_DROP_NO_POLICY;
+	} else if (r.p->action == XS_SPD_PROTECT && !(r.p->flags & XS_SPD_RULE_F_NO_SA) &&
+		   r.p->reqid == f->reqid) {
+		e.action = TC_ACT_OK;
+		e.reason = XS_INNER_PASS_POLICY;
+		e.rule = r.p;
+	} else {
+		e.reason = XS_INNER_DROP_SELECTOR;
+	}
+	return e;
+}
+
 static unsigned int tc_verdict(int action)
 {
 	return action == TC_ACT_REDIRECT ? XS_TC_PROTECT :
@@ -584,6 +616,7 @@ static void dump_policies(const struct xs_spd_policy *pol, uint32_t n)
 struct tally {
 	uint64_t tc[2][XS_MAX_COUNTERS];	/* [closed] */
 	uint64_t xdp[XS_MAX_COUNTERS];
+	uint64_t inner[XS_MAX_COUNTERS];
 	uint64_t pol[XS_SPD_RULES_MAX];
 };
 
@@ -662,6 +695,27 @@ static void run_packet(const struct xs_spd_policy *pol, uint32_t n, const struct
 		if (e.rule)
 			t->pol[e.rule->id]++;
 	}
+	{
+		/* As a worker hands it on: the SA's reqid in the source MAC. */
+		struct expect e = expect_inner(f);
+		int ret;
+
+		in.b[6] = XS_INNER_MAGIC;
+		in.b[7] = XS_INNER_OPENED;
+		pkt_be32(in.b + 8, f->reqid);
+		ret = xs_run(xs_prog_fd(fx.inner, "xs_tc_inner"), &in, &out);
+		if (ret != e.action) {
+			flow_str(f, desc, sizeof(desc));
+			fprintf(stderr, "tc_inner (reqid %u): %s\n", f->reqid, desc);
+			dump_policies(pol, n);
+			fail_msg("tc_inner returned %d, the reference says %d (%s)", ret,
+				 e.action, inner_names[e.reason]);
+		}
+		t->inner[e.action == TC_ACT_OK ? XS_INNER_PASS : XS_INNER_DROP]++;
+		t->inner[e.reason]++;
+		if (e.rule)
+			t->pol[e.rule->id]++;
+	}
 }
 
 /* Runs packets (random ones near pol's prefixes, or the flows given)
@@ -671,7 +725,7 @@ static void check_packets(const struct xs_spd_policy *pol, uint32_t n, uint32_t 
 			  const struct flow *flows)
 {
 	static struct tally t;
-	struct xs_snap tc0, tc1, xd;
+	struct xs_snap tc0, tc1, xd, inn;
 	uint64_t *pol_before = calloc(n ? n : 1, sizeof(*pol_before));
 
 	assert_non_null(pol_before);
@@ -680,6 +734,7 @@ static void check_packets(const struct xs_spd_policy *pol, uint32_t n, uint32_t 
 	xs_snap_read(xs_map_fd(fx.tc_open, XS_STR(XS_MAP_TC_STATS)), XS_TC_COUNTER_MAX, &tc0);
 	xs_snap_read(xs_map_fd(fx.tc_closed, XS_STR(XS_MAP_TC_STATS)), XS_TC_COUNTER_MAX, &tc1);
 	xs_snap_read(xs_map_fd(fx.xdp, XS_STR(XS_MAP_XDP_STATS)), XS_XDP_COUNTER_MAX, &xd);
+	xs_snap_read(xs_map_fd(fx.inner, XS_STR(XS_MAP_INNER_STATS)), XS_INNER_COUNTER_MAX, &inn);
 	for (uint32_t i = 0; i < n; i++)
 		pol_before[i] = policy_packets(pol[i].id);
 	for (uint32_t k = 0; k < packets; k++) {
@@ -698,6 +753,17 @@ static void check_packets(const struct xs_spd_policy *pol, uint32_t n, uint32_t 
 		       tc_names);
 	check_counters(fx.xdp, XS_STR(XS_MAP_XDP_STATS), XS_XDP_COUNTER_MAX, &xd, t.xdp,
 		       xdp_names);
+	/* audit (records sent, rate-limited) is not a verdict or a reason */
+	t.inner[XS_INNER_AUDIT] = 0;
+	{
+		struct xs_snap after;
+
+		xs_snap_read(xs_map_fd(fx.inner, XS_STR(XS_MAP_INNER_STATS)), XS_INNER_COUNTER_MAX,
+			     &after);
+		inn.packets[XS_INNER_AUDIT] = after.packets[XS_INNER_AUDIT];
+	}
+	check_counters(fx.inner, XS_STR(XS_MAP_INNER_STATS), XS_INNER_COUNTER_MAX, &inn,
+		       t.inner, inner_names);
 	for (uint32_t i = 0; i < n; i++)
 		if (policy_packets(pol[i].id) - pol_before[i] != t.pol[pol[i].id])
 			fail_msg("policy %u counted %llu packets, the reference says %llu",
@@ -966,6 +1032,115 @@ static void test_long_lists_and_rebuilds(void **state)
 	free(pol);
 }
 
+/* One frame through tc_inner with the given inner tag; asserts the verdict
+ * and that exactly it and its reason counted. */
+static void inner_expect(const struct flow *f, uint8_t magic, uint8_t kind, int action,
+			 unsigned int reason)
+{
+	int stats = xs_map_fd(fx.inner, XS_STR(XS_MAP_INNER_STATS));
+	struct xs_snap before, after;
+	struct pkt in, out;
+
+	flow_frame(f, &in);
+	in.b[6] = magic;
+	in.b[7] = kind;
+	pkt_be32(in.b + 8, f->reqid);
+	xs_snap_read(stats, XS_INNER_COUNTER_MAX, &before);
+	assert_int_equal(xs_run(xs_prog_fd(fx.inner, "xs_tc_inner"), &in, &out), action);
+	xs_snap_read(stats, XS_INNER_COUNTER_MAX, &after);
+	/* audit records are counted on top; leave them out of the sums */
+	after.packets[XS_INNER_AUDIT] = before.packets[XS_INNER_AUDIT];
+	after.bytes[XS_INNER_AUDIT] = before.bytes[XS_INNER_AUDIT];
+	xs_snap_assert_delta(&before, &after, XS_INNER_COUNTER_MAX,
+			     action == TC_ACT_OK ? XS_INNER_PASS : XS_INNER_DROP, reason, in.len,
+			     inner_names);
+}
+
+static int audit_cb(void *ctx, void *data, size_t len)
+{
+	struct xs_event *seen = ctx;
+
+	if (len >= sizeof(*seen) && ((struct xs_event *)data)->type == XS_EV_SELECTOR)
+		*seen = *(struct xs_event *)data;
+	return 0;
+}
+
+/*
+ * Issue #8, item 1, as it was seen: an inbound SA whose `dir in` policy
+ * is 10.99.0.0/24 -> 172.17.77.0/24 (reqid 5) opened packets from
+ * 172.16.77.2 (another tunnel's net: reqid 6), 8.8.8.8 and 172.17.77.1,
+ * and the stack took them. tc_inner drops each, names why, and sends an
+ * audit record (RFC 4301 §5.2); the SA's own traffic passes; a frame the
+ * worker did not tag is dropped, its own ICMP errors pass.
+ */
+static void test_inner_selector_check(void **state)
+{
+	struct xs_spd_policy pol[3];
+	uint8_t remote[16], local[16], other[16];
+	struct ring_buffer *rb;
+	struct xs_event seen;
+	struct flow f;
+
+	(void)state;
+	v4_addr(remote, 10, 99, 0, 0);
+	v4_addr(local, 172, 17, 77, 0);
+	v4_addr(other, 172, 16, 77, 0);
+	pol[0] = v4_policy(0, XS_SPD_DIR_IN, XS_SPD_PROTECT, remote, 24, local, 24);
+	pol[0].reqid = 5;
+	pol[1] = v4_policy(1, XS_SPD_DIR_IN, XS_SPD_PROTECT, other, 24, local, 24);
+	pol[1].reqid = 6;
+	pol[2] = v4_policy(2, XS_SPD_DIR_OUT, XS_SPD_PROTECT, local, 24, remote, 24);
+	pol[2].worker = 1;
+	sync_ok(pol, 3);
+	rb = ring_buffer__new(xs_map_fd(fx.inner, XS_STR(XS_MAP_EVENTS)), audit_cb, &seen, NULL);
+	assert_non_null(rb);
+	ring_buffer__consume(rb);	/* earlier tests' records */
+
+	memset(&f, 0, sizeof(f));
+	f.proto = IP_UDP;
+	f.ports = 1;
+	f.sport = 4000;
+	f.dport = 53;
+	f.hlim = 64;
+	f.reqid = 5;
+	v4_addr(f.src, 10, 99, 0, 7);
+	v4_addr(f.dst, 172, 17, 77, 2);
+	inner_expect(&f, XS_INNER_MAGIC, XS_INNER_OPENED, TC_ACT_OK, XS_INNER_PASS_POLICY);
+	v4_addr(f.src, 172, 16, 77, 2);
+	inner_expect(&f, XS_INNER_MAGIC, XS_INNER_OPENED, TC_ACT_SHOT, XS_INNER_DROP_SELECTOR);
+	usleep(20000);
+	v4_addr(f.src, 8, 8, 8, 8);
+	memset(&seen, 0, sizeof(seen));
+	inner_expect(&f, XS_INNER_MAGIC, XS_INNER_OPENED, TC_ACT_SHOT, XS_INNER_DROP_NO_POLICY);
+	ring_buffer__consume(rb);
+	assert_int_equal(seen.type, XS_EV_SELECTOR);
+	assert_int_equal(seen.reqid, 5);
+	assert_int_equal(seen.family, XS_FAMILY_V4);
+	assert_memory_equal(seen.src, f.src, 4);
+	assert_memory_equal(seen.dst, f.dst, 4);
+	assert_int_equal(seen.dport, 53);
+	v4_addr(f.src, 172, 17, 77, 1);
+	inner_expect(&f, XS_INNER_MAGIC, XS_INNER_OPENED, TC_ACT_SHOT, XS_INNER_DROP_NO_POLICY);
+	/* The right addresses in another SA (reqid 6). */
+	v4_addr(f.src, 10, 99, 0, 7);
+	f.reqid = 6;
+	inner_expect(&f, XS_INNER_MAGIC, XS_INNER_OPENED, TC_ACT_SHOT, XS_INNER_DROP_SELECTOR);
+	/* Not from a worker; the worker's own ICMP error. */
+	inner_expect(&f, 0x02, 0x78, TC_ACT_SHOT, XS_INNER_DROP_UNTAGGED);
+	inner_expect(&f, XS_INNER_MAGIC, 9, TC_ACT_SHOT, XS_INNER_DROP_UNTAGGED);
+	inner_expect(&f, XS_INNER_MAGIC, XS_INNER_LOCAL, TC_ACT_OK, XS_INNER_PASS_LOCAL);
+	/* A trap (a `dir in` policy whose SA is gone, reqid never known)
+	 * accepts nothing. */
+	pol[0].flags = XS_SPD_RULE_F_NO_SA;
+	pol[0].reqid = 0;
+	sync_ok(pol, 3);
+	f.reqid = 5;
+	inner_expect(&f, XS_INNER_MAGIC, XS_INNER_OPENED, TC_ACT_SHOT, XS_INNER_DROP_SELECTOR);
+	f.reqid = 0;
+	inner_expect(&f, XS_INNER_MAGIC, XS_INNER_OPENED, TC_ACT_SHOT, XS_INNER_DROP_SELECTOR);
+	ring_buffer__free(rb);
+}
+
 /* --------------------------------------------------------------- setup */
 
 static int group_setup(void **state)
@@ -992,7 +1167,8 @@ static int group_setup(void **state)
 				   sizeof(closed_cfg), fx.tc_open);
 	fx.xdp = load_shared("xdp_ingress.bpf.o", XS_STR(XS_CFG_XDP), &xcfg, sizeof(xcfg),
 			     fx.tc_open);
-	if (!fx.tc_closed || !fx.xdp)
+	fx.inner = load_shared("tc_inner.bpf.o", NULL, NULL, 0, fx.tc_open);
+	if (!fx.tc_closed || !fx.xdp || !fx.inner)
 		return -1;
 	/* Every worker has a steer veth (the index is never used by a test
 	 * run), so PROTECT redirects. */
@@ -1016,6 +1192,7 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	xs_spd_close(&fx.spd);
+	bpf_object__close(fx.inner);
 	bpf_object__close(fx.xdp);
 	bpf_object__close(fx.tc_closed);
 	bpf_object__close(fx.tc_open);
@@ -1026,6 +1203,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sixteen_port_rules),
+		cmocka_unit_test(test_inner_selector_check),
 		cmocka_unit_test(test_long_lists_and_rebuilds),
 		cmocka_unit_test(test_random_sets),
 	};
