@@ -123,6 +123,42 @@ static __always_inline int protect(struct __sk_buff *skb,
 	return verdict(skb, TC_ACT_REDIRECT, XS_TC_PROTECT_POLICY);
 }
 
+/*
+ * A PROTECT rule without an SA (a trap): the packet is dropped, never
+ * sent in clear, and the daemon hears of it (an acquire event, for the
+ * IKE agent to negotiate the SA), at most once per XS_ACQUIRE_GAP_NS per
+ * policy.
+ */
+static __always_inline void acquire(struct __sk_buff *skb, const struct xs_spd_rule *r,
+				    const struct xs_flow *f)
+{
+	__u32 id = r->policy_id;
+	__u64 now = bpf_ktime_get_ns(), *last;
+	struct xs_event *ev;
+
+	last = bpf_map_lookup_elem(&XS_MAP_ACQUIRE, &id);
+	if (!last || (*last && now - *last < XS_ACQUIRE_GAP_NS))
+		return;
+	*last = now;
+	ev = bpf_ringbuf_reserve(&XS_MAP_EVENTS, sizeof(*ev), 0);
+	if (!ev) {
+		xs_count(&XS_MAP_TC_STATS, XS_TC_ACQUIRE_LOST, skb->len);
+		return;
+	}
+	ev->type = XS_EV_ACQUIRE;
+	ev->family = f->family;
+	ev->proto = f->proto;
+	ev->ports = f->ports;
+	ev->policy_id = id;
+	ev->reqid = 0;
+	ev->sport = f->sport;
+	ev->dport = f->dport;
+	__builtin_memcpy(ev->src, f->saddr, 16);
+	__builtin_memcpy(ev->dst, f->daddr, 16);
+	bpf_ringbuf_submit(ev, 0);
+	xs_count(&XS_MAP_TC_STATS, XS_TC_ACQUIRE, skb->len);
+}
+
 /* The outbound SPD (RFC 4301 §5.1): ordered search by destination. */
 static __always_inline int classify(struct __sk_buff *skb,
 				    const struct xs_flow *f, __u32 l3)
@@ -143,6 +179,10 @@ static __always_inline int classify(struct __sk_buff *skb,
 		if (!r)
 			return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_SPD_ERROR);
 		xs_policy_count(r->policy_id, skb->len);
+		if (r->action == XS_SPD_PROTECT && (r->flags & XS_SPD_RULE_F_NO_SA)) {
+			acquire(skb, r, f);
+			return verdict(skb, TC_ACT_SHOT, XS_TC_DISCARD_NO_SA);
+		}
 		if (r->action == XS_SPD_PROTECT)
 			return protect(skb, r, l3);
 		if (r->action == XS_SPD_DISCARD)

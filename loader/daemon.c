@@ -134,15 +134,20 @@ static void xsd_free(struct xsd *d)
 
 static void run(struct xsd *d)
 {
-	struct pollfd pfd[2] = { { .fd = d->ctl_fd, .events = POLLIN }, { .events = POLLIN } };
+	struct pollfd pfd[3] = { { .fd = d->ctl_fd, .events = POLLIN }, { .events = POLLIN },
+				 { .events = POLLIN } };
 	time_t last = 0;
 
 	while (!got_signal) {
-		/* The datapath's address watch (IKE bypass, docs/bpf.md). */
+		/* The datapath's address watch (IKE bypass) and its events
+		 * (acquires, audit records), docs/bpf.md. */
 		pfd[1].fd = xsd_dp_addr_fd(d->dp);
-		if (poll(pfd, 2, 1000) > 0) {
+		pfd[2].fd = xsd_dp_acquire_fd(d->dp);
+		if (poll(pfd, 3, 1000) > 0) {
 			if (pfd[1].revents & POLLIN)
 				xsd_dp_addr_event(d->dp);
+			if (pfd[2].revents & POLLIN)
+				xsd_dp_acquire_read(d->dp, xsd_dp_acquire_log, NULL);
 			if (pfd[0].revents & POLLIN)
 				ctl_serve_one(d);
 		}

@@ -589,6 +589,10 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 	}
 	spi_map_clear(dp);
 	xsd_ike_sockets_clear(dp);
+	if (xsd_dp_events_open(dp)) {
+		snprintf(err, errlen, "cannot read the events ring buffer: %s", strerror(errno));
+		goto fail;
+	}
 	{
 		int r = xsd_local_addrs_open(dp);
 
@@ -644,6 +648,7 @@ void xsd_dp_detach(struct xsd_dp *dp, bool keep_pins)
 	}
 	free(dp->steers);
 	xsd_local_addrs_close(dp);
+	xsd_dp_events_close(dp);
 	xs_spd_close(&dp->spd);
 	free(dp->stored);
 	free(dp->pol_reqid);

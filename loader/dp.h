@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <xdpsec/abi.h>
 
@@ -25,6 +26,7 @@ struct xdp_ingress_bpf;
 struct tc_egress_bpf;
 struct tc_inner_bpf;
 struct xdp_steer_bpf;
+struct ring_buffer;
 
 #include "rt.h"
 
@@ -70,6 +72,11 @@ struct xsd_dp {
 	struct xs_policy_req *stored; /* what xs_policy_store holds, per id */
 	uint32_t *pol_reqid;          /* dir in PROTECT: the reqid it accepts */
 	int addr_fd;                  /* rtnetlink: address changes (local_addrs.c) */
+	struct ring_buffer *events;   /* xs_events reader (events.c) */
+	int (*ev_fn)(const struct xs_event *, void *);
+	void *ev_arg;
+	time_t audit_sec;             /* audit log: the second last logged */
+	uint64_t audit_skipped;
 	struct xsd_ike_owner ike[XSD_IKE_OWNERS_MAX];
 	struct xsd_worker *workers;
 };
@@ -105,7 +112,22 @@ int xsd_dp_ike_sockets_set(struct xsd_dp *dp, const char *owner, const uint64_t 
 			   uint32_t n);
 int xsd_dp_addr_fd(const struct xsd_dp *dp);
 void xsd_dp_addr_event(struct xsd_dp *dp);
+/*
+ * Acquires (a packet met a PROTECT policy without an SA; at most one a
+ * second per policy): poll xsd_dp_acquire_fd() (-1: none) for POLLIN,
+ * then xsd_dp_acquire_read() calls fn for each XS_EV_ACQUIRE record
+ * waiting (abi.h, struct xs_event: policy id, family, proto, addresses,
+ * ports); a nonzero return stops it. Audit records (selector check
+ * drops) go to the log on the way. xsd_dp_acquire_log is a fn that
+ * logs them too (the default until acquires become control events).
+ */
+int xsd_dp_acquire_fd(const struct xsd_dp *dp);
+int xsd_dp_acquire_read(struct xsd_dp *dp, int (*fn)(const struct xs_event *, void *),
+			void *arg);
+int xsd_dp_acquire_log(const struct xs_event *ev, void *arg);
 /* Loader-internal (dp.c). */
+int xsd_dp_events_open(struct xsd_dp *dp);
+void xsd_dp_events_close(struct xsd_dp *dp);
 void xsd_ike_sockets_clear(struct xsd_dp *dp);
 int xsd_local_addrs_open(struct xsd_dp *dp);
 void xsd_local_addrs_close(struct xsd_dp *dp);

@@ -380,6 +380,11 @@ static void rnd_policy(struct xs_spd_policy *p, uint32_t id)
 	if (p->action == XS_SPD_PROTECT) {
 		p->worker = rnd_below(WORKERS);
 		p->reqid = 1 + rnd_below(4);
+		/* a trap: no SA (dir in: no reqid ever known) */
+		if (chance(15)) {
+			p->flags = XS_SPD_RULE_F_NO_SA;
+			p->reqid = p->dir == XS_SPD_DIR_IN ? 0 : p->reqid;
+		}
 	}
 }
 
@@ -508,7 +513,11 @@ static struct expect expect_tc(const struct flow *f, uint8_t dflt)
 		e.reason = dflt == XS_SPD_DISCARD ? XS_TC_DISCARD_DEFAULT : XS_TC_BYPASS_DEFAULT;
 	} else {
 		e.rule = r.p;
-		if (r.p->action == XS_SPD_PROTECT) {
+		if (r.p->action == XS_SPD_PROTECT && (r.p->flags & XS_SPD_RULE_F_NO_SA)) {
+			/* a trap: never in clear, an acquire instead */
+			e.action = TC_ACT_SHOT;
+			e.reason = XS_TC_DISCARD_NO_SA;
+		} else if (r.p->action == XS_SPD_PROTECT) {
 			e.action = TC_ACT_REDIRECT;
 			e.reason = XS_TC_PROTECT_POLICY;
 		} else if (r.p->action == XS_SPD_DISCARD) {
@@ -747,6 +756,17 @@ static void check_packets(const struct xs_spd_policy *pol, uint32_t n, uint32_t 
 		run_packet(pol, n, &f, &t);
 	}
 	fx.packets += packets;
+	/* acquire events are counted on top, rate-limited: not summed here */
+	for (int c = 0; c < 2; c++) {
+		struct xs_snap now;
+		struct xs_snap *b = c ? &tc1 : &tc0;
+
+		xs_snap_read(xs_map_fd(c ? fx.tc_closed : fx.tc_open, XS_STR(XS_MAP_TC_STATS)),
+			     XS_TC_COUNTER_MAX, &now);
+		b->packets[XS_TC_ACQUIRE] = now.packets[XS_TC_ACQUIRE];
+		b->packets[XS_TC_ACQUIRE_LOST] = now.packets[XS_TC_ACQUIRE_LOST];
+		t.tc[c][XS_TC_ACQUIRE] = t.tc[c][XS_TC_ACQUIRE_LOST] = 0;
+	}
 	check_counters(fx.tc_open, XS_STR(XS_MAP_TC_STATS), XS_TC_COUNTER_MAX, &tc0, t.tc[0],
 		       tc_names);
 	check_counters(fx.tc_closed, XS_STR(XS_MAP_TC_STATS), XS_TC_COUNTER_MAX, &tc1, t.tc[1],
@@ -1141,6 +1161,90 @@ static void test_inner_selector_check(void **state)
 	ring_buffer__free(rb);
 }
 
+static unsigned int acquires;
+
+static int acquire_cb(void *ctx, void *data, size_t len)
+{
+	struct xs_event *seen = ctx;
+
+	if (len >= sizeof(*seen) && ((struct xs_event *)data)->type == XS_EV_ACQUIRE) {
+		*seen = *(struct xs_event *)data;
+		acquires++;
+	}
+	return 0;
+}
+
+/*
+ * A PROTECT policy without an SA (a trap): outbound packets are dropped
+ * (discard_no_sa), never sent in clear, and one acquire record a second
+ * goes to the ring buffer with the packet's selectors; cleartext coming
+ * in that the trap covers is dropped as for any PROTECT policy.
+ */
+static void test_trap_acquire(void **state)
+{
+	int stats = xs_map_fd(fx.tc_open, XS_STR(XS_MAP_TC_STATS));
+	struct xs_spd_policy pol[2];
+	uint8_t lan[16], net[16];
+	struct xs_snap before, after;
+	struct ring_buffer *rb;
+	struct xs_event seen;
+	struct pkt in, out;
+	struct flow f;
+
+	(void)state;
+	v4_addr(lan, 10, 0, 0, 0);
+	v4_addr(net, 10, 77, 0, 0);
+	pol[0] = v4_policy(40, XS_SPD_DIR_OUT, XS_SPD_PROTECT, lan, 16, net, 16);
+	pol[0].flags = XS_SPD_RULE_F_NO_SA;
+	pol[1] = v4_policy(41, XS_SPD_DIR_IN, XS_SPD_PROTECT, net, 16, lan, 16);
+	pol[1].flags = XS_SPD_RULE_F_NO_SA;
+	sync_ok(pol, 2);
+	rb = ring_buffer__new(xs_map_fd(fx.tc_open, XS_STR(XS_MAP_EVENTS)), acquire_cb, &seen,
+			      NULL);
+	assert_non_null(rb);
+	ring_buffer__consume(rb);
+	memset(&seen, 0, sizeof(seen));
+	acquires = 0;
+	memset(&f, 0, sizeof(f));
+	v4_addr(f.src, 10, 0, 1, 2);
+	v4_addr(f.dst, 10, 77, 3, 4);
+	f.proto = IP_TCP;
+	f.ports = 1;
+	f.sport = 33000;
+	f.dport = 443;
+	f.hlim = 64;
+	flow_frame(&f, &in);
+	xs_snap_read(stats, XS_TC_COUNTER_MAX, &before);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(xs_run(xs_prog_fd(fx.tc_open, "xs_tc_egress"), &in, &out),
+				 TC_ACT_SHOT);
+	xs_snap_read(stats, XS_TC_COUNTER_MAX, &after);
+	assert_int_equal(after.packets[XS_TC_DISCARD_NO_SA] - before.packets[XS_TC_DISCARD_NO_SA],
+			 3);
+	assert_int_equal(after.packets[XS_TC_ACQUIRE] - before.packets[XS_TC_ACQUIRE], 1);
+	ring_buffer__consume(rb);
+	assert_int_equal(acquires, 1);
+	assert_int_equal(seen.policy_id, 40);
+	assert_int_equal(seen.family, XS_FAMILY_V4);
+	assert_int_equal(seen.proto, IP_TCP);
+	assert_int_equal(seen.sport, 33000);
+	assert_int_equal(seen.dport, 443);
+	assert_memory_equal(seen.src, f.src, 4);
+	assert_memory_equal(seen.dst, f.dst, 4);
+	/* The reference agrees; and cleartext from the trapped net is dropped. */
+	check_packets(pol, 2, 1, &f);
+	{
+		struct flow g = f;
+
+		memcpy(g.src, f.dst, 16);
+		memcpy(g.dst, f.src, 16);
+		check_packets(pol, 2, 1, &g);
+		flow_frame(&g, &in);
+		assert_int_equal(xs_run(xs_prog_fd(fx.xdp, "xs_xdp_ingress"), &in, &out), XDP_DROP);
+	}
+	ring_buffer__free(rb);
+}
+
 /* --------------------------------------------------------------- setup */
 
 static int group_setup(void **state)
@@ -1204,6 +1308,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sixteen_port_rules),
 		cmocka_unit_test(test_inner_selector_check),
+		cmocka_unit_test(test_trap_acquire),
 		cmocka_unit_test(test_long_lists_and_rebuilds),
 		cmocka_unit_test(test_random_sets),
 	};
