@@ -252,6 +252,15 @@ build-fuzz/fuzz_merge: fuzz/fuzz_merge.c $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) runti
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote runtime $< $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) -o $@ \
 		$(LDLIBS_CRYPTO)
 
+# The BPF programs under BPF_PROG_TEST_RUN (needs root), their SPD
+# programmed by the real compiler, checked against tests/bpf/spd_ref.h.
+build-fuzz/fuzz_bpf: fuzz/fuzz_bpf.c loader/spd.c loader/spd.h tests/bpf/spd_ref.h \
+		fuzz/fuzz_check.h $(BPF_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -DXS_BPF_OBJ_DIR='"$(abspath $(BUILD))/bpf"' -iquote loader \
+		-iquote tests/bpf $< loader/spd.c -o $@ $(LDLIBS_BPF)
+
 build-fuzz/%: fuzz/%.c $(ENGINE_SRCS) $(wildcard engine/*.h) $(wildcard fuzz/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
