@@ -148,12 +148,15 @@ static void run(struct xsd *d)
 				xsd_dp_addr_event(d->dp);
 			if (pfd[2].revents & POLLIN)
 				xsd_dp_acquire_read(d->dp, xsd_dp_acquire_log, NULL);
-			if (pfd[0].revents & POLLIN)
+			if (pfd[0].revents & POLLIN) {
 				ctl_serve_one(d);
+				xsd_dp_ike_autodetect(d->dp);
+			}
 		}
 		if (time(NULL) != last) {
 			last = time(NULL);
 			xsd_sa_expire(d);
+			xsd_dp_ike_autodetect(d->dp);
 		}
 	}
 	syslog(LOG_INFO, "instance %s: signal %d, exiting", d->instance, (int)got_signal);

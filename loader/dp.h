@@ -78,6 +78,7 @@ struct xsd_dp {
 	time_t audit_sec;             /* audit log: the second last logged */
 	uint64_t audit_skipped;
 	struct xsd_ike_owner ike[XSD_IKE_OWNERS_MAX];
+	uint32_t ike_auto_n, ike_auto_sum;  /* ike_auto.c: the sockets seen last */
 	struct xsd_worker *workers;
 };
 
@@ -112,6 +113,11 @@ int xsd_dp_ike_sockets_set(struct xsd_dp *dp, const char *owner, const uint64_t 
 			   uint32_t n);
 int xsd_dp_addr_fd(const struct xsd_dp *dp);
 void xsd_dp_addr_event(struct xsd_dp *dp);
+/* Until the IKE agent registers its sockets itself: registers (owner
+ * "auto") the root-owned UDP sockets bound to 500/4500 that an xdpsec-ike
+ * process holds (ike_auto.c). Cheap when nothing changed; the daemon
+ * calls it after each request and once a second. Accepts NULL. */
+void xsd_dp_ike_autodetect(struct xsd_dp *dp);
 /*
  * Acquires (a packet met a PROTECT policy without an SA; at most one a
  * second per policy): poll xsd_dp_acquire_fd() (-1: none) for POLLIN,

@@ -282,6 +282,34 @@ def test_ike_bypass_outbound(att, tmp_path):
     assert delta(before, after, "tc", "bypass_default") < sealed / 4, topo.nonzero(after, "tc")
 
 
+SEND_FROM_500 = """
+import socket, sys
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 500))
+for i in range(5):
+    s.sendto(b"XSTU" + i.to_bytes(4, "big"), (sys.argv[2], int(sys.argv[3])))
+"""
+
+
+def test_ike_bypass_local_socket(att, tmp_path):
+    """A root process on gateway A that is not the IKE agent, bound to
+    port 500 of A's inside address (in the client net), sends to the
+    server: its packets are protected like the client's. Only the agent's
+    own sockets bypass (docs/bpf.md; the agent's are exercised by
+    test_ike.py)."""
+    s = att.site
+    pcap = str(tmp_path / "local500.pcap")
+    h = s.server.helper("udp-recv", 7001, "--idle", 2)
+    h.wait_ready()
+    cap = s.capture_wire(pcap=pcap)
+    s.gw_a.run([netns.PYTHON, "-c", SEND_FROM_500, s.gw_a_in, s.server_addr, "7001"])
+    got = h.finish(30)
+    cap.stop()
+    assert not cleartext_from(pcap, s.gw_a_in), cleartext_from(pcap, s.gw_a_in)
+    assert got["received"] == 5, (got, s.diag())
+
+
 def test_ike_bypass_inbound(att):
     """X spoofs the client's address to ports 500 and 4500 (with the
     non-ESP marker) of the server: that is forwarded traffic B's inbound
