@@ -216,6 +216,14 @@ $(BUILD)/tests/test_ike_shell: tests/unit/test_ike_shell.c $(IKE_SHELL_TEST_OBJS
 	$(Q)$(CC) $(XS_CFLAGS) $(INC_TESTS) $< \
 		$(IKE_SHELL_TEST_OBJS) -o $@ $(CTL_LIB) -lcmocka $(LDLIBS_CRYPTO)
 
+# The SPD property test drives the real compiler (loader/spd.c).
+$(BUILD)/tests/bpf_test_spd_property: tests/bpf/test_spd_property.c loader/spd.c loader/spd.h \
+		$(BPF_OBJS) $(wildcard tests/bpf/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) -DXS_BPF_OBJ_DIR='"$(abspath $(BUILD))/bpf"' -Itests/bpf -iquote loader \
+		$< loader/spd.c -o $@ -lcmocka $(LDLIBS_BPF)
+
 $(BUILD)/tests/bpf_%: tests/bpf/%.c $(BPF_OBJS) $(wildcard tests/bpf/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -253,6 +261,15 @@ build-fuzz/fuzz_merge: fuzz/fuzz_merge.c $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) runti
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -iquote runtime $< $(FUZZ_MERGE_SRCS) $(ENGINE_SRCS) -o $@ \
 		$(LDLIBS_CRYPTO)
+
+# The BPF programs under BPF_PROG_TEST_RUN (needs root), their SPD
+# programmed by the real compiler, checked against tests/bpf/spd_ref.h.
+build-fuzz/fuzz_bpf: fuzz/fuzz_bpf.c loader/spd.c loader/spd.h tests/bpf/spd_ref.h \
+		fuzz/fuzz_check.h $(BPF_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -DXS_BPF_OBJ_DIR='"$(abspath $(BUILD))/bpf"' -iquote loader \
+		-iquote tests/bpf $< loader/spd.c -o $@ $(LDLIBS_BPF)
 
 build-fuzz/%: fuzz/%.c $(ENGINE_SRCS) $(wildcard engine/*.h) $(wildcard fuzz/*.h)
 	$(call msg,FUZZ,$@)

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 
 #include "engine.h"
+#include "bench_sadb.h"
 
 #define HEADLINE_REPS 5u        /* the numbers the last line is made of */
 
@@ -688,6 +689,7 @@ int main(int argc, char **argv)
 		over = res[0][0].eng_ns[def_id] - res[0][0].raw_ns;
 	}
 	printf("engine aes128gcm 1400B ratio=%.2f overhead64=%.0fns\n", ratio, over);
+	failed |= bench_sadb(o.seconds) != 0;
 	/* Nonzero only when something could not be measured as asked: a
 	 * failed check or drops while timing, not a --suite/--size filter. */
 	return failed ? 1 : 0;

@@ -229,8 +229,13 @@ def xdpsec_up(topo, xdpsec, tag, logdir):
                               (SPI_BA, ADDR["b_out"], ADDR["a_out"])):
             d.cli("sa", "add", "src", src, "dst", dst, "proto", "esp", "spi", f"0x{spi:08x}",
                   "mode", "tunnel", "aead", "rfc4106(gcm(aes))", keys[spi], 128)
+        in_spi = SPI_BA if out_spi == SPI_AB else SPI_AB
         d.cli("policy", "add", "src", local_net, "dst", remote_net, "dir", "out",
               "spi", f"0x{out_spi:08x}")
+        # Opened packets must match a `dir in` policy of their SA, or they
+        # are dropped (the selector check, docs/bpf.md).
+        d.cli("policy", "add", "src", remote_net, "dst", local_net, "dir", "in",
+              "spi", f"0x{in_spi:08x}")
     return daemons
 
 

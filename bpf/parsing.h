@@ -28,6 +28,7 @@ enum xs_parse_err {
 	XS_PARSE_BAD = -2,		/* header fields are invalid */
 	XS_PARSE_EXT_LIMIT = -3,	/* more than XS_IPV6_EXT_MAX ext headers */
 	XS_PARSE_NOT_IP = -4,		/* neither IPv4 nor IPv6 (spd.h) */
+	XS_PARSE_VLAN_DEPTH = -5,	/* more than XS_VLAN_MAX VLAN tags */
 };
 
 enum xs_frag {
@@ -42,6 +43,7 @@ struct xs_cursor {
 	void *start;		/* first byte of the frame */
 	__u32 wire;		/* frame length on the wire; TC may read less
 				 * (non-linear skbs), XDP reads it all */
+	__u32 l3;		/* where the IP header starts (parse_ethhdr) */
 };
 
 /* What the IP layer told us about the datagram being walked. */
@@ -70,25 +72,41 @@ struct xs_frag_hdr {
 #define XS_IP6_OFFSET		0xfff8	/* RFC 8200 §4.5 fragment offset */
 #define XS_IP6_MF		0x0001	/* RFC 8200 §4.5 M flag */
 
-/* Ethernet II plus at most one 802.1Q/802.1ad tag; returns the ethertype. */
+static __always_inline int xs_is_vlan(__u16 proto)
+{
+	return proto == ETH_P_8021Q || proto == ETH_P_8021AD;
+}
+
+/*
+ * Ethernet II plus up to XS_VLAN_MAX 802.1Q/802.1ad tags (IEEE 802.1Q
+ * §9.5: a C-tag, or an S-tag and a C-tag as QinQ stacks them); returns
+ * the ethertype after them and sets c->l3. A deeper stack is refused:
+ * nothing here can say what it carries, and neither could the worker.
+ */
 static __always_inline int parse_ethhdr(struct xs_cursor *c)
 {
 	struct ethhdr *eth = c->pos;
 	struct xs_vlan_hdr *vlan;
 	__u16 proto;
+	int i;
 
 	if ((void *)(eth + 1) > c->end)
 		return XS_PARSE_TRUNC;
 	c->pos = eth + 1;
 	proto = bpf_ntohs(eth->h_proto);
-	if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
-		return proto;
-
-	vlan = c->pos;
-	if ((void *)(vlan + 1) > c->end)
-		return XS_PARSE_TRUNC;
-	c->pos = vlan + 1;
-	return bpf_ntohs(vlan->proto);
+	for (i = 0; i < XS_VLAN_MAX; i++) {
+		if (!xs_is_vlan(proto))
+			break;
+		vlan = c->pos;
+		if ((void *)(vlan + 1) > c->end)
+			return XS_PARSE_TRUNC;
+		c->pos = vlan + 1;
+		proto = bpf_ntohs(vlan->proto);
+	}
+	if (xs_is_vlan(proto))
+		return XS_PARSE_VLAN_DEPTH;
+	c->l3 = (__u32)(c->pos - c->start);
+	return proto;
 }
 
 /* IPv4 header, RFC 791 §3.1; returns the protocol number. */

@@ -309,7 +309,7 @@ int xs_ah_open_parsed(struct xs_sa *sa, struct xs_pkt *p, const struct xs_outer 
 int xs_ah_open(struct xs_sa *sa, struct xs_pkt *p)
 {
 	struct xs_outer o;
-	int r = xs_outer_parse(p->buf + p->off, p->len, &o);
+	int r = xs_outer_parse_pkt(p, &o);
 
 	if (r)
 		return drop(sa, r);

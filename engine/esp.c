@@ -441,7 +441,7 @@ int xs_esp_open(struct xs_sa *sa, struct xs_pkt *p)
 
 	if (sa->esp_fast && xs_outer_parse_esp4(pkt, p->len, &o))
 		return esp_open(sa, p, &o, esp_fast_shape);
-	r = xs_outer_parse(pkt, p->len, &o);
+	r = xs_outer_parse_pkt(p, &o);
 	if (r)
 		return drop(sa, r);
 	return xs_esp_open_parsed(sa, p, &o);

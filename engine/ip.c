@@ -4,6 +4,7 @@
  */
 #include <netinet/in.h>
 
+#include "engine.h"
 #include "ip.h"
 
 #define IP6_NH_HOPOPTS 0
@@ -24,19 +25,35 @@ static bool ip6_is_ext(uint8_t nh)
 	       nh == IP6_NH_FRAGMENT || nh == IP6_NH_DSTOPTS;
 }
 
+/* RFC 8200 §4.5: offset and M both zero (the reserved bits aside). */
+static bool ip6_frag_atomic(const uint8_t *fh)
+{
+	return !(xs_get_be16(fh + 2) & 0xfff9u);
+}
+
 static int ip6_walk(const uint8_t *pkt, struct xs_l3 *l3, enum xs_walk mode)
 {
 	uint32_t off = l3->hl;
 
+	l3->atomic = 0;
 	for (unsigned int i = 0; ip6_is_ext(l3->nh); i++) {
 		uint32_t elen;
 
 		if (i == XS_ENGINE_EXT_MAX)
 			return XS_DROP_BAD_IP_HEADER;
-		if (l3->nh == IP6_NH_FRAGMENT)
-			return XS_DROP_FRAGMENT;
 		if (off + 8 > l3->len)
 			return XS_DROP_TOO_SHORT;
+		/* RFC 4301 §7: IPsec applies to whole datagrams. An atomic
+		 * fragment is one (RFC 6946 §4); the first is remembered for
+		 * xs_outer_parse_pkt() to remove. */
+		if (l3->nh == IP6_NH_FRAGMENT) {
+			if (mode != XS_WALK_OPEN || !ip6_frag_atomic(pkt + off))
+				return XS_DROP_FRAGMENT;
+			if (!l3->atomic) {
+				l3->atomic = (uint16_t)off;
+				l3->atomic_nh_off = l3->nh_off;
+			}
+		}
 		/* RFC 8200 §4.3-4.6: length in 8-octet units, first excluded. */
 		elen = (pkt[off + 1] + 1u) * 8u;
 		if (off + elen > l3->len)
@@ -61,9 +78,10 @@ int xs_l3_walk(const uint8_t *pkt, struct xs_l3 *l3, enum xs_walk mode)
 	return ip6_walk(pkt, l3, mode);
 }
 
-int xs_outer_parse(const uint8_t *pkt, uint32_t len, struct xs_outer *o)
+static int outer_ipsec(const uint8_t *pkt, struct xs_outer *o);
+
+static int outer_parse(const uint8_t *pkt, uint32_t len, struct xs_outer *o)
 {
-	uint32_t off;
 	int r;
 
 	r = xs_l3_parse(pkt, len, &o->l3);
@@ -81,6 +99,51 @@ int xs_outer_parse(const uint8_t *pkt, uint32_t len, struct xs_outer *o)
 		if (r)
 			return r;
 	}
+	return outer_ipsec(pkt, o);
+}
+
+int xs_outer_parse(const uint8_t *pkt, uint32_t len, struct xs_outer *o)
+{
+	int r = outer_parse(pkt, len, o);
+
+	if (!r && o->l3.atomic)
+		return XS_DROP_FRAGMENT;
+	return r;
+}
+
+/* Removes the atomic fragment header o->l3 found: the headers before it
+ * move 8 bytes on, the header naming it names what it named, and the
+ * Payload Length shrinks by 8. */
+static void ip6_atomic_remove(struct xs_pkt *p, const struct xs_l3 *l3)
+{
+	uint8_t *pkt = p->buf + p->off;
+	const uint32_t at = l3->atomic;
+
+	pkt[l3->atomic_nh_off] = pkt[at];
+	memmove(pkt + 8, pkt, at);
+	p->off += 8;
+	p->len -= 8;
+	pkt += 8;
+	xs_put_be16(pkt + 4, (uint16_t)(xs_get_be16(pkt + 4) - 8));
+}
+
+int xs_outer_parse_pkt(struct xs_pkt *p, struct xs_outer *o)
+{
+	int r = outer_parse(p->buf + p->off, p->len, o);
+
+	/* Each pass removes one; the walk bounds how many there can be. */
+	while (!r && o->l3.atomic) {
+		ip6_atomic_remove(p, &o->l3);
+		r = outer_parse(p->buf + p->off, p->len, o);
+	}
+	return r;
+}
+
+/* The IPsec header after the IP headers o->l3 describes. */
+static int outer_ipsec(const uint8_t *pkt, struct xs_outer *o)
+{
+	uint32_t off;
+
 	off = o->l3.hl;
 	o->udp = 0;
 	switch (o->l3.nh) {

@@ -26,6 +26,9 @@ struct xs_l3 {
 	uint16_t nh_off;   /* byte that holds nh (to rewrite it) */
 	uint32_t hl;       /* bytes of IP header + walked extension headers */
 	uint32_t len;      /* datagram length from the header (trailing bytes cut) */
+	uint16_t atomic;   /* offset of an IPv6 atomic fragment header walked
+			    * over (RFC 6946), 0: none (XS_WALK_OPEN only) */
+	uint16_t atomic_nh_off; /* the byte that names it */
 };
 
 enum xs_walk {
@@ -85,6 +88,7 @@ static inline int xs_l3_parse(const uint8_t *pkt, uint32_t len, struct xs_l3 *l3
 	if (len < 1)
 		return XS_DROP_TOO_SHORT;
 	l3->ver = pkt[0] >> 4;
+	l3->atomic = 0;
 	if (l3->ver == 4) {
 		uint32_t ihl = (pkt[0] & 0x0fu) * 4u, tot;
 
@@ -135,8 +139,22 @@ struct xs_outer {
 	uint32_t spi;      /* host order */
 };
 
-/* o is undefined when a drop reason is returned. */
+/* o is undefined when a drop reason is returned. An IPv6 atomic fragment
+ * is XS_DROP_FRAGMENT here: only xs_outer_parse_pkt() can remove its
+ * Fragment header. */
 int xs_outer_parse(const uint8_t *pkt, uint32_t len, struct xs_outer *o);
+
+struct xs_pkt;
+
+/*
+ * xs_outer_parse() for a packet the open path may change: an IPv6 atomic
+ * fragment (RFC 6946 §4: Fragment header, offset 0, M clear) is a whole
+ * packet, and its Fragment header is removed in place first (p->off and
+ * p->len move by 8), since ESP and AH were applied before fragmentation
+ * (RFC 4303 §3.4.1, RFC 4302 §3.4.1 and App. A2: the Fragment header is
+ * outside the ICV). Other fragments stay XS_DROP_FRAGMENT (RFC 4301 §7).
+ */
+int xs_outer_parse_pkt(struct xs_pkt *p, struct xs_outer *o);
 
 /*
  * RFC 1071 §2: folds a sum of 16-bit words to 16 bits with end-around

@@ -13,7 +13,7 @@ int xs_open(struct xs_sadb *db, struct xs_pkt *p, struct xs_sa **sa_out)
 
 	if (sa_out)
 		*sa_out = NULL;
-	r = xs_outer_parse(p->buf + p->off, p->len, &o);
+	r = xs_outer_parse_pkt(p, &o);
 	if (r) {
 		db->drops[r]++;
 		return r;

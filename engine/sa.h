@@ -112,6 +112,9 @@ struct xs_sa {
 				    * no UDP: esp.c's specialised path */
 	bool lifetimes;            /* some soft or hard limit is set */
 	uint32_t outer_sum;        /* IPv4: checksum sum of outer_hdr */
+	uint32_t tag;              /* not the engine's: the daemon's reqid of the
+				    * SA, which workers hand on with what it
+				    * opened (include/xdpsec/abi.h, inner tag) */
 	uint8_t outer_hdr[XS_IPV6_HDR_LEN]; /* tunnel: constant outer fields */
 	struct xs_aead_bufs ae;
 };

@@ -134,15 +134,29 @@ static void xsd_free(struct xsd *d)
 
 static void run(struct xsd *d)
 {
-	struct pollfd pfd = { .fd = d->ctl_fd, .events = POLLIN };
+	struct pollfd pfd[3] = { { .fd = d->ctl_fd, .events = POLLIN }, { .events = POLLIN },
+				 { .events = POLLIN } };
 	time_t last = 0;
 
 	while (!got_signal) {
-		if (poll(&pfd, 1, 1000) > 0 && (pfd.revents & POLLIN))
-			ctl_serve_one(d);
+		/* The datapath's address watch (IKE bypass) and its events
+		 * (acquires, audit records), docs/bpf.md. */
+		pfd[1].fd = xsd_dp_addr_fd(d->dp);
+		pfd[2].fd = xsd_dp_acquire_fd(d->dp);
+		if (poll(pfd, 3, 1000) > 0) {
+			if (pfd[1].revents & POLLIN)
+				xsd_dp_addr_event(d->dp);
+			if (pfd[2].revents & POLLIN)
+				xsd_dp_acquire_read(d->dp, xsd_dp_acquire_log, NULL);
+			if (pfd[0].revents & POLLIN) {
+				ctl_serve_one(d);
+				xsd_dp_ike_autodetect(d->dp);
+			}
+		}
 		if (time(NULL) != last) {
 			last = time(NULL);
 			xsd_sa_expire(d);
+			xsd_dp_ike_autodetect(d->dp);
 		}
 	}
 	syslog(LOG_INFO, "instance %s: signal %d, exiting", d->instance, (int)got_signal);

@@ -57,6 +57,9 @@ static void unpin_all(const char *dir)
 		XS_STR(XS_MAP_XDP_STATS),
 		XS_STR(XS_MAP_SPD_IN_V4), XS_STR(XS_MAP_SPD_IN_V6),
 		XS_STR(XS_MAP_SPD_V4), XS_STR(XS_MAP_SPD_V6), XS_STR(XS_MAP_SPD_RULES),
+		XS_STR(XS_MAP_SPD_ENTRIES), XS_STR(XS_MAP_POLICY_STATS), XS_STR(XS_MAP_ACQUIRE),
+		XS_STR(XS_MAP_EVENTS), XS_STR(XS_MAP_IKE_SOCKS), XS_STR(XS_MAP_LOCAL_ADDRS),
+		XS_STR(XS_MAP_INNER_STATS),
 		XS_STR(XS_MAP_STEER_IFS), XS_STR(XS_MAP_GSO_IFS), XS_STR(XS_MAP_TC_STATS),
 		XS_STR(XS_MAP_STEER_XSKS), XS_STR(XS_MAP_STEER_STATS),
 		"xs_policy_store",
@@ -240,21 +243,29 @@ static int policy_store_open(struct xsd_dp *dp)
 	return fd;
 }
 
-/* After a daemon restart, the pinned store still holds the policies. */
+/* After a daemon restart, the pinned store still holds the policies;
+ * dp->stored learns what it holds either way, so the first sync clears
+ * what this daemon's table does not have. */
 static void policies_restore(struct xsd_dp *dp)
 {
 	struct xsd *d = dp->d;
+	bool have = false;
 
-	for (uint32_t i = 0; i < XS_SPD_RULES_MAX; i++)
-		if (d->policies[i].used)
-			return;
 	for (__u32 i = 0; i < XS_SPD_RULES_MAX; i++) {
 		struct xs_policy_req req;
 
-		if (bpf_map_lookup_elem(dp->policy_store_fd, &i, &req) || !req.action)
+		have |= d->policies[i].used;
+		if (bpf_map_lookup_elem(dp->policy_store_fd, &i, &req))
+			continue;
+		dp->stored[i] = req;
+	}
+	if (have)
+		return;
+	for (__u32 i = 0; i < XS_SPD_RULES_MAX; i++) {
+		if (!dp->stored[i].action)
 			continue;
 		d->policies[i].used = true;
-		d->policies[i].req = req;
+		d->policies[i].req = dp->stored[i];
 	}
 }
 
@@ -266,8 +277,9 @@ static int load_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
 
 	dp->ingress = xdp_ingress_bpf__open();
 	dp->egress = tc_egress_bpf__open();
+	dp->inner = tc_inner_bpf__open();
 	dp->steer = xdp_steer_bpf__open();
-	if (!dp->ingress || !dp->egress || !dp->steer) {
+	if (!dp->ingress || !dp->egress || !dp->inner || !dp->steer) {
 		snprintf(err, errlen, "cannot open BPF objects");
 		return -ENOMEM;
 	}
@@ -275,20 +287,41 @@ static int load_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
 	dp->ingress->rodata->XS_CFG_XDP.ike_port = XS_PORT_IKE;
 	dp->ingress->rodata->XS_CFG_XDP.natt_port = XS_PORT_NATT;
 	dp->egress->rodata->XS_CFG_TC.default_action = XS_SPD_BYPASS;
-	dp->egress->rodata->XS_CFG_TC.ike_port = XS_PORT_IKE;
-	dp->egress->rodata->XS_CFG_TC.natt_port = XS_PORT_NATT;
 	if (pin_maps(dp->ingress->obj, dir) || pin_maps(dp->egress->obj, dir) ||
-	    pin_maps(dp->steer->obj, dir)) {
+	    pin_maps(dp->inner->obj, dir) || pin_maps(dp->steer->obj, dir)) {
 		snprintf(err, errlen, "cannot set pin paths under %s", dir);
 		return -EINVAL;
 	}
 	if ((ret = xdp_ingress_bpf__load(dp->ingress)) ||
 	    (ret = tc_egress_bpf__load(dp->egress)) ||
+	    (ret = tc_inner_bpf__load(dp->inner)) ||
 	    (ret = xdp_steer_bpf__load(dp->steer))) {
 		snprintf(err, errlen, "cannot load BPF programs: %s", strerror(-ret));
 		return ret;
 	}
 	return 0;
+}
+
+/* clsact ingress of ifindex: tc_inner, the selector check of opened
+ * packets (RFC 4301 §5.2 step 4). */
+static int inner_attach(struct xsd_dp *dp, uint32_t ifindex, const char *ifname, char *err,
+			size_t errlen)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE, .priority = TC_PRIO,
+		    .prog_fd = bpf_program__fd(first_prog(dp->inner->obj)),
+		    .flags = BPF_TC_F_REPLACE);
+	int ret = bpf_tc_hook_create(&hook);
+
+	if (ret && ret != -EEXIST) {
+		snprintf(err, errlen, "cannot create clsact on %s: %s", ifname, strerror(-ret));
+		return ret;
+	}
+	ret = bpf_tc_attach(&hook, &tco);
+	if (ret)
+		snprintf(err, errlen, "cannot attach TC ingress to %s: %s", ifname,
+			 strerror(-ret));
+	return ret;
 }
 
 static int attach_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
@@ -303,6 +336,16 @@ static int attach_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
 		    .prog_fd = tc_fd, .flags = BPF_TC_F_REPLACE);
 	int ret;
 
+	/* Opened packets meet the selector check before any can come. */
+	for (uint32_t w = 0; w < dp->nworkers; w++) {
+		struct xsd_steer *st = &dp->steers[w];
+
+		ret = inner_attach(dp, st->stack_ifindex, st->stack_if, err, errlen);
+		if (!ret && st->tap_fd >= 0)
+			ret = inner_attach(dp, st->tap_ifindex, st->tap_if, err, errlen);
+		if (ret)
+			return ret;
+	}
 	/* The steer side first: once TC protects, frames must have a way in. */
 	for (uint32_t w = 0; w < dp->nworkers; w++) {
 		ret = xdp_attach(dp->steers[w].worker_ifindex, st_fd, XS_ATTACH_NATIVE);
@@ -469,6 +512,7 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 	}
 	dp->d = d;
 	dp->policy_store_fd = -1;
+	dp->addr_fd = -1;
 	snprintf(dp->ifname, sizeof(dp->ifname), "%s", req->ifname);
 	/* Checks first, with dp->ifindex still 0: a bad request must not tear
 	 * down what a previous daemon left attached (fail-closed). */
@@ -519,6 +563,21 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 		snprintf(err, errlen, "cannot create the policy store map");
 		goto fail;
 	}
+	dp->stored = calloc(XS_SPD_RULES_MAX, sizeof(*dp->stored));
+	dp->pol_reqid = calloc(XS_SPD_RULES_MAX, sizeof(*dp->pol_reqid));
+	if (!dp->stored || !dp->pol_reqid) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	{
+		int r = xsd_dp_spd_open(dp);
+
+		if (r) {
+			snprintf(err, errlen, "cannot take over the SPD maps under %s: %s",
+				 d->pin_dir, strerror(-r));
+			goto fail;
+		}
+	}
 	/* Local TCP sends one MSS per packet: the TC hook sees packets before
 	 * segmentation, and each must be sealed on its own. */
 	xs_nl_link_set(dp->ifname, 0, 0, 1);
@@ -529,6 +588,19 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 		goto fail;
 	}
 	spi_map_clear(dp);
+	xsd_ike_sockets_clear(dp);
+	if (xsd_dp_events_open(dp)) {
+		snprintf(err, errlen, "cannot read the events ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	{
+		int r = xsd_local_addrs_open(dp);
+
+		if (r) {
+			snprintf(err, errlen, "cannot read this host's addresses: %s", strerror(-r));
+			goto fail;
+		}
+	}
 
 	for (uint32_t i = 0; i < dp->nworkers; i++)
 		if (worker_open(dp, req, i, out_mac, mtu, err, errlen))
@@ -537,7 +609,7 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 	for (uint32_t i = 0; i < d->nsas; i++)
 		xsd_dp_sa_install(dp, &d->sas[i]);
 	if (xsd_dp_spd_sync(dp, d)) {
-		snprintf(err, errlen, "cannot program the SPD maps");
+		snprintf(err, errlen, "cannot program the SPD maps: %s", dp->spd_err);
 		goto fail;
 	}
 	for (uint32_t i = 0; i < dp->nworkers; i++) {
@@ -575,12 +647,18 @@ void xsd_dp_detach(struct xsd_dp *dp, bool keep_pins)
 		unpin_all(dp->d->pin_dir);
 	}
 	free(dp->steers);
+	xsd_local_addrs_close(dp);
+	xsd_dp_events_close(dp);
+	xs_spd_close(&dp->spd);
+	free(dp->stored);
+	free(dp->pol_reqid);
 	if (dp->spi_filter)
 		munmap(dp->spi_filter, SPI_FILTER_BYTES);
 	if (dp->policy_store_fd >= 0)
 		close(dp->policy_store_fd);
 	xdp_ingress_bpf__destroy(dp->ingress);
 	tc_egress_bpf__destroy(dp->egress);
+	tc_inner_bpf__destroy(dp->inner);
 	xdp_steer_bpf__destroy(dp->steer);
 	free(dp);
 }
@@ -635,6 +713,8 @@ int xsd_dp_sa_install(struct xsd_dp *dp, struct xsd_sa *s)
 			.flags = s->sa->cfg.encap_sport ? XS_SPI_F_UDP_ENCAP : 0,
 		};
 
+		/* What the worker names with each packet this SA opens. */
+		s->sa->tag = s->reqid;
 		pthread_mutex_lock(&w->lock);
 		ret = xs_sadb_add(w->in_db, s->sa);
 		pthread_mutex_unlock(&w->lock);

@@ -13,16 +13,20 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <xdpsec/abi.h>
 
 #include <net/if.h>
 
 #include "daemon.h"
+#include "spd.h"
 
 struct xdp_ingress_bpf;
 struct tc_egress_bpf;
+struct tc_inner_bpf;
 struct xdp_steer_bpf;
+struct ring_buffer;
 
 #include "rt.h"
 
@@ -37,6 +41,18 @@ struct xsd_steer {
 	uint8_t tap_mac[6];
 };
 
+/* IKE agents (owners) that registered their sockets (ike_socks.c). */
+#define XSD_IKE_OWNERS_MAX 16
+#define XSD_IKE_SOCKS_PER_OWNER 16
+_Static_assert(XSD_IKE_OWNERS_MAX * XSD_IKE_SOCKS_PER_OWNER <= XS_IKE_SOCKS_MAX,
+	       "xs_ike_socks holds every owner's sockets");
+
+struct xsd_ike_owner {
+	char owner[32];               /* NUL-terminated; n == 0: slot unused */
+	uint32_t n;
+	uint64_t cookie[XSD_IKE_SOCKS_PER_OWNER];
+};
+
 /* Loader-internal: the attached state. */
 struct xsd_dp {
 	struct xsd *d;
@@ -47,14 +63,22 @@ struct xsd_dp {
 	struct xsd_steer *steers;     /* [nworkers] */
 	struct xdp_ingress_bpf *ingress;
 	struct tc_egress_bpf *egress;
+	struct tc_inner_bpf *inner;   /* opened packets' way in (docs/bpf.md) */
 	struct xdp_steer_bpf *steer;
 	int policy_store_fd;
 	__u64 *spi_filter;            /* xs_spi_filter, mmapped: SAs per slot */
-	/* Which rule slots the maps hold a live rule in, so a sync clears
-	 * only what went away; spd_fresh: the first sync clears them all
-	 * (pinned maps may hold a previous daemon's rules). */
-	uint8_t spd_live[XS_SPD_RULES_MAX];
-	bool spd_synced;
+	struct xs_spd_maps spd;       /* the SPD compiler's view of the maps */
+	char spd_err[160];            /* why the last sync failed */
+	struct xs_policy_req *stored; /* what xs_policy_store holds, per id */
+	uint32_t *pol_reqid;          /* dir in PROTECT: the reqid it accepts */
+	int addr_fd;                  /* rtnetlink: address changes (local_addrs.c) */
+	struct ring_buffer *events;   /* xs_events reader (events.c) */
+	int (*ev_fn)(const struct xs_event *, void *);
+	void *ev_arg;
+	time_t audit_sec;             /* audit log: the second last logged */
+	uint64_t audit_skipped;
+	struct xsd_ike_owner ike[XSD_IKE_OWNERS_MAX];
+	uint32_t ike_auto_n, ike_auto_sum;  /* ike_auto.c: the sockets seen last */
 	struct xsd_worker *workers;
 };
 
@@ -69,10 +93,50 @@ uint32_t xsd_dp_workers(const struct xsd_dp *dp);
 /* Worker tables, changed by the control thread under the worker's lock. */
 int xsd_dp_sa_install(struct xsd_dp *dp, struct xsd_sa *s);
 void xsd_dp_sa_remove(struct xsd_dp *dp, struct xsd_sa *s);
-/* Programs the SPD maps from the daemon's policy table. */
+/* Programs the SPD maps from the daemon's policy table (dp_spd.c); on
+ * failure nothing changed and xsd_dp_spd_error() says why. */
 int xsd_dp_spd_sync(struct xsd_dp *dp, const struct xsd *d);
+const char *xsd_dp_spd_error(const struct xsd_dp *dp);
+int xsd_dp_spd_open(struct xsd_dp *dp);
 /* Binds policy id -> outbound SA (NULL unbinds) in the owning worker. */
 void xsd_dp_policy_bind(struct xsd_dp *dp, uint32_t id, struct xsd_sa *s);
+
+/*
+ * The IKE bypass (docs/bpf.md). Outbound: owner's IKE sockets, by SO_COOKIE
+ * (at most XSD_IKE_SOCKS_PER_OWNER, none 0), replacing what owner had
+ * registered; n = 0 clears them. 0, -EINVAL, -E2BIG, -ENOSPC (owners) or
+ * -errno. Inbound: this host's addresses, kept by the daemon's loop:
+ * poll xsd_dp_addr_fd() (-1: none) for POLLIN, then call
+ * xsd_dp_addr_event().
+ */
+int xsd_dp_ike_sockets_set(struct xsd_dp *dp, const char *owner, const uint64_t *cookies,
+			   uint32_t n);
+int xsd_dp_addr_fd(const struct xsd_dp *dp);
+void xsd_dp_addr_event(struct xsd_dp *dp);
+/* Until the IKE agent registers its sockets itself: registers (owner
+ * "auto") the root-owned UDP sockets bound to 500/4500 that an xdpsec-ike
+ * process holds (ike_auto.c). Cheap when nothing changed; the daemon
+ * calls it after each request and once a second. Accepts NULL. */
+void xsd_dp_ike_autodetect(struct xsd_dp *dp);
+/*
+ * Acquires (a packet met a PROTECT policy without an SA; at most one a
+ * second per policy): poll xsd_dp_acquire_fd() (-1: none) for POLLIN,
+ * then xsd_dp_acquire_read() calls fn for each XS_EV_ACQUIRE record
+ * waiting (abi.h, struct xs_event: policy id, family, proto, addresses,
+ * ports); a nonzero return stops it. Audit records (selector check
+ * drops) go to the log on the way. xsd_dp_acquire_log is a fn that
+ * logs them too (the default until acquires become control events).
+ */
+int xsd_dp_acquire_fd(const struct xsd_dp *dp);
+int xsd_dp_acquire_read(struct xsd_dp *dp, int (*fn)(const struct xs_event *, void *),
+			void *arg);
+int xsd_dp_acquire_log(const struct xs_event *ev, void *arg);
+/* Loader-internal (dp.c). */
+int xsd_dp_events_open(struct xsd_dp *dp);
+void xsd_dp_events_close(struct xsd_dp *dp);
+void xsd_ike_sockets_clear(struct xsd_dp *dp);
+int xsd_local_addrs_open(struct xsd_dp *dp);
+void xsd_local_addrs_close(struct xsd_dp *dp);
 
 /* Runs fn(lock held) so that no worker is inside a batch. */
 void xsd_dp_lock_all(struct xsd_dp *dp);
@@ -80,5 +144,9 @@ void xsd_dp_unlock_all(struct xsd_dp *dp);
 
 int xsd_dp_counters(struct xsd_dp *dp, int (*fn)(const struct xs_counter_row *, void *),
 		    void *arg);
+/* Packets and bytes the BPF programs decided by policy id (dp_stats.c). */
+int xsd_dp_policy_counters(struct xsd_dp *dp, uint32_t id, uint64_t *packets,
+			   uint64_t *bytes);
+int xsd_dp_policy_counters_reset(struct xsd_dp *dp, uint32_t id);
 
 #endif

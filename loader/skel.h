@@ -9,6 +9,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wcast-qual"
 #include "bpf/tc_egress.skel.h"
+#include "bpf/tc_inner.skel.h"
 #include "bpf/xdp_ingress.skel.h"
 #include "bpf/xdp_steer.skel.h"
 #pragma GCC diagnostic pop

@@ -49,6 +49,19 @@ static int spd_resync(struct xsd *d)
 	return d->dp ? xsd_dp_spd_sync(d->dp, d) : 0;
 }
 
+/* A reqid no SA has yet, for an SA added without one: the `dir in`
+ * policies naming it accept its packets and no other SA's (the selector
+ * check, docs/bpf.md). From 2^30 up, above what the IKE agent counts. */
+static uint32_t reqid_fresh(const struct xsd *d)
+{
+	uint32_t r = 1u << 30;
+
+	for (uint32_t i = 0; i < d->nsas; i++)
+		if (d->sas[i].reqid >= r)
+			r = d->sas[i].reqid + 1;
+	return r ? r : 1u << 30;
+}
+
 int xsd_sa_add(struct xsd *d, struct xs_sa_req *req, char *err, size_t errlen)
 {
 	struct xs_sa_config *cfg = &req->cfg;
@@ -94,7 +107,8 @@ int xsd_sa_add(struct xsd *d, struct xs_sa_req *req, char *err, size_t errlen)
 	memset(s, 0, sizeof(*s));
 	s->sa = sa;
 	s->dir = dir;
-	s->reqid = req->reqid;
+	s->reqid = req->reqid ? req->reqid : reqid_fresh(d);
+	req->reqid = s->reqid;
 	s->add_time = now_s();
 	s->soft_time = req->soft_time;
 	s->hard_time = req->hard_time;
@@ -130,7 +144,8 @@ int xsd_sa_del(struct xsd *d, uint32_t spi, uint8_t proto, uint8_t dir,
 	*s = d->sas[--d->nsas];
 	memset(&d->sas[d->nsas], 0, sizeof(d->sas[0]));
 	/* Policies naming the SA stay; their packets are dropped (no SA)
-	 * until an SA with that SPI is added again. */
+	 * until an SA with that SPI is added again: the SPD says so (traps). */
+	spd_resync(d);
 	return 0;
 }
 
@@ -243,7 +258,8 @@ int xsd_policy_add(struct xsd *d, struct xs_policy_req *req, char *err, size_t e
 		ERR("policy action must be protect, bypass or discard");
 		return -EINVAL;
 	}
-	if (req->action == XS_SPD_PROTECT && !sa_find(d, req->spi, 0, req->dir)) {
+	/* spi 0: a trap, PROTECT without an SA (docs/bpf.md). */
+	if (req->action == XS_SPD_PROTECT && req->spi && !sa_find(d, req->spi, 0, req->dir)) {
 		ERR("policy names missing SA spi 0x%08x (dir %s)", req->spi,
 		    req->dir == XS_DIR_IN ? "in" : "out");
 		return -ENOENT;
@@ -265,12 +281,14 @@ int xsd_policy_add(struct xsd *d, struct xs_policy_req *req, char *err, size_t e
 	d->policies[id].used = true;
 	/* Bind the SA before the SPD steers anything to the worker. */
 	policy_bind(d, id);
+	if (d->dp)
+		xsd_dp_policy_counters_reset(d->dp, id);
 	ret = spd_resync(d);
 	if (ret) {
+		ERR("cannot program the SPD: %s", xsd_dp_spd_error(d->dp));
 		d->policies[id].used = false;
 		policy_bind(d, id);
 		spd_resync(d);
-		ERR("cannot program the SPD: %s", strerror(-ret));
 	}
 	return ret;
 }
@@ -317,10 +335,10 @@ int xsd_policy_update(struct xsd *d, uint32_t id, uint32_t spi, char *err, size_
 	policy_bind(d, id);
 	ret = spd_resync(d);
 	if (ret) {
+		ERR("cannot program the SPD: %s", xsd_dp_spd_error(d->dp));
 		r->spi = old;
 		policy_bind(d, id);
 		spd_resync(d);
-		ERR("cannot program the SPD: %s", strerror(-ret));
 	}
 	return ret;
 }
@@ -337,6 +355,9 @@ int xsd_policy_foreach(struct xsd *d, int (*fn)(const struct xs_policy_info *, v
 			continue;
 		info.req = d->policies[id].req;
 		info.req.id = id;
+		/* What the BPF programs decided by this policy. */
+		if (d->dp)
+			xsd_dp_policy_counters(d->dp, id, &info.packets, &info.bytes);
 		ret = fn(&info, arg);
 	}
 	return ret;

@@ -53,7 +53,8 @@
 	X(TAP_READ_ERROR, "tap_read_error")   \
 	X(TAP_WRITES, "tap_writes")           \
 	X(TAP_MERGED, "tap_merged")           \
-	X(DROP_TAP_WRITE, "drop_tap_write")
+	X(DROP_TAP_WRITE, "drop_tap_write")   \
+	X(DROP_NO_HEAD, "drop_no_head")
 
 enum xsd_worker_counter {
 #define XSD_WC_ENUM(n, s) XSD_WC_##n,

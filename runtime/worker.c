@@ -30,7 +30,6 @@
 #include "worker.h"
 
 #define ETH_HLEN_ 14u
-#define VLAN_HLEN_ 4u
 
 static inline uint64_t frame_base(uint64_t addr)
 {
@@ -48,6 +47,15 @@ static void eth_write(uint8_t *eth, const uint8_t *dst, const uint8_t *src,
 	memcpy(eth, dst, 6);
 	memcpy(eth + 6, src, 6);
 	xs_put_be16(eth + 12, (ip[0] >> 4) == 4 ? ETH_P_IP : ETH_P_IPV6);
+}
+
+/* The source address of a frame for the stack: the inner tag tc_inner
+ * reads (abi.h): what opened it, or the worker itself. */
+static void inner_tag(uint8_t tag[6], uint8_t kind, uint32_t reqid)
+{
+	tag[0] = XS_INNER_MAGIC;
+	tag[1] = kind;
+	xs_put_be32(tag + 2, reqid);
 }
 
 static void tx_flush(struct xsd_worker *w, struct xsd_port *port, struct xsd_tx_batch *tb,
@@ -136,6 +144,7 @@ static void merge_flush(struct xsd_worker *w)
 {
 	struct xsd_merge *m = &w->merge;
 	struct virtio_net_hdr vh;
+	uint8_t src[6];
 	uint32_t n = m->n;
 
 	if (!n)
@@ -147,7 +156,9 @@ static void merge_flush(struct xsd_worker *w)
 	}
 	xsd_merge_finish(m, &vh, ETH_HLEN_);
 	memcpy(w->tap_wr, &vh, sizeof(vh));
-	eth_write(w->tap_wr + sizeof(vh), w->tap_mac, w->steer_mac, m->first);
+	/* One run, one SA's reqid (do_inbound). */
+	inner_tag(src, XS_INNER_OPENED, w->merge_reqid);
+	eth_write(w->tap_wr + sizeof(vh), w->tap_mac, src, m->first);
 	if (w->to_stack.n) {
 		tx_flush(w, &w->steer, &w->to_stack, XSD_WC_TX_INBOUND);
 		complete_tx(w, &w->steer);
@@ -164,30 +175,58 @@ static void merge_flush(struct xsd_worker *w)
 		frame_free(w, m->tag[i]);
 }
 
+/*
+ * Where the Ethernet header of an inbound frame starts (returned; the
+ * frame starts with xdp_ingress's struct xs_xsk_hdr, abi.h) and how long
+ * its link-layer header is (*l2): xdp_ingress parsed it, and the worker
+ * parses no L2 of its own. 0 if the header is missing or points outside.
+ */
+static uint32_t inbound_l2(const uint8_t *frame, uint32_t len, uint32_t *l2)
+{
+	struct xs_xsk_hdr h;
+
+	if (len < sizeof(h))
+		return 0;
+	memcpy(&h, frame, sizeof(h));
+	if (h.magic != XS_XSK_HDR_MAGIC || h.l3_off < ETH_HLEN_ ||
+	    h.l3_off >= len - sizeof(h))
+		return 0;
+	*l2 = h.l3_off;
+	return sizeof(h);
+}
+
 /* Inbound: an ESP/AH frame from the outside. Returns 0 if it was queued. */
 static int do_inbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
 {
 	uint8_t *frame = xsk_umem__get_data(w->umem_area, frame_base(addr));
-	uint32_t off = (uint32_t)(addr - frame_base(addr)), l2 = ETH_HLEN_;
+	uint32_t off = (uint32_t)(addr - frame_base(addr)), l2, hdr;
+	struct xs_sa *sa;
+	uint8_t src[6];
 	struct xs_pkt p;
 	uint64_t eth;
 
 	w->counters[XSD_WC_RX_INBOUND]++;
-	if (len < ETH_HLEN_)
-		goto runt;
-	/* One 802.1Q tag, as the XDP program accepts. */
-	if (xs_get_be16(frame + off + 12) == ETH_P_8021Q) {
-		l2 += VLAN_HLEN_;
-		if (len < l2)
-			goto runt;
+	hdr = inbound_l2(frame + off, len, &l2);
+	if (!hdr) {
+		w->counters[XSD_WC_DROP_NO_HEAD]++;
+		return -1;
 	}
+	off += hdr;
+	len -= hdr;
 	p = (struct xs_pkt){ frame, XSD_FRAME_SIZE, off + l2, len - l2 };
-	if (xs_open(w->in_db, &p, NULL)) {
+	if (xs_open(w->in_db, &p, &sa)) {
 		w->counters[XSD_WC_DROP_OPEN]++;
 		return -1;
 	}
-	eth_write(frame + p.off - ETH_HLEN_, w->stack_mac, w->steer_mac, frame + p.off);
+	/* tc_inner checks the inner header against the `dir in` rules of
+	 * this SA's reqid (RFC 4301 §5.2 step 4). */
+	inner_tag(src, XS_INNER_OPENED, sa->tag);
+	eth_write(frame + p.off - ETH_HLEN_, w->stack_mac, src, frame + p.off);
 	eth = frame_base(addr) + p.off - ETH_HLEN_;
+	/* A merge run carries one reqid in its tag. */
+	if (w->merge.n && w->merge_reqid != sa->tag)
+		merge_flush(w);
+	w->merge_reqid = sa->tag;
 	if (w->tap_fd >= 0) {
 		if (w->merge.n && xsd_merge_add(&w->merge, frame + p.off, p.len, eth)) {
 			if (w->merge.closed)
@@ -203,9 +242,6 @@ static int do_inbound(struct xsd_worker *w, uint64_t addr, uint32_t len)
 	}
 	to_stack(w, eth, p.len + ETH_HLEN_);
 	return 0;
-runt:
-	w->counters[XSD_WC_DROP_RUNT]++;
-	return -1;
 }
 
 /* Seals the datagram at frame + off (len bytes) and queues it for the
@@ -237,7 +273,7 @@ static void send_too_big(struct xsd_worker *w, struct xs_sa *sa, const uint8_t *
 	const uint8_t v4 = (ip[0] >> 4) == 4;
 	const uint8_t *src;
 	uint64_t base, now = (uint64_t)time(NULL);
-	uint8_t *frame;
+	uint8_t *frame, tag[6];
 	uint32_t n;
 
 	if (now != w->icmp_window) {
@@ -265,7 +301,8 @@ static void send_too_big(struct xsd_worker *w, struct xs_sa *sa, const uint8_t *
 	}
 	w->icmp_sent++;
 	w->counters[XSD_WC_ICMP_TOO_BIG]++;
-	eth_write(frame + XSD_FRAME_HEADROOM - ETH_HLEN_, w->stack_mac, w->steer_mac,
+	inner_tag(tag, XS_INNER_LOCAL, 0);
+	eth_write(frame + XSD_FRAME_HEADROOM - ETH_HLEN_, w->stack_mac, tag,
 		  frame + XSD_FRAME_HEADROOM);
 	to_stack(w, base + XSD_FRAME_HEADROOM - ETH_HLEN_, n + ETH_HLEN_);
 }

@@ -71,6 +71,7 @@ struct xsd_worker {
 	int tap_fd;                    /* GSO tap, -1: none (owned by dp) */
 	uint8_t tap_mac[6];            /* its address: merged packets are sent to it */
 	struct xsd_merge merge;        /* opened TCP segments being merged */
+	uint32_t merge_reqid;          /* of the SA that opened them */
 	uint64_t merge_last_ns;        /* when the last opened packet came */
 	uint32_t merge_skip;           /* empty passes, to read the clock now and then */
 	uint8_t tap_wr[sizeof(struct virtio_net_hdr) + 14]; /* vnet + Ethernet header of a write */

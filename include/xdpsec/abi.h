@@ -24,10 +24,15 @@
 #define XS_XSK_SLOTS		(XS_QUEUES_MAX * XS_WORKERS_MAX)
 #define XS_SPI_MAX		65536	/* inbound SAs */
 #define XS_SPI_FILTER_SLOTS	65536	/* xs_spi_filter entries, a power of 2 */
-#define XS_SPD_PREFIXES_MAX	16384	/* trie prefixes per family and direction */
-#define XS_SPD_RULES_MAX	4096	/* SPD rules, both families and directions */
-#define XS_SPD_LIST_MAX		16	/* rules examined per trie prefix */
+#define XS_SPD_PREFIXES_MAX	131072	/* trie prefixes per family and direction */
+#define XS_SPD_RULES_MAX	131072	/* SPD rules (= policy ids), both directions */
+/* Rule lists of the tries, all of them, one after another in the entries
+ * array. The array has twice that room: a rebuild writes the new lists
+ * into the half the live ones leave free (loader/spd.c). */
+#define XS_SPD_ENTRIES_LIVE	(1u << 20)
+#define XS_SPD_ENTRIES_MAX	(2 * XS_SPD_ENTRIES_LIVE)
 #define XS_IPV6_EXT_MAX		6	/* IPv6 extension headers walked */
+#define XS_VLAN_MAX		2	/* 802.1Q/802.1ad tags parsed (QinQ) */
 
 /*
  * An AF_XDP socket only receives frames from the (device, rx queue) it is
@@ -44,20 +49,28 @@
 #define XS_MAP_SPI_FILTER	xs_spi_filter	/* ARRAY slot -> SAs whose SPI is in it (mmap) */
 #define XS_MAP_XSKS		xs_xsks		/* XSKMAP, XS_XSK_SLOT() -> socket */
 #define XS_MAP_XDP_STATS	xs_xdp_stats	/* PERCPU_ARRAY xs_xdp_counter */
-#define XS_MAP_SPD_IN_V4	xs_spd_in_v4	/* LPM_TRIE xs_lpm_v4 -> xs_spd_list */
-#define XS_MAP_SPD_IN_V6	xs_spd_in_v6	/* LPM_TRIE xs_lpm_v6 -> xs_spd_list */
+#define XS_MAP_LOCAL_ADDRS	xs_local_addrs	/* HASH xs_addr_key -> __u32 */
 /* tc_egress.bpf.c */
-#define XS_MAP_SPD_V4		xs_spd_v4	/* LPM_TRIE xs_lpm_v4 -> xs_spd_list */
-#define XS_MAP_SPD_V6		xs_spd_v6	/* LPM_TRIE xs_lpm_v6 -> xs_spd_list */
 #define XS_MAP_STEER_IFS	xs_steer_ifs	/* ARRAY worker -> steer ifindex */
 #define XS_MAP_GSO_IFS		xs_gso_ifs	/* ARRAY worker -> GSO tap ifindex */
-/*
- * Both: one rules array serves both directions. Each object declares it;
- * the loader pins it by name, so the second object to load reuses the map
- * the first one created.
- */
-#define XS_MAP_SPD_RULES	xs_spd_rules	/* ARRAY rule index -> xs_spd_rule */
 #define XS_MAP_TC_STATS		xs_tc_stats	/* PERCPU_ARRAY xs_tc_counter */
+#define XS_MAP_IKE_SOCKS	xs_ike_socks	/* HASH socket cookie -> owner slot */
+/* tc_inner.bpf.c */
+#define XS_MAP_INNER_STATS	xs_inner_stats	/* PERCPU_ARRAY xs_inner_counter */
+/*
+ * The SPD and what hangs off it, declared by every object that looks it
+ * up (bpf/spd.h); the loader pins every map by name, so the second and
+ * third object to load reuse the maps the first one created.
+ */
+#define XS_MAP_SPD_V4		xs_spd_v4	/* out: LPM_TRIE xs_lpm_v4 -> xs_spd_list */
+#define XS_MAP_SPD_V6		xs_spd_v6	/* out: LPM_TRIE xs_lpm_v6 -> xs_spd_list */
+#define XS_MAP_SPD_IN_V4	xs_spd_in_v4	/* in: LPM_TRIE xs_lpm_v4 -> xs_spd_list */
+#define XS_MAP_SPD_IN_V6	xs_spd_in_v6	/* in: LPM_TRIE xs_lpm_v6 -> xs_spd_list */
+#define XS_MAP_SPD_ENTRIES	xs_spd_entries	/* ARRAY (mmap) -> __u64 rule index */
+#define XS_MAP_SPD_RULES	xs_spd_rules	/* ARRAY (mmap) rule index -> xs_spd_rule */
+#define XS_MAP_POLICY_STATS	xs_policy_stats	/* PERCPU_ARRAY policy id -> xs_counter */
+#define XS_MAP_ACQUIRE		xs_acquire	/* ARRAY policy id -> __u64 last event ns */
+#define XS_MAP_EVENTS		xs_events	/* RINGBUF of struct xs_event */
 /* xdp_steer.bpf.c */
 #define XS_MAP_STEER_XSKS	xs_steer_xsks	/* XSKMAP, XS_XSK_SLOT() -> socket */
 #define XS_MAP_STEER_STATS	xs_steer_stats	/* PERCPU_ARRAY xs_steer_counter */
@@ -111,7 +124,11 @@ _Static_assert(sizeof(struct xs_counter) == 16, "xs_counter size");
 	X(XS_XDP_DROP_BAD_SLOT,		"drop_bad_slot")		\
 	X(XS_XDP_DROP_NO_SOCKET,	"drop_no_socket")		\
 	X(XS_XDP_DROP_POLICY_CLEARTEXT,	"drop_policy_cleartext")	\
-	X(XS_XDP_DROP_POLICY_DISCARD,	"drop_policy_discard")
+	X(XS_XDP_DROP_POLICY_DISCARD,	"drop_policy_discard")		\
+	X(XS_XDP_DROP_VLAN_DEPTH,	"drop_vlan_depth")		\
+	X(XS_XDP_DROP_NO_HEAD,		"drop_no_head")			\
+	X(XS_XDP_DROP_FRAGMENT_AMBIGUOUS, "drop_fragment_ambiguous")	\
+	X(XS_XDP_DROP_SPD_ERROR,	"drop_spd_error")
 
 #define XS_TC_COUNTERS(X)						\
 	/* verdicts */							\
@@ -120,21 +137,28 @@ _Static_assert(sizeof(struct xs_counter) == 16, "xs_counter size");
 	X(XS_TC_DISCARD,		"discard")			\
 	/* why BYPASS */						\
 	X(XS_TC_BYPASS_NOT_IP,		"bypass_not_ip")		\
-	X(XS_TC_BYPASS_IPSEC,		"bypass_ipsec")			\
-	X(XS_TC_BYPASS_IKE,		"bypass_ike")			\
+	X(XS_TC_BYPASS_IKE,		"bypass_ike")	/* a registered IKE socket */ \
 	X(XS_TC_BYPASS_ND,		"bypass_nd")			\
 	X(XS_TC_BYPASS_POLICY,		"bypass_policy")		\
 	X(XS_TC_BYPASS_DEFAULT,		"bypass_default")		\
 	/* why PROTECT */						\
 	X(XS_TC_PROTECT_POLICY,		"protect_policy")		\
-	X(XS_TC_PROTECT_GSO,		"protect_gso")	/* and to the tap */ \
 	/* why DISCARD */						\
 	X(XS_TC_DISCARD_POLICY,		"discard_policy")		\
 	X(XS_TC_DISCARD_DEFAULT,	"discard_default")		\
 	X(XS_TC_DISCARD_TRUNCATED,	"discard_truncated")		\
 	X(XS_TC_DISCARD_BAD_IP_HEADER,	"discard_bad_ip_header")	\
 	X(XS_TC_DISCARD_EXT_HDR_LIMIT,	"discard_ext_hdr_limit")	\
-	X(XS_TC_DISCARD_NO_STEER,	"discard_no_steer")
+	X(XS_TC_DISCARD_NO_STEER,	"discard_no_steer")		\
+	X(XS_TC_DISCARD_VLAN_DEPTH,	"discard_vlan_depth")		\
+	X(XS_TC_DISCARD_VLAN,		"discard_vlan")			\
+	X(XS_TC_DISCARD_FRAGMENT_AMBIGUOUS, "discard_fragment_ambiguous") \
+	X(XS_TC_DISCARD_NO_SA,		"discard_no_sa")		\
+	X(XS_TC_DISCARD_SPD_ERROR,	"discard_spd_error")		\
+	/* not reasons: counted on top of a verdict and its reason */	\
+	X(XS_TC_PROTECT_GSO,		"protect_gso")	/* and to the tap */ \
+	X(XS_TC_ACQUIRE,		"acquire")	/* event sent */ \
+	X(XS_TC_ACQUIRE_LOST,		"acquire_lost")	/* ring full */
 
 #define XS_STEER_COUNTERS(X)						\
 	X(XS_STEER_REDIRECT,		"redirect")			\
@@ -143,11 +167,34 @@ _Static_assert(sizeof(struct xs_counter) == 16, "xs_counter size");
 	X(XS_STEER_DROP_BAD_SLOT,	"drop_bad_slot")		\
 	X(XS_STEER_DROP_NO_SOCKET,	"drop_no_socket")
 
+/* tc_inner: opened packets on their way into the stack (RFC 4301 §5.2
+ * step 4). */
+#define XS_INNER_COUNTERS(X)						\
+	/* verdicts */							\
+	X(XS_INNER_PASS,		"pass")				\
+	X(XS_INNER_DROP,		"drop")				\
+	/* why PASS */							\
+	X(XS_INNER_PASS_POLICY,		"pass_policy")	/* selectors match */ \
+	X(XS_INNER_PASS_LOCAL,		"pass_local")	/* the worker's own ICMP */ \
+	/* why DROP */							\
+	X(XS_INNER_DROP_UNTAGGED,	"drop_untagged")		\
+	X(XS_INNER_DROP_NO_POLICY,	"drop_no_policy")		\
+	X(XS_INNER_DROP_SELECTOR,	"drop_selector")		\
+	X(XS_INNER_DROP_FRAGMENT_AMBIGUOUS, "drop_fragment_ambiguous")	\
+	X(XS_INNER_DROP_NOT_IP,		"drop_not_ip")			\
+	X(XS_INNER_DROP_TRUNCATED,	"drop_truncated")		\
+	X(XS_INNER_DROP_BAD_IP_HEADER,	"drop_bad_ip_header")		\
+	X(XS_INNER_DROP_EXT_HDR_LIMIT,	"drop_ext_hdr_limit")		\
+	X(XS_INNER_DROP_SPD_ERROR,	"drop_spd_error")		\
+	/* not a reason: counted on top */				\
+	X(XS_INNER_AUDIT,		"audit")	/* event sent */
+
 #define XS_ENUM_ENTRY_(name, str) name,
 
 enum xs_xdp_counter { XS_XDP_COUNTERS(XS_ENUM_ENTRY_) XS_XDP_COUNTER_MAX };
 enum xs_tc_counter { XS_TC_COUNTERS(XS_ENUM_ENTRY_) XS_TC_COUNTER_MAX };
 enum xs_steer_counter { XS_STEER_COUNTERS(XS_ENUM_ENTRY_) XS_STEER_COUNTER_MAX };
+enum xs_inner_counter { XS_INNER_COUNTERS(XS_ENUM_ENTRY_) XS_INNER_COUNTER_MAX };
 
 /* -------------------------------------------------- XDP ingress (SPI map) */
 
@@ -182,6 +229,25 @@ struct xs_spi_val {
 };
 _Static_assert(sizeof(struct xs_spi_val) == 8, "xs_spi_val size");
 
+/*
+ * The header xdp_ingress puts in front of every frame it hands a worker
+ * (bpf_xdp_adjust_head: the frame grows by these 4 octets at the front):
+ * where the IP header starts, counted from the Ethernet header after it,
+ * past up to XS_VLAN_MAX tags the program parsed. The worker takes the
+ * outer header from there and parses no L2 of its own, so both agree on
+ * every frame (docs/bpf.md, "One parser"). Host byte order. (XDP
+ * metadata, bpf_xdp_adjust_meta, would be the natural place, but not
+ * every kernel lets XDP programs call it; growing the head works
+ * everywhere and AF_XDP delivers it in copy and zero-copy mode alike.)
+ */
+#define XS_XSK_HDR_MAGIC	0x5853	/* "XS" */
+
+struct xs_xsk_hdr {
+	__u16 magic;		/* XS_XSK_HDR_MAGIC */
+	__u16 l3_off;		/* from the Ethernet header */
+};
+_Static_assert(sizeof(struct xs_xsk_hdr) == 4, "xs_xsk_hdr size");
+
 struct xs_xdp_cfg {
 	__u32 unknown_spi_pass;	/* nonzero: unknown SPI -> XDP_PASS, not drop */
 	__u16 ike_port;		/* host order, XS_PORT_IKE */
@@ -189,13 +255,29 @@ struct xs_xdp_cfg {
 };
 _Static_assert(sizeof(struct xs_xdp_cfg) == 8, "xs_xdp_cfg size");
 
-/* ------------------------------------------- the SPD (TC egress, XDP ingress) */
+/*
+ * This host's own addresses (xs_local_addrs, kept current by the daemon
+ * from rtnetlink): UDP to the IKE ports passes XDP as IKE only when it is
+ * addressed to one of them (RFC 7296 §2.23 / RFC 3948: IKE ends here,
+ * never forwarded through). family is XS_FAMILY_V4/V6; an IPv4 address
+ * takes addr[0..3], the rest zero.
+ */
+struct xs_addr_key {
+	__u8 family;
+	__u8 pad[3];
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct xs_addr_key) == 20, "xs_addr_key size");
+
+#define XS_LOCAL_ADDRS_MAX	4096
+
+/* ------------------------------------------------------------------ the SPD */
 
 /*
- * The SPD (RFC 4301 §4.4.1) is compiled into two levels per direction: an
- * LPM trie per family whose key is the REMOTE address of a packet, and the
- * rules array XS_MAP_SPD_RULES both directions share (a rule index is the
- * policy id).
+ * The SPD (RFC 4301 §4.4.1) is compiled (loader/spd.c) into two levels per
+ * direction: an LPM trie per family whose key is the REMOTE address of a
+ * packet and whose value names a list in the entries array, and the rules
+ * array all directions share (a rule index is the policy id).
  *
  *   direction  trie                       key: remote address   rule: local prefix
  *   outbound   XS_MAP_SPD_V4 / _V6        packet destination    packet source
@@ -203,16 +285,17 @@ _Static_assert(sizeof(struct xs_xdp_cfg) == 8, "xs_xdp_cfg size");
  *
  * (Remote and Local Addresses in the sense of RFC 4301 §4.4.1.1.)
  * Outbound (tc_egress, §5.1): key = the policy's dst, rule prefix = its src.
- * Inbound (xdp_ingress, cleartext only, §5.2 step 3): a `dir in` policy
- * reads like ip xfrm's, `src REMOTE dst LOCAL`, so key = the policy's src
- * and rule prefix = its dst. Ports and the protocol are as the packet
- * carries them in both directions.
+ * Inbound (xdp_ingress for cleartext, §5.2 step 3; tc_inner for opened
+ * packets, §5.2 step 4): a `dir in` policy reads like ip xfrm's, `src
+ * REMOTE dst LOCAL`, so key = the policy's src and rule prefix = its dst.
+ * Ports and the protocol are as the packet carries them in both
+ * directions.
  */
 enum xs_spd_action {
 	XS_SPD_NONE = 0,	/* unused rule slot: never matches */
 	XS_SPD_BYPASS = 1,
 	XS_SPD_DISCARD = 2,
-	XS_SPD_PROTECT = 3,	/* outbound: seal; inbound: cleartext is dropped */
+	XS_SPD_PROTECT = 3,	/* outbound: seal; inbound: only in an SA of its reqid */
 };
 
 /* LPM trie keys: prefixlen in bits, then the address in network order. */
@@ -229,20 +312,27 @@ struct xs_lpm_v6 {
 _Static_assert(sizeof(struct xs_lpm_v6) == 20, "xs_lpm_v6 size");
 
 /*
- * What a trie yields for a remote prefix: the rules of that direction that
- * can match a remote address inside the prefix, in priority order,
+ * What a trie yields for a remote prefix: entries [start, start + count)
+ * of XS_MAP_SPD_ENTRIES, the indexes of every rule of that direction that
+ * can match a remote address inside the prefix, in the SPD's order,
  * including those of shorter covering prefixes (userspace decorrelates,
- * RFC 4301 §4.4.1).
+ * RFC 4301 §4.4.1). Lists are written before a trie value names them and
+ * rewritten copy-on-write, so a lookup never meets a half-written one.
+ * Any length: the walk is a bpf_loop().
  */
 struct xs_spd_list {
-	__u32 count;			/* <= XS_SPD_LIST_MAX */
-	__u32 rule[XS_SPD_LIST_MAX];	/* indexes into XS_MAP_SPD_RULES */
+	__u32 start;
+	__u32 count;
 };
-_Static_assert(sizeof(struct xs_spd_list) == 4 + 4 * XS_SPD_LIST_MAX,
-	       "xs_spd_list size");
+_Static_assert(sizeof(struct xs_spd_list) == 8, "xs_spd_list size");
 
 #define XS_FAMILY_V4		4
 #define XS_FAMILY_V6		6
+
+/* A PROTECT rule without an SA (a trap): outbound, its packets are
+ * dropped (discard_no_sa) and reported as acquire events, inbound
+ * nothing is accepted for it. */
+#define XS_SPD_RULE_F_NO_SA	(1u << 0)
 
 /*
  * One SPD rule's remaining selectors (RFC 4301 §4.4.1.1) and its action.
@@ -250,13 +340,14 @@ _Static_assert(sizeof(struct xs_spd_list) == 4 + 4 * XS_SPD_LIST_MAX,
  * source address in an outbound rule and against its destination address
  * in an inbound rule (see the table above; the name is the outbound one).
  * Ports are host order, inclusive ranges, as the packet carries them;
- * 0..65535 is ANY and also matches packets whose ports are OPAQUE
- * (non-initial fragments, RFC 4301 §7). For ICMP/ICMPv6 the source range
- * holds the message type and the destination range the code, as Linux
- * xfrm selectors do. policy_id and worker matter for outbound PROTECT only.
+ * 0..65535 is ANY. For ICMP/ICMPv6 the source range holds the message
+ * type and the destination range the code, as Linux xfrm selectors do.
+ * A packet whose ports are OPAQUE (a non-initial fragment, RFC 4301 §7)
+ * matches a rule with ANY ports and possibly matches one with port ranges
+ * (docs/bpf.md, "Fragments"). Protocols without ports match only ANY.
  */
 struct xs_spd_rule {
-	__be32 src[4];		/* local prefix; IPv4 uses src[0] */
+	__be32 src[4];		/* local prefix (host bits zero); IPv4 uses src[0] */
 	__u8 src_plen;		/* 0 = any local address */
 	__u8 family;		/* XS_FAMILY_V4 / XS_FAMILY_V6 */
 	__u8 proto;		/* next layer protocol, 0 = any */
@@ -265,19 +356,21 @@ struct xs_spd_rule {
 	__u16 sport_hi;
 	__u16 dport_lo;
 	__u16 dport_hi;
-	__u32 policy_id;	/* PROTECT out: handed to the worker in the tag */
+	__u32 policy_id;	/* = the rule index; handed to the worker in the tag */
 	__u32 worker;		/* PROTECT out: the worker that seals */
+	__u32 reqid;		/* PROTECT in: the SAs whose packets it accepts */
+	__u32 flags;		/* XS_SPD_RULE_F_* */
 };
-_Static_assert(sizeof(struct xs_spd_rule) == 36, "xs_spd_rule size");
+_Static_assert(sizeof(struct xs_spd_rule) == 44, "xs_spd_rule size");
 
 struct xs_tc_cfg {
 	__u8 default_action;	/* XS_SPD_BYPASS (default) or XS_SPD_DISCARD */
-	__u8 pad;
-	__u16 ike_port;		/* host order, XS_PORT_IKE */
-	__u16 natt_port;	/* host order, XS_PORT_NATT */
-	__u16 pad2;
+	__u8 pad[7];
 };
 _Static_assert(sizeof(struct xs_tc_cfg) == 8, "xs_tc_cfg size");
+
+/* IKE sockets one daemon registers at most (XS_MAP_IKE_SOCKS). */
+#define XS_IKE_SOCKS_MAX	256
 
 /*
  * The steer tag. PROTECT frames leave tc_egress with their Ethernet source
@@ -294,5 +387,64 @@ struct xs_steer_tag {
 	__be32 policy_id;	/* xs_spd_rule.policy_id, network order */
 } __attribute__((packed));
 _Static_assert(sizeof(struct xs_steer_tag) == 6, "xs_steer_tag size");
+
+/*
+ * The inner tag, the other way: a worker writes it into the Ethernet
+ * source address of every frame it hands the stack (steer veth or tap),
+ * and tc_inner, on their ingress, reads it. OPENED frames carry the reqid
+ * of the SA that opened them, and their inner header must then match a
+ * `dir in` PROTECT rule of that reqid (RFC 4301 §5.2 step 4); LOCAL frames
+ * are the worker's own ICMP errors (RFC 4301 §8.2.1, packet too big) and
+ * pass. Locally administered unicast, like the steer tag, and neither
+ * XS_STEER_MAGIC nor the steer veths' own 0x02.
+ */
+#define XS_INNER_MAGIC		0x6a
+
+enum xs_inner_kind {
+	XS_INNER_OPENED = 1,
+	XS_INNER_LOCAL = 2,
+};
+
+struct xs_inner_tag {
+	__u8 magic;		/* XS_INNER_MAGIC */
+	__u8 kind;		/* enum xs_inner_kind */
+	__be32 reqid;		/* OPENED: the SA's reqid, network order */
+} __attribute__((packed));
+_Static_assert(sizeof(struct xs_inner_tag) == 6, "xs_inner_tag size");
+
+/* ------------------------------------------------------------------ events */
+
+/*
+ * Records of XS_MAP_EVENTS, a ring buffer the daemon reads:
+ *  ACQUIRE   tc_egress met a PROTECT rule without an SA (a trap), at most
+ *            once a second per policy (XS_MAP_ACQUIRE holds the time);
+ *            the daemon turns it into XS_CTL_EV_ACQUIRE.
+ *  SELECTOR  tc_inner dropped an opened packet whose inner header the SA
+ *            may not carry (RFC 4301 §5.2: an auditable event), at most
+ *            one per XS_AUDIT_GAP_NS in all; the daemon logs it.
+ * Addresses network order (IPv4 in the first 4 octets), ports host order.
+ */
+enum xs_event_type {
+	XS_EV_ACQUIRE = 1,
+	XS_EV_SELECTOR = 2,
+};
+
+#define XS_EVENTS_BYTES		(256u * 1024)	/* ring buffer size */
+#define XS_ACQUIRE_GAP_NS	1000000000ull	/* per policy */
+#define XS_AUDIT_GAP_NS		10000000ull	/* between audit records */
+
+struct xs_event {
+	__u8 type;		/* enum xs_event_type */
+	__u8 family;		/* XS_FAMILY_V4 / XS_FAMILY_V6 */
+	__u8 proto;
+	__u8 ports;		/* sport/dport are meaningful */
+	__u32 policy_id;	/* ACQUIRE: the trap; SELECTOR: deciding rule or ~0 */
+	__u32 reqid;		/* SELECTOR: the SA's */
+	__u16 sport;
+	__u16 dport;
+	__u8 src[16];
+	__u8 dst[16];
+};
+_Static_assert(sizeof(struct xs_event) == 48, "xs_event size");
 
 #endif /* XDPSEC_ABI_H */

@@ -51,6 +51,7 @@
 static const uint8_t v6_lan[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, [15] = 1 };
 static const uint8_t v6_site[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 5 };
 static const uint8_t v6_elsewhere[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 1 };
+static const uint8_t v6_frag_site[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 5, [15] = 5 };
 
 static const char *const tc_names[] = {
 #define XS_NAME_(name, str) str,
@@ -82,6 +83,9 @@ enum {
 	R_SITE6_ANY,		/* v6 any -> PROTECT site6, worker 1 */
 	R_HTTP6,		/* v6 tcp/80-89 -> BYPASS */
 	R_WRONG_FAMILY,		/* a v4 rule in a v6 list: never matches */
+	R_UDP_5000,		/* v4 udp/5000 -> PROTECT, policy 500 (issue 8, 3) */
+	R_UDP6_5000,		/* v6 udp/5000 -> PROTECT, policy 600 */
+	R_DISCARD_ANY,		/* v4 any -> DISCARD */
 };
 
 static struct xs_spd_rule rule(uint8_t family, uint8_t action, uint8_t proto,
@@ -104,43 +108,36 @@ static int put_rule(struct bpf_object *obj, __u32 idx, struct xs_spd_rule r)
 }
 
 static int put_v4(struct bpf_object *obj, uint32_t addr, uint32_t plen,
-		  const struct xs_spd_list *l)
+		  const uint32_t *ids, uint32_t n)
 {
 	struct xs_lpm_v4 k = { .prefixlen = plen };
 	uint32_t be = htonl(addr);
 
 	memcpy(k.addr, &be, 4);
-	return bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_V4)), &k, l,
-				   BPF_ANY);
+	return xs_put_list(obj, XS_STR(XS_MAP_SPD_V4), &k, ids, n);
 }
 
 static int put_v6(struct bpf_object *obj, const uint8_t addr[16], uint32_t plen,
-		  const struct xs_spd_list *l)
+		  const uint32_t *ids, uint32_t n)
 {
 	struct xs_lpm_v6 k = { .prefixlen = plen };
 
 	memcpy(k.addr, addr, 16);
-	return bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_V6)), &k, l,
-				   BPF_ANY);
+	return xs_put_list(obj, XS_STR(XS_MAP_SPD_V6), &k, ids, n);
 }
+
+#define LIST(...) (const uint32_t[]){ __VA_ARGS__ }, \
+	sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t)
 
 static int fill_spd(struct bpf_object *obj)
 {
 	struct xs_spd_rule r;
-	struct xs_spd_list site = { 5, { R_SSH_FROM_LAN, R_UDP_LOW, R_PING,
-					  R_UDP_RANGE, R_SITE_ANY } };
-	struct xs_spd_list no_steer = { 2, { R_EMPTY, R_NO_STEER } };
-	struct xs_spd_list bad_worker = { 1, { R_BAD_WORKER } };
-	struct xs_spd_list empty = { 0 };
-	struct xs_spd_list site6 = { 3, { R_WRONG_FAMILY, R_HTTP6, R_SITE6_ANY } };
-	struct xs_spd_list longl;
+	struct xs_spd_list huge = { 0, XS_SPD_ENTRIES_LIVE + 1 };
+	struct xs_spd_list outside = { XS_SPD_ENTRIES_MAX, 1 };
+	struct xs_lpm_v4 k = { .prefixlen = 16 };
+	uint32_t *many;
 	__u32 ifindex, worker;
 	int i, err = 0;
-
-	/* More than XS_SPD_LIST_MAX entries, none matching TCP: default. */
-	longl.count = 1000;
-	for (i = 0; i < XS_SPD_LIST_MAX; i++)
-		longl.rule[i] = R_UDP_LOW;
 
 	r = rule(XS_FAMILY_V4, XS_SPD_PROTECT, 0, 0, 0xffff);
 	r.policy_id = POLICY_SITE;
@@ -178,12 +175,42 @@ static int fill_spd(struct bpf_object *obj)
 	err |= put_rule(obj, R_HTTP6, rule(XS_FAMILY_V6, XS_SPD_BYPASS, IP_TCP, 80, 89));
 	err |= put_rule(obj, R_WRONG_FAMILY, rule(XS_FAMILY_V4, XS_SPD_DISCARD, 0, 0, 0xffff));
 
-	err |= put_v4(obj, A4(10, 1, 0, 0), 16, &site);
-	err |= put_v4(obj, A4(10, 1, 2, 0), 24, &no_steer);
-	err |= put_v4(obj, A4(10, 1, 3, 0), 24, &bad_worker);
-	err |= put_v4(obj, A4(10, 9, 0, 0), 16, &empty);
-	err |= put_v4(obj, A4(10, 8, 0, 0), 16, &longl);
-	err |= put_v6(obj, v6_site, 48, &site6);
+	err |= put_v4(obj, A4(10, 1, 0, 0), 16,
+		      LIST(R_SSH_FROM_LAN, R_UDP_LOW, R_PING, R_UDP_RANGE, R_SITE_ANY));
+	err |= put_v4(obj, A4(10, 1, 2, 0), 24, LIST(R_EMPTY, R_NO_STEER));
+	err |= put_v4(obj, A4(10, 1, 3, 0), 24, LIST(R_BAD_WORKER));
+	err |= put_v4(obj, A4(10, 9, 0, 0), 16, NULL, 0);
+	err |= put_v6(obj, v6_site, 48, LIST(R_WRONG_FAMILY, R_HTTP6, R_SITE6_ANY));
+	/* Only a port rule: a later fragment may belong to its flow. */
+	r = rule(XS_FAMILY_V4, XS_SPD_PROTECT, IP_UDP, 5000, 5000);
+	r.policy_id = 500;
+	err |= put_rule(obj, R_UDP_5000, r);
+	r = rule(XS_FAMILY_V6, XS_SPD_PROTECT, IP_UDP, 5000, 5000);
+	r.policy_id = 600;
+	err |= put_rule(obj, R_UDP6_5000, r);
+	err |= put_rule(obj, R_DISCARD_ANY, rule(XS_FAMILY_V4, XS_SPD_DISCARD, 0, 0, 0xffff));
+	err |= put_v4(obj, A4(10, 5, 0, 0), 16, LIST(R_UDP_5000));
+	err |= put_v6(obj, v6_frag_site, 48, LIST(R_UDP6_5000));
+	/* Candidates that agree: a port rule and an ANY rule, both DISCARD. */
+	err |= put_v4(obj, A4(10, 4, 0, 0), 16, LIST(R_UDP_LOW, R_DISCARD_ANY));
+	/* A port rule alone that agrees with the closed default. */
+	err |= put_v4(obj, A4(10, 3, 128, 0), 17, LIST(R_UDP_LOW));
+	/* A long list (far more than the 16 rules lists once held), the
+	 * match at its end: nothing is cut off. */
+	many = calloc(5000, sizeof(*many));
+	if (!many)
+		return -1;
+	for (i = 0; i < 4999; i++)
+		many[i] = R_UDP_LOW;
+	many[4999] = R_SITE_ANY;
+	err |= put_v4(obj, A4(10, 8, 0, 0), 16, many, 5000);
+	free(many);
+	/* Values no loader writes: a list longer than the lists can be, and
+	 * one running off the end of the array. Both fail closed. */
+	memcpy(k.addr, (uint8_t[]){ 10, 7, 0, 0 }, 4);
+	err |= bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_V4)), &k, &huge, BPF_ANY);
+	memcpy(k.addr, (uint8_t[]){ 10, 6, 0, 0 }, 4);
+	err |= bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_V4)), &k, &outside, BPF_ANY);
 
 	worker = 0;
 	ifindex = IFINDEX_W0;
@@ -320,6 +347,8 @@ static void b_no_steer(struct pkt *p) { v4_tcp(p, SRC_LAN, DST_NO_STEER, 443); }
 static void b_bad_worker(struct pkt *p) { v4_tcp(p, SRC_LAN, DST_BAD_WORKER, 443); }
 static void b_empty_list(struct pkt *p) { v4_tcp(p, SRC_LAN, DST_EMPTY_LIST, 443); }
 static void b_long_list(struct pkt *p) { v4_tcp(p, SRC_LAN, DST_LONG_LIST, 443); }
+static void b_huge_list(struct pkt *p) { v4_tcp(p, SRC_LAN, A4(10, 7, 1, 1), 443); }
+static void b_outside_list(struct pkt *p) { v4_tcp(p, SRC_LAN, A4(10, 6, 1, 1), 443); }
 static void b_nowhere(struct pkt *p) { v4_tcp(p, SRC_LAN, DST_NOWHERE, 443); }
 
 static void b_site_udp_22(struct pkt *p) { v4_udp(p, DST_SITE, 40000, 22); }
@@ -362,6 +391,44 @@ static void b_site_udp_later_frag(struct pkt *p)
 	pkt_ipv4_frag(p, 100, 0);
 	pkt_finish(p);
 }
+
+/* UDP to port 5000 of 10.5.5.5, 3,000 bytes: the first fragment shows the
+ * port, the second does not (RFC 4301 §7). */
+static void frag4(struct pkt *p, uint32_t dst, uint16_t dport, int later)
+{
+	v4(p, IP_UDP, SRC_LAN, dst);
+	if (later) {
+		pkt_fill(p, 0x63, 48);
+		pkt_ipv4_frag(p, 185, 0);
+	} else {
+		pkt_udp(p, 40000, dport);
+		pkt_fill(p, 0x62, 40);
+		pkt_ipv4_frag(p, 0, 1);
+	}
+	pkt_finish(p);
+}
+
+static void frag6(struct pkt *p, uint16_t dport, int later)
+{
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6_addrs(p, IP6_FRAG, v6_lan, v6_frag_site);
+	pkt_ipv6_frag(p, IP_UDP, later ? 185 : 0, !later);
+	if (later) {
+		pkt_fill(p, 0x63, 48);
+	} else {
+		pkt_udp(p, 40000, dport);
+		pkt_fill(p, 0x62, 40);
+	}
+	pkt_finish(p);
+}
+
+static void b_frag_5000_first(struct pkt *p) { frag4(p, A4(10, 5, 5, 5), 5000, 0); }
+static void b_frag_5000_later(struct pkt *p) { frag4(p, A4(10, 5, 5, 5), 5000, 1); }
+static void b_frag_5001_first(struct pkt *p) { frag4(p, A4(10, 5, 5, 5), 5001, 0); }
+static void b_frag6_5000_first(struct pkt *p) { frag6(p, 5000, 0); }
+static void b_frag6_5000_later(struct pkt *p) { frag6(p, 5000, 1); }
+static void b_frag_agree_later(struct pkt *p) { frag4(p, A4(10, 4, 1, 1), 53, 1); }
+static void b_frag_default_later(struct pkt *p) { frag4(p, A4(10, 3, 200, 1), 53, 1); }
 
 static void b_vlan_site_https(struct pkt *p)
 {
@@ -462,12 +529,15 @@ static struct tc_case cases[] = {
 	{ "tcp ports truncated", b_v4_tcp_truncated, 0, DISCARD, XS_TC_DISCARD_TRUNCATED },
 	{ "ipv6 ext headers over limit", b_v6_ext_over_limit, 0, DISCARD, XS_TC_DISCARD_EXT_HDR_LIMIT },
 	/* always BYPASS */
-	{ "esp bypasses", b_v4_esp, 0, BYPASS, XS_TC_BYPASS_IPSEC },
-	{ "ah bypasses", b_v4_ah, 0, BYPASS, XS_TC_BYPASS_IPSEC },
-	{ "ipv6 esp bypasses", b_v6_esp, 0, BYPASS, XS_TC_BYPASS_IPSEC },
-	{ "ike 500 bypasses", b_ike_500, 0, BYPASS, XS_TC_BYPASS_IKE },
-	{ "ike from 4500 bypasses", b_ike_4500_sport, 0, BYPASS, XS_TC_BYPASS_IKE },
-	{ "esp-in-udp bypasses", b_natt_esp, 0, BYPASS, XS_TC_BYPASS_IKE },
+	/* Nothing bypasses by protocol or port (issue 8, item 4): the
+	 * workers' ESP never passes TC, and anyone else's meets the SPD. Only
+	 * the IKE agent's sockets do (test_live_ike_socket). */
+	{ "esp meets the spd", b_v4_esp, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
+	{ "ah meets the spd", b_v4_ah, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
+	{ "ipv6 esp meets the spd", b_v6_esp, 0, PROTECT, XS_TC_PROTECT_POLICY, 1, POLICY_SITE6 },
+	{ "udp 500 meets the spd", b_ike_500, 0, DISCARD, XS_TC_DISCARD_POLICY },
+	{ "udp from 4500 meets the spd", b_ike_4500_sport, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
+	{ "udp to 4500 meets the spd", b_natt_esp, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
 	/* IPv6 neighbour discovery, RFC 4861: never sealed */
 	{ "nd router solicitation bypasses", b_v6_rs, 0, BYPASS, XS_TC_BYPASS_ND },
 	{ "nd router advertisement bypasses", b_v6_ra, 0, BYPASS, XS_TC_BYPASS_ND },
@@ -492,12 +562,26 @@ static struct tc_case cases[] = {
 	{ "udp in port range", b_site_udp_1500, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_UDP_RANGE },
 	{ "udp past port range", b_site_udp_2001, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
 	{ "udp first fragment has ports", b_site_udp_first_frag, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_UDP_RANGE },
-	{ "udp later fragment ports opaque", b_site_udp_later_frag, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
-	{ "vlan tagged protected", b_vlan_site_https, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
+	/* RFC 4301 §7: a later fragment is a candidate for every port rule
+	 * of its addresses and protocol; they (and the default, when no ANY
+	 * rule decides) must agree, or it is discarded. */
+	{ "udp later fragment ports opaque", b_site_udp_later_frag, 0, DISCARD, XS_TC_DISCARD_FRAGMENT_AMBIGUOUS },
+	{ "udp/5000 first fragment protected", b_frag_5000_first, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, 500 },
+	{ "udp/5000 later fragment never in clear", b_frag_5000_later, 0, DISCARD, XS_TC_DISCARD_FRAGMENT_AMBIGUOUS },
+	{ "udp/5001 first fragment bypasses", b_frag_5001_first, 0, BYPASS, XS_TC_BYPASS_DEFAULT },
+	{ "ipv6 udp/5000 first fragment protected", b_frag6_5000_first, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, 600 },
+	{ "ipv6 udp/5000 later fragment never in clear", b_frag6_5000_later, 0, DISCARD, XS_TC_DISCARD_FRAGMENT_AMBIGUOUS },
+	{ "later fragment, candidates agree", b_frag_agree_later, 0, DISCARD, XS_TC_DISCARD_POLICY },
+	{ "later fragment, candidate disagrees with default", b_frag_default_later, 0, DISCARD, XS_TC_DISCARD_FRAGMENT_AMBIGUOUS },
+	{ "closed: later fragment agrees with default", b_frag_default_later, 1, DISCARD, XS_TC_DISCARD_POLICY },
+	{ "closed: udp/5000 later fragment", b_frag_5000_later, 1, DISCARD, XS_TC_DISCARD_FRAGMENT_AMBIGUOUS },
+	{ "vlan tag in the data discarded", b_vlan_site_https, 0, DISCARD, XS_TC_DISCARD_VLAN },
 	{ "worker without steer veth", b_no_steer, 0, DISCARD, XS_TC_DISCARD_NO_STEER },
 	{ "worker out of range", b_bad_worker, 0, DISCARD, XS_TC_DISCARD_NO_STEER },
 	{ "empty rule list", b_empty_list, 0, BYPASS, XS_TC_BYPASS_DEFAULT },
-	{ "rule list longer than max", b_long_list, 0, BYPASS, XS_TC_BYPASS_DEFAULT },
+	{ "5000-rule list decides at its end", b_long_list, 0, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
+	{ "list longer than lists can be", b_huge_list, 0, DISCARD, XS_TC_DISCARD_SPD_ERROR },
+	{ "list off the end of the array", b_outside_list, 0, DISCARD, XS_TC_DISCARD_SPD_ERROR },
 	{ "no prefix", b_nowhere, 0, BYPASS, XS_TC_BYPASS_DEFAULT },
 	{ "ipv6 site https protected", b_v6_site_https, 0, PROTECT, XS_TC_PROTECT_POLICY, 1, POLICY_SITE6 },
 	{ "ipv6 site http bypasses", b_v6_site_http, 0, BYPASS, XS_TC_BYPASS_POLICY },
@@ -508,7 +592,7 @@ static struct tc_case cases[] = {
 	{ "closed: no prefix discarded", b_nowhere, 1, DISCARD, XS_TC_DISCARD_DEFAULT },
 	{ "closed: ipv6 no prefix discarded", b_v6_elsewhere, 1, DISCARD, XS_TC_DISCARD_DEFAULT },
 	{ "closed: arp bypasses", b_arp, 1, BYPASS, XS_TC_BYPASS_NOT_IP },
-	{ "closed: ike bypasses", b_ike_500, 1, BYPASS, XS_TC_BYPASS_IKE },
+	{ "closed: udp 500 meets the spd", b_ike_500, 1, DISCARD, XS_TC_DISCARD_POLICY },
 	{ "closed: nd bypasses", b_v6_ns_nowhere, 1, BYPASS, XS_TC_BYPASS_ND },
 	{ "closed: policy still applies", b_site_ssh_lan, 1, BYPASS, XS_TC_BYPASS_POLICY },
 	{ "closed: site https protected", b_site_https, 1, PROTECT, XS_TC_PROTECT_POLICY, 0, POLICY_SITE },
@@ -738,16 +822,11 @@ static void test_live_steer_path(void **state)
 		.sport_hi = 0xffff, .dport_hi = 0xffff,
 		.policy_id = 77, .worker = 0,
 	};
-	struct xs_spd_list list = { 1, { 0 } };
 	static const uint8_t next_hop[6] = { 0x02, 0, 0, 0, 0, 0x99 };
 	static const uint8_t tag[6] = { XS_STEER_MAGIC, 0, 0, 0, 0, 77 };
 	static const char msg[] = "xdpsec-steer";
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(9999) };
-	struct xs_tc_cfg cfg = {
-		.default_action = XS_SPD_BYPASS,
-		.ike_port = XS_PORT_IKE,
-		.natt_port = XS_PORT_NATT,
-	};
+	struct xs_tc_cfg cfg = { .default_action = XS_SPD_BYPASS };
 	struct bpf_object *tc, *st;
 	struct xs_test_xsk x;
 	struct xs_snap before, after;
@@ -777,7 +856,7 @@ static void test_live_steer_path(void **state)
 	assert_non_null(tc);
 	assert_non_null(st);
 	assert_int_equal(put_rule(tc, 0, r), 0);
-	assert_int_equal(put_v4(tc, A4(10, 99, 0, 0), 24, &list), 0);
+	assert_int_equal(put_v4(tc, A4(10, 99, 0, 0), 24, LIST(0)), 0);
 	assert_int_equal(bpf_map_update_elem(xs_map_fd(tc, XS_STR(XS_MAP_STEER_IFS)),
 					     &zero, &st_if, BPF_ANY), 0);
 
@@ -828,6 +907,101 @@ static void test_live_steer_path(void **state)
 	assert_int_equal(xs_sh("ip link del xs_out && ip link del xs_st"), 0);
 }
 
+/* Sends one UDP datagram from sock to 10.98.0.2:port; returns the bytes
+ * on the wire. */
+static size_t ike_send(int sock, uint16_t port)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(port) };
+	static const char msg[] = "ike-ish";
+
+	assert_int_equal(inet_pton(AF_INET, "10.98.0.2", &dst.sin_addr), 1);
+	assert_int_equal(sendto(sock, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&dst,
+				sizeof(dst)), sizeof(msg) - 1);
+	return 14 + 20 + 8 + sizeof(msg) - 1;
+}
+
+static void expect_one(struct bpf_object *tc, int sock, uint16_t port, unsigned int verdict,
+		       unsigned int reason)
+{
+	int stats = xs_map_fd(tc, XS_STR(XS_MAP_TC_STATS));
+	struct xs_snap before, after;
+	size_t len;
+
+	xs_snap_read(stats, XS_TC_COUNTER_MAX, &before);
+	len = ike_send(sock, port);
+	usleep(20000);
+	xs_snap_read(stats, XS_TC_COUNTER_MAX, &after);
+	xs_snap_assert_delta(&before, &after, XS_TC_COUNTER_MAX, verdict, reason, len, tc_names);
+}
+
+/*
+ * The IKE bypass is by socket (issue 8, item 4): a PROTECT policy covers
+ * 10.98.0.0/24; a socket whose cookie is registered in xs_ike_socks
+ * sends in clear (to port 500, and to any other port: it is the IKE
+ * agent's), any other socket to port 500 is protected, and a socket
+ * taken out of the map is protected again.
+ */
+static void test_live_ike_socket(void **state)
+{
+	struct xs_spd_rule r = {
+		.family = XS_FAMILY_V4, .action = XS_SPD_PROTECT,
+		.sport_hi = 0xffff, .dport_hi = 0xffff, .policy_id = 5,
+	};
+	struct xs_tc_cfg cfg = { .default_action = XS_SPD_BYPASS };
+	struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = htons(500) };
+	struct bpf_object *tc;
+	__u64 cookie = 0;
+	__u32 zero = 0, steer_if, owner = 0;
+	socklen_t clen = sizeof(cookie);
+	int out_if, ike, other, socks;
+
+	(void)state;
+	assert_int_equal(xs_veth_add("xs_ik", "xs_ikp"), 0);
+	assert_int_equal(xs_veth_add("xs_ikd", "xs_ikdp"), 0);
+	assert_int_equal(xs_sh("ip addr add 10.98.0.1/24 dev xs_ik && "
+			       "ip neigh add 10.98.0.2 lladdr 02:00:00:00:00:98 "
+			       "dev xs_ik nud permanent"), 0);
+	out_if = if_nametoindex("xs_ik");
+	steer_if = if_nametoindex("xs_ikd");
+	assert_true(out_if && steer_if);
+	tc = xs_load("tc_egress.bpf.o", XS_STR(XS_CFG_TC), &cfg, sizeof(cfg));
+	assert_non_null(tc);
+	assert_int_equal(put_rule(tc, 0, r), 0);
+	assert_int_equal(put_v4(tc, A4(10, 98, 0, 0), 24, LIST(0)), 0);
+	assert_int_equal(bpf_map_update_elem(xs_map_fd(tc, XS_STR(XS_MAP_STEER_IFS)),
+					     &zero, &steer_if, BPF_ANY), 0);
+	{
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = out_if, .attach_point = BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = xs_prog_fd(tc, "xs_tc_egress"));
+
+		assert_int_equal(bpf_tc_hook_create(&hook), 0);
+		assert_int_equal(bpf_tc_attach(&hook, &opts), 0);
+	}
+	ike = socket(AF_INET, SOCK_DGRAM, 0);
+	other = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(ike >= 0 && other >= 0);
+	assert_int_equal(bind(ike, (struct sockaddr *)&src, sizeof(src)), 0);
+	assert_int_equal(getsockopt(ike, SOL_SOCKET, SO_COOKIE, &cookie, &clen), 0);
+	assert_true(cookie != 0);
+	socks = xs_map_fd(tc, XS_STR(XS_MAP_IKE_SOCKS));
+
+	/* Before it is registered, the agent's socket is like any other. */
+	expect_one(tc, ike, 500, XS_TC_PROTECT, XS_TC_PROTECT_POLICY);
+	assert_int_equal(bpf_map_update_elem(socks, &cookie, &owner, BPF_ANY), 0);
+	expect_one(tc, ike, 500, XS_TC_BYPASS, XS_TC_BYPASS_IKE);
+	expect_one(tc, ike, 9999, XS_TC_BYPASS, XS_TC_BYPASS_IKE);
+	/* Another socket to port 500 (a LAN host would look the same). */
+	expect_one(tc, other, 500, XS_TC_PROTECT, XS_TC_PROTECT_POLICY);
+	expect_one(tc, other, 4500, XS_TC_PROTECT, XS_TC_PROTECT_POLICY);
+	assert_int_equal(bpf_map_delete_elem(socks, &cookie), 0);
+	expect_one(tc, ike, 500, XS_TC_PROTECT, XS_TC_PROTECT_POLICY);
+
+	close(ike);
+	close(other);
+	bpf_object__close(tc);
+	assert_int_equal(xs_sh("ip link del xs_ik && ip link del xs_ikd"), 0);
+}
+
 /* LPM keys must be BTF structs; rules print with named fields. */
 static void test_maps_have_btf(void **state)
 {
@@ -850,11 +1024,7 @@ static void test_maps_have_btf(void **state)
 
 static int group_setup(void **state)
 {
-	struct xs_tc_cfg open_cfg = {
-		.default_action = XS_SPD_BYPASS,
-		.ike_port = XS_PORT_IKE,
-		.natt_port = XS_PORT_NATT,
-	};
+	struct xs_tc_cfg open_cfg = { .default_action = XS_SPD_BYPASS };
 	struct xs_tc_cfg closed_cfg = open_cfg;
 	__u32 slot = XS_XSK_SLOT(0, 0);
 	int err, fd;
@@ -911,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_tc_tag_reaches_worker),
 		cmocka_unit_test(test_tc_gso_to_tap),
 		cmocka_unit_test(test_live_steer_path),
+		cmocka_unit_test(test_live_ike_socket),
 	};
 	size_t nf = sizeof(fixed) / sizeof(fixed[0]);
 	size_t n = sizeof(cases) / sizeof(cases[0]), i;

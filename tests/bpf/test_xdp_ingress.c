@@ -64,6 +64,8 @@ enum {
 	RI_SYSLOG_DISCARD,	/* v4 udp/514 -> DISCARD */
 	RI_V4_PROTECT,		/* v4 any -> PROTECT */
 	RI_V6_PROTECT,		/* v6 any -> PROTECT */
+	RI_UDP_5000,		/* v4 udp/5000 -> PROTECT (from 203.0.114.0/24) */
+	RI_UDP6_5000,		/* v6 udp/5000 -> PROTECT (from 2001:db8:98::/48) */
 };
 
 #define ND_RS		133
@@ -160,7 +162,7 @@ static void b_8021ad_esp(struct pkt *p)
 	pkt_finish(p);
 }
 
-/* Only one tag is parsed: a second one leaves a non-IP ethertype. */
+/* QinQ: an S-tag, then a C-tag (IEEE 802.1Q). */
 static void b_qinq(struct pkt *p)
 {
 	pkt_eth(p, ETH_P_8021AD);
@@ -169,6 +171,43 @@ static void b_qinq(struct pkt *p)
 	pkt_ipv4(p, IP_ESP, 0);
 	pkt_esp(p, SPI_ESP, 1, 48);
 	pkt_finish(p);
+}
+
+static void b_qinq_8021q_8021q(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_8021Q);
+	pkt_vlan(p, 200, ETH_P_8021Q);
+	pkt_vlan(p, 100, ETH_P_IP);
+	pkt_ipv4(p, IP_ESP, 0);
+	pkt_esp(p, SPI_ESP, 1, 48);
+	pkt_finish(p);
+}
+
+/* Three tags: more than anyone here parses. */
+static void b_three_tags(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_8021AD);
+	pkt_vlan(p, 300, ETH_P_8021AD);
+	pkt_vlan(p, 200, ETH_P_8021Q);
+	pkt_vlan(p, 100, ETH_P_IP);
+	pkt_ipv4(p, IP_ESP, 0);
+	pkt_esp(p, SPI_ESP, 1, 48);
+	pkt_finish(p);
+}
+
+static void b_qinq_arp(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_8021AD);
+	pkt_vlan(p, 200, ETH_P_8021Q);
+	pkt_vlan(p, 100, ETH_P_ARP);
+	pkt_fill(p, 0, 28);
+}
+
+static void b_qinq_truncated(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_8021AD);
+	pkt_vlan(p, 200, ETH_P_8021Q);
+	pkt_pad_to(p, 20);
 }
 
 static void b_v4_short_header(struct pkt *p)
@@ -639,6 +678,45 @@ static void b_in_ike_4500(struct pkt *p)
 	in_udp(p, IN_PEER, 4500, 4500, ike_on_4500, sizeof(ike_on_4500));
 }
 
+/* Spoofed from the protected peer to ports 500/4500 of another host of
+ * the protected local net, as an attacker on the link would: cleartext. */
+static void b_in_ike_500_other(struct pkt *p)
+{
+	in_v4(p, IP_UDP, IN_PEER, A4(198, 51, 100, 9));
+	pkt_udp(p, 500, 500);
+	pkt_bytes(p, ike_on_4500 + 4, 28);
+	pkt_finish(p);
+}
+
+static void b_in_ike_4500_other(struct pkt *p)
+{
+	in_v4(p, IP_UDP, IN_PEER, A4(198, 51, 100, 9));
+	pkt_udp(p, 4500, 4500);
+	pkt_bytes(p, ike_on_4500, sizeof(ike_on_4500));
+	pkt_finish(p);
+}
+
+static void b_in6_ike_500_other(struct pkt *p)
+{
+	static const uint8_t other[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 9 };
+
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6_addrs(p, IP_UDP, v6_peer, other);
+	pkt_udp(p, 500, 500);
+	pkt_bytes(p, ike_on_4500 + 4, 28);
+	pkt_finish(p);
+}
+
+/* Not from a protected source, to another host: forwarded cleartext. */
+static void b_v4_udp_500_other(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_IP);
+	pkt_ipv4_addrs(p, IP_UDP, 0, A4(192, 0, 2, 1), A4(198, 51, 100, 9));
+	pkt_udp(p, 500, 500);
+	pkt_bytes(p, ike_on_4500 + 4, 28);
+	pkt_finish(p);
+}
+
 static void b_in_keepalive(struct pkt *p)
 {
 	in_udp(p, IN_PEER, 4500, 4500, "\xff", 1);
@@ -668,6 +746,44 @@ static void b_in_udp_later_frag(struct pkt *p)
 	pkt_ipv4_frag(p, 100, 0);
 	pkt_finish(p);
 }
+
+/* From 203.0.114.7 / 2001:db8:98::7, where only udp/5000 must come in an
+ * SA: a later fragment may be part of such a datagram. */
+static void in_frag4(struct pkt *p, uint16_t dport, int later)
+{
+	in_v4(p, IP_UDP, A4(203, 0, 114, 7), IN_LOCAL);
+	if (later) {
+		pkt_fill(p, 0x63, 48);
+		pkt_ipv4_frag(p, 185, 0);
+	} else {
+		pkt_udp(p, 40000, dport);
+		pkt_fill(p, 0x62, 40);
+		pkt_ipv4_frag(p, 0, 1);
+	}
+	pkt_finish(p);
+}
+
+static void in_frag6(struct pkt *p, uint16_t dport, int later)
+{
+	static const uint8_t peer[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x98, [15] = 7 };
+
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6_addrs(p, IP6_FRAG, peer, v6_local);
+	pkt_ipv6_frag(p, IP_UDP, later ? 185 : 0, !later);
+	if (later) {
+		pkt_fill(p, 0x63, 48);
+	} else {
+		pkt_udp(p, 40000, dport);
+		pkt_fill(p, 0x62, 40);
+	}
+	pkt_finish(p);
+}
+
+static void b_in5000_first(struct pkt *p) { in_frag4(p, 5000, 0); }
+static void b_in5000_later(struct pkt *p) { in_frag4(p, 5000, 1); }
+static void b_in5001_first(struct pkt *p) { in_frag4(p, 5001, 0); }
+static void b_in6_5000_first(struct pkt *p) { in_frag6(p, 5000, 0); }
+static void b_in6_5000_later(struct pkt *p) { in_frag6(p, 5000, 1); }
 
 /* The datagram ends two bytes into the TCP header. */
 static void b_in_tcp_truncated(struct pkt *p)
@@ -750,7 +866,11 @@ static struct xdp_case cases[] = {
 	{ "vlan tag truncated", b_vlan_truncated, 0, DROP, XS_XDP_DROP_TRUNCATED },
 	{ "vlan esp redirected", b_vlan_esp, 0, REDIRECT, XS_XDP_REDIRECT_ESP },
 	{ "802.1ad esp redirected", b_8021ad_esp, 0, REDIRECT, XS_XDP_REDIRECT_ESP },
-	{ "qinq passes as not ip", b_qinq, 0, PASS, XS_XDP_PASS_NOT_IP },
+	{ "qinq esp redirected", b_qinq, 0, REDIRECT, XS_XDP_REDIRECT_ESP },
+	{ "double 802.1q esp redirected", b_qinq_8021q_8021q, 0, REDIRECT, XS_XDP_REDIRECT_ESP },
+	{ "qinq arp passes", b_qinq_arp, 0, PASS, XS_XDP_PASS_NOT_IP },
+	{ "qinq second tag truncated", b_qinq_truncated, 0, DROP, XS_XDP_DROP_TRUNCATED },
+	{ "three vlan tags dropped", b_three_tags, 0, DROP, XS_XDP_DROP_VLAN_DEPTH },
 	/* IPv4 header checks, RFC 791 §3.1 */
 	{ "ipv4 header truncated", b_v4_short_header, 0, DROP, XS_XDP_DROP_TRUNCATED },
 	{ "ipv4 ihl 4", b_v4_ihl4, 0, DROP, XS_XDP_DROP_BAD_IP_HEADER },
@@ -828,7 +948,12 @@ static struct xdp_case cases[] = {
 	{ "in: udp from protected peer dropped", b_in_udp, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
 	{ "in: tcp from protected peer dropped", b_in_tcp, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
 	{ "in: icmp from protected peer dropped", b_in_icmp, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
-	{ "in: later fragment from protected peer dropped", b_in_udp_later_frag, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: later fragment from protected peer dropped", b_in_udp_later_frag, 0, DROP, XS_XDP_DROP_FRAGMENT_AMBIGUOUS },
+	{ "in: udp/5000 first fragment in clear dropped", b_in5000_first, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: udp/5000 later fragment in clear dropped", b_in5000_later, 0, DROP, XS_XDP_DROP_FRAGMENT_AMBIGUOUS },
+	{ "in: udp/5001 first fragment passes", b_in5001_first, 0, PASS, XS_XDP_PASS_NOT_IPSEC },
+	{ "in: ipv6 udp/5000 later fragment dropped", b_in6_5000_later, 0, DROP, XS_XDP_DROP_FRAGMENT_AMBIGUOUS },
+	{ "in: ipv6 udp/5000 first fragment dropped", b_in6_5000_first, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
 	{ "in: ssh from protected peer bypass-listed", b_in_ssh, 0, PASS, XS_XDP_PASS_POLICY },
 	{ "in: syslog from protected peer discarded", b_in_syslog, 0, DROP, XS_XDP_DROP_POLICY_DISCARD },
 	{ "in: peer to another local prefix passes", b_in_tcp_other_local, 0, PASS, XS_XDP_PASS_NOT_IPSEC },
@@ -836,6 +961,11 @@ static struct xdp_case cases[] = {
 	{ "in: tcp header cut short", b_in_tcp_truncated, 0, DROP, XS_XDP_DROP_TRUNCATED },
 	{ "in: ike 500 from protected peer passes", b_in_ike_500, 0, PASS, XS_XDP_PASS_IKE },
 	{ "in: ike 4500 from protected peer passes", b_in_ike_4500, 0, PASS, XS_XDP_PASS_IKE },
+	/* IKE ends here: to another host it is cleartext (issue 8, item 4) */
+	{ "in: port 500 to another host is cleartext", b_in_ike_500_other, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: port 4500 ike to another host is cleartext", b_in_ike_4500_other, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "in: ipv6 port 500 to another host is cleartext", b_in6_ike_500_other, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
+	{ "udp 500 to another host passes as cleartext", b_v4_udp_500_other, 0, PASS, XS_XDP_PASS_NOT_IPSEC },
 	{ "in: keepalive from protected peer", b_in_keepalive, 0, DROP, XS_XDP_DROP_NATT_KEEPALIVE },
 	{ "in: esp from protected peer redirected", b_in_esp, 0, REDIRECT, XS_XDP_REDIRECT_ESP },
 	{ "in: ipv6 udp from protected peer dropped", b_in_v6_udp, 0, DROP, XS_XDP_DROP_POLICY_CLEARTEXT },
@@ -870,6 +1000,32 @@ static unsigned int verdict_counter(int action)
 	return XS_XDP_DROP;
 }
 
+/* Ethernet, then 802.1Q/802.1ad tags: where the IP header starts. */
+static unsigned int l3_offset(const struct pkt *p)
+{
+	unsigned int off = 12;
+
+	for (;;) {
+		uint16_t type = p->b[off] << 8 | p->b[off + 1];
+
+		if (type != ETH_P_8021Q && type != ETH_P_8021AD)
+			return off + 2;
+		off += 4;
+	}
+}
+
+/* out is in behind a struct xs_xsk_hdr naming in's IP header. */
+static void assert_xsk_hdr(const struct pkt *out, const struct pkt *in)
+{
+	struct xs_xsk_hdr h;
+
+	assert_int_equal(out->len, in->len + sizeof(h));
+	memcpy(&h, out->b, sizeof(h));
+	assert_int_equal(h.magic, XS_XSK_HDR_MAGIC);
+	assert_int_equal(h.l3_off, l3_offset(in));
+	assert_memory_equal(out->b + sizeof(h), in->b, in->len);
+}
+
 static void run_case(void **state)
 {
 	const struct xdp_case *tc = *state;
@@ -892,7 +1048,12 @@ static void run_case(void **state)
 	xs_snap_assert_delta(&before, &after, XS_XDP_COUNTER_MAX,
 			     verdict_counter(tc->action), tc->reason, in.len,
 			     counter_names);
-	/* The program never rewrites a frame. */
+	/* The program never rewrites a frame. What it hands a worker has
+	 * a header in front: where the IP header starts. */
+	if (tc->action == XDP_REDIRECT) {
+		assert_xsk_hdr(&out, &in);
+		return;
+	}
 	assert_int_equal(out.len, in.len);
 	assert_memory_equal(out.b, in.b, in.len);
 }
@@ -998,13 +1159,14 @@ static void live_expect(struct bpf_object *obj, struct xs_test_xsk *x,
 	xs_snap_read(stats, XS_XDP_COUNTER_MAX, &after);
 	xs_snap_assert_delta(&before, &after, XS_XDP_COUNTER_MAX, verdict,
 			     reason, p.len, counter_names);
-	if (to_socket) {
-		assert_int_equal(got.len, p.len);
-		assert_memory_equal(got.b, p.b, p.len);
-	}
+	/* The socket gets the frame behind the header the worker reads,
+	 * in copy mode, native or generic XDP. */
+	if (to_socket)
+		assert_xsk_hdr(&got, &p);
 }
 
 static int fill_spd_in(struct bpf_object *obj);
+static int fill_local(struct bpf_object *obj);
 
 static void test_live_veth(void **state)
 {
@@ -1029,6 +1191,7 @@ static void test_live_veth(void **state)
 	assert_int_equal(add_sa(obj, SPI_ESP_UDP, XS_IPPROTO_ESP, 0,
 				XS_SPI_F_UDP_ENCAP), 0);
 	assert_int_equal(fill_spd_in(obj), 0);
+	assert_int_equal(fill_local(obj), 0);
 	assert_int_equal(xs_test_xsk_open(&x, "xs_out"), 0);
 	fd = xsk_socket__fd(x.xsk);
 	assert_int_equal(bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_XSKS)),
@@ -1056,9 +1219,19 @@ static void test_live_veth(void **state)
 		    XS_XDP_PASS_POLICY);
 	live_expect(obj, &x, sock, peer_if, b_in_esp, 1, XS_XDP_REDIRECT,
 		    XS_XDP_REDIRECT_ESP);
+	live_expect(obj, &x, sock, peer_if, b_qinq, 1, XS_XDP_REDIRECT,
+		    XS_XDP_REDIRECT_ESP);
+	/* Generic (skb) mode hands the header over too. */
+	assert_int_equal(bpf_xdp_detach(in_if, XDP_FLAGS_DRV_MODE, NULL), 0);
+	assert_int_equal(bpf_xdp_attach(in_if, xs_prog_fd(obj, "xs_xdp_ingress"),
+					XDP_FLAGS_SKB_MODE, NULL), 0);
+	live_expect(obj, &x, sock, peer_if, b_8021ad_esp, 1, XS_XDP_REDIRECT,
+		    XS_XDP_REDIRECT_ESP);
+	live_expect(obj, &x, sock, peer_if, b_v4_esp, 1, XS_XDP_REDIRECT,
+		    XS_XDP_REDIRECT_ESP);
+	assert_int_equal(bpf_xdp_detach(in_if, XDP_FLAGS_SKB_MODE, NULL), 0);
 
 	close(sock);
-	bpf_xdp_detach(in_if, XDP_FLAGS_DRV_MODE, NULL);
 	xs_test_xsk_close(&x);
 	bpf_object__close(obj);
 	assert_int_equal(xs_sh("ip link del xs_out"), 0);
@@ -1071,7 +1244,6 @@ static void test_live_veth(void **state)
  */
 static void test_rules_map_shared_by_pin(void **state)
 {
-	struct xs_spd_list list = { 1, { 7 } };
 	struct xs_lpm_v4 key = { .prefixlen = 24 };
 	uint32_t remote = htonl(IN_REMOTE);
 	struct xs_spd_rule r = {
@@ -1105,8 +1277,8 @@ static void test_rules_map_shared_by_pin(void **state)
 	assert_int_equal(bpf_map_update_elem(xs_map_fd(out, XS_STR(XS_MAP_SPD_RULES)),
 					     &idx, &r, BPF_ANY), 0);
 	memcpy(key.addr, &remote, 4);
-	assert_int_equal(bpf_map_update_elem(xs_map_fd(in, XS_STR(XS_MAP_SPD_IN_V4)),
-					     &key, &list, BPF_ANY), 0);
+	assert_int_equal(xs_put_list(in, XS_STR(XS_MAP_SPD_IN_V4), &key, (uint32_t[]){ 7 }, 1),
+			 0);
 	pkt_init(&p);
 	b_in_udp(&p);
 	assert_int_equal(xs_run(xs_prog_fd(in, "xs_xdp_ingress"), &p, NULL), XDP_DROP);
@@ -1142,8 +1314,8 @@ static int put_in_rule(struct bpf_object *obj, __u32 idx, struct xs_spd_rule r)
 /* The inbound SPD described at the top (IN_*). */
 static int fill_spd_in(struct bpf_object *obj)
 {
-	struct xs_spd_list v4 = { 3, { RI_SSH_BYPASS, RI_SYSLOG_DISCARD, RI_V4_PROTECT } };
-	struct xs_spd_list v6 = { 1, { RI_V6_PROTECT } };
+	static const uint32_t v4[] = { RI_SSH_BYPASS, RI_SYSLOG_DISCARD, RI_V4_PROTECT };
+	static const uint32_t v6[] = { RI_V6_PROTECT };
 	struct xs_lpm_v4 k4 = { .prefixlen = 24 };
 	struct xs_lpm_v6 k6 = { .prefixlen = 48 };
 	uint32_t remote = htonl(IN_REMOTE);
@@ -1167,17 +1339,41 @@ static int fill_spd_in(struct bpf_object *obj)
 
 	memcpy(k4.addr, &remote, 4);
 	memcpy(k6.addr, v6_peer, 6);
-	err |= bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_IN_V4)), &k4,
-				   &v4, BPF_ANY);
-	err |= bpf_map_update_elem(xs_map_fd(obj, XS_STR(XS_MAP_SPD_IN_V6)), &k6,
-				   &v6, BPF_ANY);
+	err |= xs_put_list(obj, XS_STR(XS_MAP_SPD_IN_V4), &k4, v4, 3);
+	err |= xs_put_list(obj, XS_STR(XS_MAP_SPD_IN_V6), &k6, v6, 1);
+	r = in_rule(XS_FAMILY_V4, XS_SPD_PROTECT, IP_UDP, 5000, 5000);
+	err |= put_in_rule(obj, RI_UDP_5000, r);
+	r = in_rule(XS_FAMILY_V6, XS_SPD_PROTECT, IP_UDP, 5000, 5000);
+	err |= put_in_rule(obj, RI_UDP6_5000, r);
+	k4.addr[2] = 114;
+	k6.addr[5] = 0x98;
+	err |= xs_put_list(obj, XS_STR(XS_MAP_SPD_IN_V4), &k4, (uint32_t[]){ RI_UDP_5000 }, 1);
+	err |= xs_put_list(obj, XS_STR(XS_MAP_SPD_IN_V6), &k6, (uint32_t[]){ RI_UDP6_5000 }, 1);
 	return err;
+}
+
+/* This host: 198.51.100.1 and 2001:db8::2 (where pkt_ipv4()/pkt_ipv6()
+ * send to). */
+static int fill_local(struct bpf_object *obj)
+{
+	struct xs_addr_key k4 = { .family = XS_FAMILY_V4 }, k6 = { .family = XS_FAMILY_V6 };
+	uint32_t a = htonl(IN_LOCAL);
+	__u32 one = 1;
+	int fd = xs_map_fd(obj, XS_STR(XS_MAP_LOCAL_ADDRS));
+
+	memcpy(k4.addr, &a, 4);
+	memcpy(k6.addr, v6_local, 16);
+	return bpf_map_update_elem(fd, &k4, &one, BPF_ANY) |
+	       bpf_map_update_elem(fd, &k6, &one, BPF_ANY);
 }
 
 static int fill_maps(struct bpf_object *obj)
 {
 	__u32 slot = XS_XSK_SLOT(0, 0);
 	int fd = xsk_socket__fd(fx.xsk.xsk);
+
+	if (fill_local(obj))
+		return -1;
 
 	if (fill_spd_in(obj))
 		return -1;

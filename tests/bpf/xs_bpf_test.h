@@ -188,9 +188,35 @@ static inline __u32 xs_map_id(struct bpf_object *obj, const char *name)
 	return info.id;
 }
 
+/* ---------------------------------------------------- SPD, by hand */
+
+/*
+ * Writes the rule list ids[n] into the object's entries array (at the
+ * next free position of this process) and points trie `trie` at key to
+ * it. For tests of what the programs do with any map contents; the real
+ * compiler (loader/spd.c) is driven by test_spd_property.
+ */
+static inline int xs_put_list(struct bpf_object *obj, const char *trie, const void *key,
+			      const uint32_t *ids, uint32_t n)
+{
+	static uint32_t next = 1000;
+	int efd = xs_map_fd(obj, XS_STR(XS_MAP_SPD_ENTRIES));
+	struct xs_spd_list l = { next, n };
+
+	for (uint32_t i = 0; i < n; i++) {
+		__u32 k = next + i;
+		__u64 v = ids[i];
+
+		if (bpf_map_update_elem(efd, &k, &v, BPF_ANY))
+			return -1;
+	}
+	next += n;
+	return bpf_map_update_elem(xs_map_fd(obj, trie), key, &l, BPF_ANY);
+}
+
 /* ----------------------------------------------------------- counters */
 
-#define XS_MAX_COUNTERS 32
+#define XS_MAX_COUNTERS 64
 
 struct xs_snap {
 	uint64_t packets[XS_MAX_COUNTERS];

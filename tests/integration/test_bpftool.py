@@ -29,6 +29,10 @@ PIN_MAPS = {
     "xs_steer_xsks": ("xskmap", None),
     "xs_steer_stats": ("percpu_array", len(netns.abi_counter_names("XS_STEER_COUNTERS"))),
     "xs_policy_store": ("array", None),
+    "xs_spd_entries": ("array", 2 * (1 << 20)),
+    "xs_policy_stats": ("percpu_array", None),
+    "xs_acquire": ("array", None),
+    "xs_events": ("ringbuf", None),
 }
 
 
@@ -49,6 +53,19 @@ def key_bytes(v, n):
             return bytes(int(h, 16) for h in v)
         return bytes(v)
     return int(v).to_bytes(n, "little")
+
+
+def list_ids(pin_dir, value):
+    """The rule indexes of a trie value {start, count}: entries of
+    xs_spd_entries (u64, rule index in the low 32 bits)."""
+    ids = []
+    for i in range(value["start"], value["start"] + value["count"]):
+        ent = bpftool_json(None, "map", "lookup", "pinned", str(pin_dir / "xs_spd_entries"),
+                           "key", *[str(b) for b in i.to_bytes(4, "little")])
+        v = ent.get("formatted", ent)["value"]
+        v = v if isinstance(v, int) else int.from_bytes(key_bytes(v, 8), "little")
+        ids.append(v & 0xffffffff)
+    return ids
 
 
 def test_programs_maps_and_detach(ipsec_pair):
@@ -109,7 +126,7 @@ def test_programs_maps_and_detach(ipsec_pair):
     found = [e for e in entries if isinstance(e["key"], dict) and e["key"]["prefixlen"] == 32
              and key_bytes(e["key"]["addr"], 4) == want]
     assert len(found) == 1, entries
-    rule_ids = found[0]["value"]["rule"][:found[0]["value"]["count"]]
+    rule_ids = list_ids(da.pin_dir, found[0]["value"])
     rules = {e.get("formatted", e)["key"]: e.get("formatted", e)["value"] for e in
              bpftool_json(None, "map", "dump", "pinned", str(da.pin_dir / "xs_spd_rules"))}
     assert any(rules[i]["action"] == 3 and rules[i]["family"] == 4 for i in rule_ids), \
@@ -123,7 +140,7 @@ def test_programs_maps_and_detach(ipsec_pair):
              and key_bytes(e["key"]["addr"], 4) == want]
     assert len(found) == 1, entries
     local = bytes(int(x) for x in pair.addr_a.split("."))
-    in_ids = found[0]["value"]["rule"][:found[0]["value"]["count"]]
+    in_ids = list_ids(da.pin_dir, found[0]["value"])
     assert any(rules[i]["action"] == 3 and rules[i]["family"] == 4 and
                rules[i]["src_plen"] == 32 and
                key_bytes(rules[i]["src"][0], 4) == local

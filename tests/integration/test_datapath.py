@@ -305,15 +305,17 @@ def test_host_to_host(ipsec_pair, tmp_path, mode, family, alg, tcp_mb):
         print(f"{d.instance}: TCP {rs['seconds']:.2f}s " + json.dumps(
             {g: nonzero(st, g) for g in ("xdp", "tc", "steer", "worker")}))
 
-    # scapy seals, A's device sends, B's socket receives (last: the
-    # injected sequence numbers are ones A would use next).
+    # scapy seals, the wire (the bridge port facing B) carries it, B's
+    # socket receives (last: the injected sequence numbers are ones A
+    # would use next). Not from A's device: ESP A's stack sends meets A's
+    # SPD like any packet (docs/bpf.md, "The IKE bypass").
     tx_seq = pair.sa_info(pair.da, pair.spi_ab, "out")["tx_seq"]
     assert tx_seq >= 310 + segs
     sa = pair.scapy_sa("ab")
     recv = lk.b.helper("udp-recv", INJECT_PORT, "--count", 3, "--idle", 3)
     recv.wait_ready()
     lk.inject([sealed_udp_frame(pair, sa, tx_seq + 100 + i, INJECT_PORT, udp_payload(i, 200))
-               for i in range(3)])
+               for i in range(3)], side="to_b")
     got = recv.finish(30)
     assert got["unique"] == 3 and got["bad"] == 0, \
         f"scapy-sealed packets not delivered: {got}\n{pair.diag()}"
@@ -474,7 +476,7 @@ def test_bad_packets_dropped_and_counted(ipsec_pair, tmp_path):
     pin = pair.db.pin_dir
     before = pair.db.stats()
     bt_before = netns.bpftool_percpu_counters(pin / "xs_xdp_stats")
-    lk.inject(unknown + replayed + bad_icv + too_short + truncated + valid)
+    lk.inject(unknown + replayed + bad_icv + too_short + truncated + valid, side="to_b")
     got = recv.finish(30)
     after = pair.db.stats()
     bt_after = netns.bpftool_percpu_counters(pin / "xs_xdp_stats")

@@ -41,7 +41,7 @@ MB = 1 << 20
 # congestion loss TCP recovers from; it is reported, not failed on).
 WORKER_HARD_DROPS = ("drop_runt", "drop_not_tagged", "drop_no_sa", "drop_open",
                      "drop_seal", "drop_too_big", "drop_gso_bad", "drop_tap_write",
-                     "tap_read_error")
+                     "tap_read_error", "drop_no_head")
 
 
 def esp_tunnel_inner_mtu(link_mtu, family):

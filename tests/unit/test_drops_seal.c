@@ -353,10 +353,74 @@ static void test_ip6_extension_headers(void **state)
 	build_ip6_ext(&t, 1, 60, IPPROTO_ESP, esp, esp_len);
 	tpkt_data(&t)[40 + 1] = 200;
 	EXPECT_DROP(&pr.w, NULL, XS_DROP_TOO_SHORT, xs_open(pr.db, &t.p, NULL));
-	/* A fragment header: reassembly comes first (RFC 4303 §3.4.1). */
+	/* A fragment header: reassembly comes first (RFC 4303 §3.4.1)... */
 	build_ip6_ext(&t, 1, 44, IPPROTO_ESP, esp, esp_len);
+	put16(tpkt_data(&t) + 40 + 2, 0x0001);	/* M: more follow */
+	EXPECT_DROP(&pr.w, NULL, XS_DROP_FRAGMENT, xs_open(pr.db, &t.p, NULL));
+	build_ip6_ext(&t, 1, 44, IPPROTO_ESP, esp, esp_len);
+	put16(tpkt_data(&t) + 40 + 2, 0x0008);	/* offset 8 */
+	EXPECT_DROP(&pr.w, NULL, XS_DROP_FRAGMENT, xs_open(pr.db, &t.p, NULL));
+	/* ...but an atomic fragment (offset 0, M clear) is a whole packet,
+	 * RFC 6946 §4 (a fresh one: the one above was opened already). */
+	seal_ok(&pr, &sealed, 40);
+	memcpy(esp, tpkt_data(&sealed) + 40, esp_len);
+	build_ip6_ext(&t, 1, 44, IPPROTO_ESP, esp, esp_len);
+	EXPECT_OK(xs_open(pr.db, &t.p, NULL));
+	pair_free(&pr);
+}
+
+/* An IPv6 header, then an atomic Fragment header (RFC 6946: offset 0, M
+ * clear) in front of what the packet at t carried after its IPv6 header. */
+static void insert_atomic_frag(struct tpkt *t)
+{
+	uint8_t *ip = tpkt_data(t);
+	uint32_t rest = t->p.len - 40;
+
+	memmove(ip + 48, ip + 40, rest);
+	memset(ip + 40, 0, 8);
+	ip[40] = ip[6];			/* the fragment header names what followed */
+	put32(ip + 44, 0x01020304);	/* identification */
+	ip[6] = 44;
+	put16(ip + 4, (uint16_t)(rest + 8));
+	t->p.len += 8;
+}
+
+/*
+ * Transport mode through an atomic fragment: the Fragment header is not
+ * part of what ESP/AH protected (RFC 4302 App. A2: fragmentation comes
+ * after IPsec), so open removes it first; the AH ICV then verifies and
+ * the result is the datagram that was sealed.
+ */
+static void check_atomic(uint8_t proto, unsigned int suite)
+{
+	static const uint8_t udp[24] = { 0x04, 0xd2, 0x16, 0x2e, 0, 24 };
+	struct tpkt t, orig;
+	struct pair pr;
+
+	pair_new(&pr, proto == XS_PROTO_AH ? AH_SPI : ESP_SPI, proto, XS_MODE_TRANSPORT,
+		 AF_INET6, suite);
+	build_ip6(&t, IPPROTO_UDP, "2001:db8::1", "2001:db8::2", udp, sizeof(udp));
+	tpkt_copy(&orig, &t);
+	EXPECT_OK(xs_seal(pr.tx, &t.p));
+	insert_atomic_frag(&t);
+	EXPECT_OK(xs_open(pr.db, &t.p, NULL));
+	assert_int_equal(t.p.len, orig.p.len);
+	assert_memory_equal(tpkt_data(&t), tpkt_data(&orig), orig.p.len);
+	/* A real fragment of it is refused, never opened piecemeal. */
+	build_ip6(&t, IPPROTO_UDP, "2001:db8::1", "2001:db8::2", udp, sizeof(udp));
+	EXPECT_OK(xs_seal(pr.tx, &t.p));
+	insert_atomic_frag(&t);
+	put16(tpkt_data(&t) + 42, 0x0001);
 	EXPECT_DROP(&pr.w, NULL, XS_DROP_FRAGMENT, xs_open(pr.db, &t.p, NULL));
 	pair_free(&pr);
+}
+
+static void test_ip6_atomic_fragment(void **state)
+{
+	(void)state;
+	check_atomic(XS_PROTO_ESP, XS_SUITE_AES128GCM16);
+	check_atomic(XS_PROTO_ESP, XS_SUITE_AES128CBC_SHA256);
+	check_atomic(XS_PROTO_AH, XS_SUITE_SHA256);
 }
 
 /* Seal refuses what it cannot parse. */
@@ -615,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_too_short_encap),
 		cmocka_unit_test(test_too_short_ah_db),
 		cmocka_unit_test(test_ip6_extension_headers),
+		cmocka_unit_test(test_ip6_atomic_fragment),
 		cmocka_unit_test(test_seal_bad_input),
 		cmocka_unit_test(test_ah6_icv_padding_authenticated),
 		cmocka_unit_test(test_sa_new_einval),
