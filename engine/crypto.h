@@ -10,6 +10,7 @@
 #ifndef XS_CRYPTO_H
 #define XS_CRYPTO_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -50,6 +51,43 @@ const struct xs_suite_info *xs_suite_info(unsigned int suite);
 /* Looks a suite up by name; returns XS_SUITE_MAX if unknown. */
 unsigned int xs_suite_by_name(const char *name);
 
+/*
+ * One packet's cipher work, as the engine hands it to a backend: alone
+ * (xs_crypto_op_run) or with the rest of a burst (xs_crypto_burst).
+ */
+enum xs_op_kind {
+	XS_OP_AEAD_SEAL,   /* encrypt data, write the tag */
+	XS_OP_AEAD_OPEN,   /* decrypt data, check the tag */
+	XS_OP_ETM_SEAL,    /* encrypt, then MAC, RFC 4303 §3.3.2 */
+	XS_OP_ETM_OPEN,    /* check the MAC, then decrypt, §3.4.4.1 */
+};
+
+struct xs_crypto_op {
+	struct xs_cipher *c;
+	uint8_t kind;           /* enum xs_op_kind */
+	int status;             /* out: 0, -EBADMSG (ICV differs) or -EIO */
+	/* AEAD: nonce is salt||iv (12 bytes); len bytes at data; tag is
+	 * where the tag goes (seal) or the received one (open). */
+	const uint8_t *nonce;
+	const uint8_t *aad;
+	uint32_t aad_len;
+	uint32_t len;
+	uint8_t *data;
+	uint8_t *tag;
+	/*
+	 * ETM: the ESP header at esp, then iv_len bytes of IV (0: no
+	 * cipher), then len bytes of ciphertext at data. The MAC covers
+	 * mac_len bytes from esp, which may run past the ciphertext (ESN
+	 * high bits written where the ICV goes: so the received ICV is at
+	 * tag, a copy kept aside). Seal writes XS_ICV_LEN bytes to icv.
+	 */
+	uint8_t *esp;
+	uint32_t iv_len;
+	uint32_t mac_len;
+	uint8_t *icv;
+	uint8_t calc[XS_ICV_LEN] __attribute__((aligned(16))); /* scratch */
+};
+
 /* Per-SA, per-backend state. Opaque to everything but the backends. */
 struct xs_cipher {
 	const struct xs_backend *be;
@@ -89,7 +127,20 @@ struct xs_backend {
 	 */
 	int (*etm_seal)(struct xs_cipher *c, uint8_t *esp, size_t iv_len,
 			size_t ct_len, size_t mac_len, uint8_t *icv);
+	/*
+	 * Optional (NULL: the ops one at a time, xs_crypto_op_run): n ops,
+	 * of any kinds and SAs of this backend, in one go; each op's status
+	 * is set. Returns 0, or -EIO if the backend could not run at all
+	 * (then every status is set too).
+	 */
+	int (*burst)(struct xs_crypto_op **ops, unsigned int n);
 };
+
+/* Runs one op through its SA's backend; sets and returns op->status. */
+int xs_crypto_op_run(struct xs_crypto_op *op);
+
+/* Runs n ops (mixed backends), one burst call per backend that has one. */
+void xs_crypto_burst(struct xs_crypto_op **ops, unsigned int n);
 
 /*
  * Compares two XS_ICV_LEN-byte ICVs in constant time (no early exit, no

@@ -4,16 +4,19 @@
  * and RFC 7634 (ChaCha20-Poly1305), AES-CBC (RFC 3602) with
  * HMAC-SHA-256-128 (RFC 4868), and UDP encapsulation (RFC 3948).
  *
- * Seal and open are each written once, over a struct esp_shape that says
- * what the SA's packets look like. The common case (tunnel mode, IPv4
- * outer header, AEAD, no ESN, no UDP) calls them with a constant shape, so
- * the compiler builds a copy with its branches and sizes folded away;
- * every other SA gets the shape read from its configuration.
+ * Seal and open are each written once, as stages (esp.h) over a struct
+ * esp_shape that says what the SA's packets look like. The common case
+ * (tunnel mode, IPv4 outer header, AEAD, no ESN, no UDP) calls them with a
+ * constant shape, so the compiler builds a copy with its branches and
+ * sizes folded away; every other SA gets the shape read from its
+ * configuration. The single-packet functions chain the stages with one
+ * cipher call; burst.c runs each stage over a whole burst.
  */
 #include <errno.h>
 #include <sys/socket.h>
 
 #include "engine.h"
+#include "esp.h"
 #include "ip.h"
 #include "open.h"
 #include "rand.h"
@@ -57,11 +60,32 @@ static inline struct esp_shape esp_shape_of(const struct xs_sa *sa)
 
 static inline int drop(struct xs_sa *sa, int reason)
 {
-	sa->stats.drops[reason]++;
-	return reason;
+	return xs_sa_drop(sa, reason);
 }
 
 /* ---- AEAD inputs --------------------------------------------------------- */
+
+/*
+ * Nonce and AAD buffers of the single-packet path, per thread (any thread
+ * may seal or open with any SA), tagged with the SA they hold the salt
+ * of. ipsec-mb's AVX-512 code reads nonce and AAD with masked loads,
+ * which cannot take data from stores still in flight: a nonce written
+ * shortly before the call stalls it by 10-15 ns. So seal writes the next
+ * packet's nonce and AAD after each packet, and open the nonce of the
+ * next IV. Each direction has its own cache line. (A burst writes all its
+ * nonces before the first cipher call, which keeps them apart anyway.)
+ */
+struct esp_tls {
+	uint8_t tx_nonce[12] __attribute__((aligned(64))); /* salt || IV */
+	uint8_t tx_aad[12];        /* SPI || [seq high] || seq low */
+	uint64_t tx_uid;           /* SA whose salt tx_nonce holds; 0: none */
+	uint64_t tx_ready;         /* sequence number they hold; 0: none */
+	uint8_t rx_nonce[12] __attribute__((aligned(64)));
+	uint8_t rx_aad[12];        /* ESN only; otherwise the ESP header is */
+	uint64_t rx_uid;
+};
+
+static __thread struct esp_tls esp_tls;
 
 /* RFC 4106 §5 / RFC 7634 §2.1: SPI || [seq high] || seq low. */
 ESP_INLINE uint32_t esp_aad(const struct xs_sa *sa, bool esn, uint64_t seq,
@@ -78,55 +102,92 @@ ESP_INLINE uint32_t esp_aad(const struct xs_sa *sa, bool esn, uint64_t seq,
 }
 
 /* Writes the default nonce (salt || seq: RFC 4106 §4, RFC 8221 §3) and the
- * AAD of seq into the SA's transmit buffers (sa.h: why ahead of time). */
+ * AAD of seq into this thread's transmit buffers. */
 ESP_INLINE void esp_tx_prepare(struct xs_sa *sa, bool esn, uint64_t seq)
 {
-	xs_put_be64(sa->ae.tx_nonce + XS_SALT_LEN, seq);
-	esp_aad(sa, esn, seq, sa->ae.tx_aad);
-	sa->ae.tx_ready = seq;
+	struct esp_tls *t = &esp_tls;
+
+	if (t->tx_uid != sa->uid) {
+		memcpy(t->tx_nonce, sa->cipher.salt, XS_SALT_LEN);
+		t->tx_uid = sa->uid;
+	}
+	xs_put_be64(t->tx_nonce + XS_SALT_LEN, seq);
+	esp_aad(sa, esn, seq, t->tx_aad);
+	t->tx_ready = seq;
 }
 
 /*
  * The explicit IV of an AEAD packet and its nonce and AAD. GCM and
  * ChaCha20-Poly1305 need a unique IV only (RFC 4106 §3.1, RFC 7634 §2):
- * the 64-bit sequence number (RFC 8221 §3).
+ * the 64-bit sequence number (RFC 8221 §3). single: in this thread's
+ * buffers (prepared ahead); otherwise in the job's.
  */
-ESP_INLINE void esp_tx_aead_iv(struct xs_sa *sa, bool esn, uint64_t seq, uint8_t *iv)
+ESP_INLINE void esp_tx_aead_iv(struct xs_sa *sa, struct xs_esp_tx *t, bool esn,
+			       uint64_t seq, uint8_t *iv, bool single)
 {
-	if (sa->ae.tx_ready != seq)
-		esp_tx_prepare(sa, esn, seq);
+	uint8_t *nonce;
+
+	if (single) {
+		struct esp_tls *b = &esp_tls;
+
+		if (b->tx_uid != sa->uid || b->tx_ready != seq)
+			esp_tx_prepare(sa, esn, seq);
+		nonce = b->tx_nonce;
+		t->op.aad = b->tx_aad;
+	} else {
+		nonce = t->nonce;
+		memcpy(nonce, sa->cipher.salt, XS_SALT_LEN);
+		xs_put_be64(nonce + XS_SALT_LEN, seq);
+		esp_aad(sa, esn, seq, t->aad);
+		t->op.aad = t->aad;
+	}
+	t->op.nonce = nonce;
+	t->op.aad_len = esn ? 12 : 8;
 	if (sa->iv_fn) {
 		/* A test's IV: the nonce no longer holds the default one. */
 		sa->iv_fn(sa->iv_arg, seq, iv, 8);
-		memcpy(sa->ae.tx_nonce + XS_SALT_LEN, iv, 8);
-		sa->ae.tx_ready = 0;
+		memcpy(nonce + XS_SALT_LEN, iv, 8);
+		if (single)
+			esp_tls.tx_ready = 0;
 		return;
 	}
-	memcpy(iv, sa->ae.tx_nonce + XS_SALT_LEN, 8);
+	memcpy(iv, nonce + XS_SALT_LEN, 8);
 }
 
 /*
  * The nonce of a received packet is salt || its IV. Senders count
- * (RFC 8221 §3 recommends it), so after each packet the nonce of IV + 1 is
- * written ahead (sa.h: why) and only a packet with another IV pays for
- * the store.
+ * (RFC 8221 §3 recommends it), so after each packet the single path
+ * writes the nonce of IV + 1 ahead and only a packet with another IV pays
+ * for the store.
  */
-ESP_INLINE void esp_rx_nonce(struct xs_sa *sa, const uint8_t *iv)
+ESP_INLINE const uint8_t *esp_rx_nonce(struct xs_sa *sa, struct xs_esp_rx *j,
+				       const uint8_t *iv, bool single)
 {
-	uint8_t *n = sa->ae.rx_nonce + XS_SALT_LEN;
+	uint8_t *n = single ? esp_tls.rx_nonce : j->nonce;
 
-	if (xs_get_be64(n) != xs_get_be64(iv))
-		memcpy(n, iv, 8);
+	if (!single) {
+		memcpy(n, sa->cipher.salt, XS_SALT_LEN);
+		memcpy(n + XS_SALT_LEN, iv, 8);
+		return n;
+	}
+	if (esp_tls.rx_uid != sa->uid) {
+		memcpy(n, sa->cipher.salt, XS_SALT_LEN);
+		memcpy(n + XS_SALT_LEN, iv, 8);
+		esp_tls.rx_uid = sa->uid;
+	} else if (xs_get_be64(n + XS_SALT_LEN) != xs_get_be64(iv)) {
+		memcpy(n + XS_SALT_LEN, iv, 8);
+	}
+	return n;
 }
 
-ESP_INLINE void esp_rx_nonce_next(struct xs_sa *sa)
+ESP_INLINE void esp_rx_nonce_next(void)
 {
-	uint8_t *n = sa->ae.rx_nonce + XS_SALT_LEN;
+	uint8_t *n = esp_tls.rx_nonce + XS_SALT_LEN;
 
 	xs_put_be64(n, xs_get_be64(n) + 1);
 }
 
-/* ---- separate cipher and MAC ---------------------------------------------- */
+/* ---- seal ------------------------------------------------------------------ */
 
 /* The CBC IV must be unpredictable (RFC 3602 §2.1); NULL has none. */
 static int esp_tx_cbc_iv(struct xs_sa *sa, uint64_t seq, uint8_t *iv)
@@ -137,72 +198,6 @@ static int esp_tx_cbc_iv(struct xs_sa *sa, uint64_t seq, uint8_t *iv)
 	}
 	return sa->iv_len ? xs_rand_iv(iv, sa->iv_len) : 0;
 }
-
-/*
- * HMAC-SHA-256-128 over ESP header, IV and ciphertext. With ESN the high
- * 32 bits of the sequence number are appended for the ICV only (RFC 4303
- * §2.2.1): they are written where the ICV goes, which the caller has saved
- * or will overwrite.
- */
-static int esp_hmac(struct xs_sa *sa, uint8_t *esp, uint32_t len, uint64_t seq,
-		    uint8_t *out)
-{
-	if (sa->cfg.esn) {
-		xs_put_be32(esp + len, (uint32_t)(seq >> 32));
-		len += 4;
-	}
-	return sa->cipher.be->hmac(&sa->cipher, esp, len, out);
-}
-
-static int esp_etm_seal(struct xs_sa *sa, uint8_t *esp, uint32_t ct_len, uint64_t seq)
-{
-	const struct xs_backend *be = sa->cipher.be;
-	uint8_t *iv = esp + XS_ESP_HDR_LEN;
-	uint8_t *ct = iv + sa->iv_len;
-	uint8_t mac[32];
-	int ret;
-
-	if (be->etm_seal) {
-		const uint32_t mac_len = XS_ESP_HDR_LEN + sa->iv_len + ct_len;
-
-		/* RFC 4303 §2.2.1: see esp_hmac. */
-		if (sa->cfg.esn)
-			xs_put_be32(ct + ct_len, (uint32_t)(seq >> 32));
-		return be->etm_seal(&sa->cipher, esp, sa->iv_len, ct_len,
-				    mac_len + (sa->cfg.esn ? 4 : 0), ct + ct_len);
-	}
-	if (sa->iv_len && be->cbc_encrypt(&sa->cipher, iv, ct, ct_len))
-		return -1;
-	ret = esp_hmac(sa, esp, XS_ESP_HDR_LEN + sa->iv_len + ct_len, seq, mac);
-	memcpy(ct + ct_len, mac, XS_ICV_LEN);
-	return ret;
-}
-
-/* Returns XS_DROP_NONE, BAD_ICV, BAD_LENGTH or CRYPTO_ERROR. */
-static int esp_etm_open(struct xs_sa *sa, uint8_t *esp, uint32_t ct_len, uint64_t seq)
-{
-	const struct xs_backend *be = sa->cipher.be;
-	uint8_t *iv = esp + XS_ESP_HDR_LEN;
-	uint8_t *ct = iv + sa->iv_len;
-	uint8_t *icv = ct + ct_len;
-	uint8_t rx_icv[XS_ICV_LEN], mac[32];
-
-	/* RFC 4303 §2.4: the ciphertext fills whole cipher blocks (4-byte
-	 * aligned for NULL); a misfit is malformed whatever the ICV says. */
-	if (ct_len & (sa->block - 1u))
-		return XS_DROP_BAD_LENGTH;
-	memcpy(rx_icv, icv, XS_ICV_LEN);
-	if (esp_hmac(sa, esp, XS_ESP_HDR_LEN + sa->iv_len + ct_len, seq, mac))
-		return XS_DROP_CRYPTO_ERROR;
-	/* RFC 4303 §3.4.4.1: integrity first, then decrypt. */
-	if (xs_icv_differ(mac, rx_icv))
-		return XS_DROP_BAD_ICV;
-	if (sa->iv_len && be->cbc_decrypt(&sa->cipher, iv, ct, ct_len))
-		return XS_DROP_CRYPTO_ERROR;
-	return XS_DROP_NONE;
-}
-
-/* ---- seal ------------------------------------------------------------------ */
 
 /* RFC 4303 §2.4: pad bytes 1, 2, 3, ..., then pad length and next header.
  * pad is below the largest block (16): all 16 table bytes are stored, the
@@ -220,7 +215,7 @@ ESP_INLINE void esp_trailer_write(uint8_t *end, uint32_t pad, uint8_t nh)
 
 /* RFC 3948 §2.1: IPv4 may send a zero UDP checksum; IPv6 needs one
  * (RFC 8200 §8.1). */
-static void esp_udp_build(struct xs_sa *sa, uint8_t *pkt, uint32_t udp_off,
+static void esp_udp_build(const struct xs_sa *sa, uint8_t *pkt, uint32_t udp_off,
 			  uint32_t total, uint8_t ver)
 {
 	uint8_t *udp = pkt + udp_off;
@@ -237,7 +232,16 @@ static void esp_udp_build(struct xs_sa *sa, uint8_t *pkt, uint32_t udp_off,
 	}
 }
 
-ESP_INLINE int esp_seal(struct xs_sa *sa, struct xs_pkt *p, const struct esp_shape s)
+/* Takes back the accounting of a packet seal prep counted but that never
+ * left (the cipher failed). */
+static void esp_unaccount(struct xs_sa *sa, uint32_t bytes)
+{
+	__atomic_fetch_sub(&sa->stats.packets, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&sa->stats.bytes, bytes, __ATOMIC_RELAXED);
+}
+
+ESP_INLINE int esp_seal_prep(struct xs_sa *sa, struct xs_pkt *p, struct xs_esp_tx *t,
+			     const struct esp_shape s, bool single)
 {
 	const uint32_t udp = s.udp ? XS_UDP_HDR_LEN : 0;
 	uint8_t *pkt = p->buf + p->off, *out, *esp, *ct;
@@ -247,7 +251,7 @@ ESP_INLINE int esp_seal(struct xs_sa *sa, struct xs_pkt *p, const struct esp_sha
 	uint64_t seq;
 	int r;
 
-	if (sa->hard_expired)
+	if (xs_sa_expired(sa))
 		return drop(sa, XS_DROP_LIFETIME_EXPIRED);
 	r = xs_l3_parse(pkt, p->len, &l3);
 	if (r)
@@ -277,10 +281,13 @@ ESP_INLINE int esp_seal(struct xs_sa *sa, struct xs_pkt *p, const struct esp_sha
 	if (p->off < front || p->cap - p->off - l3.len < total - l3.len - front ||
 	    total > xs_l3_max(ver))
 		return drop(sa, XS_DROP_NO_ROOM);
-	/* RFC 4303 §3.3.3: the counter never cycles; rekey instead. */
-	if (sa->tx_seq == (s.esn ? UINT64_MAX : UINT32_MAX))
-		return drop(sa, XS_DROP_SEQ_OVERFLOW);
-	seq = ++sa->tx_seq;
+	/* RFC 4303 §3.3.3: the counter never cycles (seq.h). */
+	r = xs_seq_take(sa, &seq);
+	if (r)
+		return drop(sa, r);
+	t->acct = l3.len;
+	if (sa->lifetimes)
+		xs_sa_account(sa, l3.len);
 
 	out = pkt - front;
 	/* The trailer first: the cipher reads the last block with a masked
@@ -289,39 +296,86 @@ ESP_INLINE int esp_seal(struct xs_sa *sa, struct xs_pkt *p, const struct esp_sha
 	/* The outer header copies DSCP/ECN/DF from the inner one: build it
 	 * while the inner header is still clear. */
 	if (s.tunnel && s.v4)
-		xs_tunnel_hdr_build4(sa, out, total, pkt, udp ? IPPROTO_UDP : IPPROTO_ESP);
+		xs_tunnel_hdr_build4(sa, out, total, pkt, udp ? IPPROTO_UDP : IPPROTO_ESP,
+				     seq);
 	else if (s.tunnel)
 		xs_tunnel_hdr_build6(sa, out, total, pkt, udp ? IPPROTO_UDP : IPPROTO_ESP);
 	else
 		memmove(out, pkt, hl);
-	esp = out + outer + hl + udp;
-	ct = esp + XS_ESP_HDR_LEN + s.iv_len;
-	xs_put_be32(esp, sa->cfg.spi);
-	xs_put_be32(esp + 4, (uint32_t)seq);
-	if (s.aead) {
-		esp_tx_aead_iv(sa, s.esn, seq, esp + XS_ESP_HDR_LEN);
-		r = sa->cipher.be->aead_seal(&sa->cipher, sa->ae.tx_nonce,
-					     sa->ae.tx_aad, s.esn ? 12 : 8, ct,
-					     ct_len, ct + ct_len);
-	} else {
-		r = esp_tx_cbc_iv(sa, seq, esp + XS_ESP_HDR_LEN);
-		if (!r)
-			r = esp_etm_seal(sa, esp, ct_len, seq);
-	}
-	if (r)
-		return drop(sa, XS_DROP_CRYPTO_ERROR);
-
 	if (!s.tunnel) {
 		out[l3.nh_off] = udp ? IPPROTO_UDP : IPPROTO_ESP;
 		xs_l3_set_len(out, ver, total);
 	}
-	if (udp)
-		esp_udp_build(sa, out, outer + hl, total, ver);
-	p->off -= front;
-	p->len = total;
-	xs_sa_account(sa, l3.len);
+	esp = out + outer + hl + udp;
+	ct = esp + XS_ESP_HDR_LEN + s.iv_len;
+	xs_put_be32(esp, sa->cfg.spi);
+	xs_put_be32(esp + 4, (uint32_t)seq);
+	t->op.c = &sa->cipher;
+	t->op.data = ct;
+	t->op.len = ct_len;
+	if (s.aead) {
+		t->op.kind = XS_OP_AEAD_SEAL;
+		t->op.tag = ct + ct_len;
+		esp_tx_aead_iv(sa, t, s.esn, seq, esp + XS_ESP_HDR_LEN, single);
+	} else {
+		if (esp_tx_cbc_iv(sa, seq, esp + XS_ESP_HDR_LEN)) {
+			if (sa->lifetimes)
+				esp_unaccount(sa, l3.len);
+			return drop(sa, XS_DROP_CRYPTO_ERROR);
+		}
+		t->op.kind = XS_OP_ETM_SEAL;
+		t->op.esp = esp;
+		t->op.iv_len = s.iv_len;
+		t->op.icv = ct + ct_len;
+		t->op.mac_len = XS_ESP_HDR_LEN + s.iv_len + ct_len;
+		/* RFC 4303 §2.2.1: with ESN the high 32 bits of the sequence
+		 * number follow for the ICV only, written where it goes. */
+		if (s.esn) {
+			xs_put_be32(ct + ct_len, (uint32_t)(seq >> 32));
+			t->op.mac_len += 4;
+		}
+	}
+	t->out = out;
+	t->total = total;
+	t->front = front;
+	t->udp_off = outer + hl;
+	t->ver = ver;
+	t->seq = seq;
+	return XS_DROP_NONE;
+}
+
+ESP_INLINE int esp_seal_finish(struct xs_sa *sa, struct xs_pkt *p, struct xs_esp_tx *t,
+			       const struct esp_shape s)
+{
+	if (t->op.status) {
+		if (sa->lifetimes)
+			esp_unaccount(sa, t->acct);
+		return drop(sa, XS_DROP_CRYPTO_ERROR);
+	}
+	if (s.udp)
+		esp_udp_build(sa, t->out, t->udp_off, t->total, t->ver);
+	p->off -= t->front;
+	p->len = t->total;
+	return XS_DROP_NONE;
+}
+
+ESP_INLINE int esp_seal(struct xs_sa *sa, struct xs_pkt *p, const struct esp_shape s)
+{
+	struct xs_esp_tx t;
+	int r;
+
+	r = esp_seal_prep(sa, p, &t, s, true);
+	if (r)
+		return r;
+	xs_crypto_op_run(&t.op);
+	r = esp_seal_finish(sa, p, &t, s);
+	if (r)
+		return r;
+	if (!sa->lifetimes)
+		xs_sa_account(sa, t.acct);
+	/* The nonce after this one, ahead of time (esp_tls). */
 	if (s.aead && !sa->iv_fn)
-		esp_tx_prepare(sa, s.esn, seq + 1);
+		esp_tx_prepare(sa, s.esn, t.seq + 1);
 	return XS_DROP_NONE;
 }
 
@@ -332,19 +386,31 @@ int xs_esp_seal(struct xs_sa *sa, struct xs_pkt *p)
 	return esp_seal(sa, p, esp_shape_of(sa));
 }
 
+int xs_esp_seal_prep(struct xs_sa *sa, struct xs_pkt *p, struct xs_esp_tx *t)
+{
+	if (sa->esp_fast)
+		return esp_seal_prep(sa, p, t, esp_fast_shape, false);
+	return esp_seal_prep(sa, p, t, esp_shape_of(sa), false);
+}
+
+int xs_esp_seal_finish(struct xs_sa *sa, struct xs_pkt *p, struct xs_esp_tx *t)
+{
+	if (sa->esp_fast)
+		return esp_seal_finish(sa, p, t, esp_fast_shape);
+	return esp_seal_finish(sa, p, t, esp_shape_of(sa));
+}
+
 /* ---- open ------------------------------------------------------------------ */
 
-/* Opens the ESP packet located by o; the packet starts at p->off. */
-ESP_INLINE int esp_open(struct xs_sa *sa, struct xs_pkt *p, const struct xs_outer *o,
-			const struct esp_shape s)
+/* Up to the cipher: the packet's SA, length and replay checks, then the
+ * op. The packet starts at p->off; o locates its ESP header. */
+ESP_INLINE int esp_open_prep(struct xs_sa *sa, struct xs_pkt *p, const struct xs_outer *o,
+			     struct xs_esp_rx *j, const struct esp_shape s, bool single)
 {
 	const uint32_t min = XS_ESP_HDR_LEN + s.iv_len + XS_ESP_TRAILER_LEN + XS_ICV_LEN;
 	uint8_t *pkt = p->buf + p->off;
 	uint8_t *esp = pkt + o->off, *ct;
-	uint32_t ct_len, padlen, dlen, i;
-	uint64_t seq;
-	uint8_t nh;
-	int r;
+	uint32_t ct_len;
 
 	if (o->proto != XS_PROTO_ESP || sa->cfg.proto != XS_PROTO_ESP)
 		return drop(sa, XS_DROP_WRONG_PROTO);
@@ -352,38 +418,93 @@ ESP_INLINE int esp_open(struct xs_sa *sa, struct xs_pkt *p, const struct xs_oute
 		return drop(sa, XS_DROP_UNKNOWN_SPI);
 	if (o->l3.len - o->off < min)
 		return drop(sa, XS_DROP_TOO_SHORT);
-	if (sa->hard_expired)
+	if (xs_sa_expired(sa))
 		return drop(sa, XS_DROP_LIFETIME_EXPIRED);
-	if (s.aead)
-		esp_rx_nonce(sa, esp + XS_ESP_HDR_LEN);
+	j->bad = XS_DROP_NONE;
 	/* RFC 4303 §3.4.3: check the window before the (costly) ICV... */
-	r = xs_replay_check(&sa->replay, xs_get_be32(esp + 4), &seq);
-	if (r)
-		return drop(sa, r);
+	j->pre = (uint8_t)xs_replay_check(&sa->replay, xs_get_be32(esp + 4), &j->seq);
+	if (j->pre)
+		return XS_DROP_NONE;
 	ct = esp + XS_ESP_HDR_LEN + s.iv_len;
 	ct_len = o->l3.len - o->off - XS_ESP_HDR_LEN - s.iv_len - XS_ICV_LEN;
+	j->ct = ct;
+	j->ct_len = ct_len;
+	j->op.c = &sa->cipher;
+	j->op.data = ct;
+	j->op.len = ct_len;
+	j->op.tag = ct + ct_len;
 	if (s.aead) {
+		j->op.kind = XS_OP_AEAD_OPEN;
+		j->op.nonce = esp_rx_nonce(sa, j, esp + XS_ESP_HDR_LEN, single);
 		/* The ESP header on the wire is the AAD unless ESN adds the
 		 * high half. */
-		const uint8_t *aad = esp;
-		uint32_t aad_len = XS_ESP_HDR_LEN;
-
+		j->op.aad = esp;
+		j->op.aad_len = XS_ESP_HDR_LEN;
 		if (s.esn) {
-			aad_len = esp_aad(sa, true, seq, sa->ae.rx_aad);
-			aad = sa->ae.rx_aad;
+			uint8_t *aad = single ? esp_tls.rx_aad : j->aad;
+
+			j->op.aad_len = esp_aad(sa, true, j->seq, aad);
+			j->op.aad = aad;
 		}
-		r = sa->cipher.be->aead_open(&sa->cipher, sa->ae.rx_nonce, aad,
-					     aad_len, ct, ct_len, ct + ct_len);
-		esp_rx_nonce_next(sa);
-		if (r)
-			r = r == -EBADMSG ? XS_DROP_BAD_ICV : XS_DROP_CRYPTO_ERROR;
-	} else {
-		r = esp_etm_open(sa, esp, ct_len, seq);
+		return XS_DROP_NONE;
 	}
+	/* RFC 4303 §2.4: the ciphertext fills whole cipher blocks (4-byte
+	 * aligned for NULL); a misfit is malformed whatever the ICV says. */
+	if (ct_len & (s.block - 1u)) {
+		j->bad = XS_DROP_BAD_LENGTH;
+		return XS_DROP_NONE;
+	}
+	j->op.kind = XS_OP_ETM_OPEN;
+	j->op.esp = esp;
+	j->op.iv_len = s.iv_len;
+	j->op.mac_len = XS_ESP_HDR_LEN + s.iv_len + ct_len;
+	/* RFC 4303 §2.2.1: the high half of an ESN follows for the ICV
+	 * only, written where the received ICV was (a copy kept aside). */
+	memcpy(j->icv, ct + ct_len, XS_ICV_LEN);
+	j->op.tag = j->icv;
+	if (s.esn) {
+		xs_put_be32(ct + ct_len, (uint32_t)(j->seq >> 32));
+		j->op.mac_len += 4;
+	}
+	return XS_DROP_NONE;
+}
+
+static inline int esp_op_verdict(const struct xs_crypto_op *op)
+{
+	if (!op->status)
+		return XS_DROP_NONE;
+	return op->status == -EBADMSG ? XS_DROP_BAD_ICV : XS_DROP_CRYPTO_ERROR;
+}
+
+/* After the cipher, with the window locked: the verdicts in the order the
+ * single path reaches them (window, length, ICV), then the commit. */
+int xs_esp_open_commit(struct xs_sa *sa, struct xs_esp_rx *j)
+{
+	int r = xs_replay_verify(&sa->replay, j->seq);
+
+	/* A number that failed the check before cannot pass it now (the
+	 * window only moves on); should it, the earlier verdict stands. */
+	if (!r)
+		r = j->pre ? j->pre : j->bad;
+	if (!r)
+		r = esp_op_verdict(&j->op);
 	if (r)
 		return drop(sa, r);
 	/* ...and move it only once the packet proved authentic. */
-	xs_replay_commit(&sa->replay, seq);
+	xs_replay_commit(&sa->replay, j->seq);
+	return XS_DROP_NONE;
+}
+
+/* After the commit: trailer checks and decapsulation. */
+ESP_INLINE int esp_open_post(struct xs_sa *sa, struct xs_pkt *p, const struct xs_esp_rx *j,
+			     const struct esp_shape s)
+{
+	const struct xs_outer *o = &j->o;
+	uint8_t *pkt = p->buf + p->off, *ct = j->ct;
+	const uint32_t ct_len = j->ct_len;
+	uint32_t padlen, dlen, i;
+	uint8_t nh;
+	int r;
 
 	padlen = ct[ct_len - 2];
 	nh = ct[ct_len - 1];
@@ -422,8 +543,60 @@ ESP_INLINE int esp_open(struct xs_sa *sa, struct xs_pkt *p, const struct xs_oute
 		p->off = (uint32_t)(out - p->buf);
 		p->len = o->l3.hl + dlen;
 	}
+	return XS_DROP_NONE;
+}
+
+/* The single-packet open of the ESP packet located by o. */
+ESP_INLINE int esp_open(struct xs_sa *sa, struct xs_pkt *p, const struct xs_outer *o,
+			const struct esp_shape s)
+{
+	struct xs_esp_rx j;
+	int r;
+
+	r = esp_open_prep(sa, p, o, &j, s, true);
+	if (r)
+		return r;
+	if (j.pre || j.bad)
+		return drop(sa, j.pre ? j.pre : j.bad);
+	xs_crypto_op_run(&j.op);
+	if (s.aead)
+		esp_rx_nonce_next();
+	r = esp_op_verdict(&j.op);
+	if (r)
+		return drop(sa, r);
+	/* ...and move it only once the packet proved authentic; another
+	 * thread may have taken the number meanwhile (replay.h). */
+	r = xs_replay_accept(&sa->replay, j.seq);
+	if (r)
+		return drop(sa, r);
+	j.o = *o;
+	r = esp_open_post(sa, p, &j, s);
+	if (r)
+		return r;
 	xs_sa_account(sa, p->len);
 	return XS_DROP_NONE;
+}
+
+int xs_esp_open_prep(struct xs_sa *sa, struct xs_pkt *p, const struct xs_outer *o,
+		     struct xs_esp_rx *j)
+{
+	j->o = *o;
+	if (sa->esp_fast)
+		return esp_open_prep(sa, p, &j->o, j, esp_fast_shape, false);
+	return esp_open_prep(sa, p, &j->o, j, esp_shape_of(sa), false);
+}
+
+int xs_esp_open_post(struct xs_sa *sa, struct xs_pkt *p, struct xs_esp_rx *j,
+		     uint32_t *acct)
+{
+	int r;
+
+	if (sa->esp_fast)
+		r = esp_open_post(sa, p, j, esp_fast_shape);
+	else
+		r = esp_open_post(sa, p, j, esp_shape_of(sa));
+	*acct = p->len;
+	return r;
 }
 
 int xs_esp_open_parsed(struct xs_sa *sa, struct xs_pkt *p, const struct xs_outer *o)
