@@ -84,60 +84,6 @@ const struct xs_backend *xs_backend_for_suite(unsigned int id, unsigned int suit
 	return xs_backend_get(id);
 }
 
-int xs_crypto_op_run(struct xs_crypto_op *op)
-{
-	struct xs_cipher *c = op->c;
-	const struct xs_backend *be = c->be;
-	uint8_t mac[32];
-	int r;
-
-	switch (op->kind) {
-	case XS_OP_AEAD_SEAL:
-		r = be->aead_seal(c, op->nonce, op->aad, op->aad_len, op->data,
-				  op->len, op->tag) ? -EIO : 0;
-		break;
-	case XS_OP_AEAD_OPEN:
-		r = be->aead_open(c, op->nonce, op->aad, op->aad_len, op->data,
-				  op->len, op->tag);
-		if (r && r != -EBADMSG)
-			r = -EIO;
-		break;
-	case XS_OP_ETM_SEAL:
-		if (be->etm_seal) {
-			r = be->etm_seal(c, op->esp, op->iv_len, op->len, op->mac_len,
-					 op->icv) ? -EIO : 0;
-			break;
-		}
-		r = -EIO;
-		if (op->iv_len && be->cbc_encrypt(c, op->esp + XS_ESP_HDR_LEN, op->data,
-						  op->len))
-			break;
-		if (be->hmac(c, op->esp, op->mac_len, mac))
-			break;
-		memcpy(op->icv, mac, XS_ICV_LEN);
-		r = 0;
-		break;
-	case XS_OP_ETM_OPEN:
-		/* RFC 4303 §3.4.4.1: integrity first, then decrypt. */
-		r = -EIO;
-		if (be->hmac(c, op->esp, op->mac_len, mac))
-			break;
-		r = -EBADMSG;
-		if (xs_icv_differ(mac, op->tag))
-			break;
-		r = -EIO;
-		if (op->iv_len && be->cbc_decrypt(c, op->esp + XS_ESP_HDR_LEN, op->data,
-						  op->len))
-			break;
-		r = 0;
-		break;
-	default:
-		r = -EIO;
-	}
-	op->status = r;
-	return r;
-}
-
 void xs_crypto_burst(struct xs_crypto_op **ops, unsigned int n)
 {
 	struct xs_crypto_op *mine[XS_BURST_MAX];

@@ -420,26 +420,26 @@ ESP_INLINE int esp_open_prep(struct xs_sa *sa, struct xs_pkt *p, const struct xs
 		return drop(sa, XS_DROP_TOO_SHORT);
 	if (xs_sa_expired(sa))
 		return drop(sa, XS_DROP_LIFETIME_EXPIRED);
-	j->bad = XS_DROP_NONE;
-	/* RFC 4303 §3.4.3: check the window before the (costly) ICV... */
-	j->pre = (uint8_t)xs_replay_check(&sa->replay, xs_get_be32(esp + 4), &j->seq);
-	if (j->pre)
-		return XS_DROP_NONE;
 	ct = esp + XS_ESP_HDR_LEN + s.iv_len;
 	ct_len = o->l3.len - o->off - XS_ESP_HDR_LEN - s.iv_len - XS_ICV_LEN;
 	j->ct = ct;
 	j->ct_len = ct_len;
 	j->op.c = &sa->cipher;
+	j->op.kind = s.aead ? XS_OP_AEAD_OPEN : XS_OP_ETM_OPEN;
 	j->op.data = ct;
 	j->op.len = ct_len;
 	j->op.tag = ct + ct_len;
+	/* The ESP header on the wire is the AAD unless ESN adds the high
+	 * half. */
+	j->op.aad = esp;
+	j->op.aad_len = XS_ESP_HDR_LEN;
+	j->bad = XS_DROP_NONE;
+	/* RFC 4303 §3.4.3: check the window before the (costly) ICV... */
+	j->pre = (uint8_t)xs_replay_check(&sa->replay, xs_get_be32(esp + 4), &j->seq);
+	if (j->pre)
+		return XS_DROP_NONE;
 	if (s.aead) {
-		j->op.kind = XS_OP_AEAD_OPEN;
 		j->op.nonce = esp_rx_nonce(sa, j, esp + XS_ESP_HDR_LEN, single);
-		/* The ESP header on the wire is the AAD unless ESN adds the
-		 * high half. */
-		j->op.aad = esp;
-		j->op.aad_len = XS_ESP_HDR_LEN;
 		if (s.esn) {
 			uint8_t *aad = single ? esp_tls.rx_aad : j->aad;
 
@@ -454,7 +454,6 @@ ESP_INLINE int esp_open_prep(struct xs_sa *sa, struct xs_pkt *p, const struct xs
 		j->bad = XS_DROP_BAD_LENGTH;
 		return XS_DROP_NONE;
 	}
-	j->op.kind = XS_OP_ETM_OPEN;
 	j->op.esp = esp;
 	j->op.iv_len = s.iv_len;
 	j->op.mac_len = XS_ESP_HDR_LEN + s.iv_len + ct_len;

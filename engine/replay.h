@@ -147,7 +147,7 @@ static inline void xs_replay_unlock(struct xs_replay *r)
  * window past it, since the check) and commits it. Returns the check's
  * verdict; the window moves only on XS_DROP_NONE.
  */
-static inline int xs_replay_accept(struct xs_replay *r, uint64_t seq)
+static inline __attribute__((always_inline)) int xs_replay_accept(struct xs_replay *r, uint64_t seq)
 {
 	int ret;
 

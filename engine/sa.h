@@ -178,7 +178,7 @@ static inline int xs_sa_drop(struct xs_sa *sa, int reason)
 
 /* Accounts packets processed packets (bytes in all) and checks the
  * lifetime limits. */
-static inline void xs_sa_account_n(struct xs_sa *sa, uint64_t packets, uint64_t bytes)
+static inline __attribute__((always_inline)) void xs_sa_account_n(struct xs_sa *sa, uint64_t packets, uint64_t bytes)
 {
 	__atomic_fetch_add(&sa->stats.packets, packets, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&sa->stats.bytes, bytes, __ATOMIC_RELAXED);
@@ -187,7 +187,7 @@ static inline void xs_sa_account_n(struct xs_sa *sa, uint64_t packets, uint64_t 
 }
 
 /* Accounts one processed packet against the lifetime limits. */
-static inline void xs_sa_account(struct xs_sa *sa, uint32_t bytes)
+static inline __attribute__((always_inline)) void xs_sa_account(struct xs_sa *sa, uint32_t bytes)
 {
 	xs_sa_account_n(sa, 1, bytes);
 }

@@ -39,7 +39,7 @@ static inline uint8_t xs_tunnel_tos(const uint8_t *inner)
  * outside over ECT(0) inside stays ECT(1). Returns XS_DROP_NONE, or
  * XS_DROP_ECN when the outer says CE and the inner cannot carry it.
  */
-static inline int xs_tunnel_ecn_decap(const uint8_t *outer, uint8_t *inner)
+static inline __attribute__((always_inline)) int xs_tunnel_ecn_decap(const uint8_t *outer, uint8_t *inner)
 {
 	uint8_t out = xs_tunnel_tos(outer) & XS_ECN_MASK;
 	uint8_t in = xs_tunnel_tos(inner) & XS_ECN_MASK, set;
