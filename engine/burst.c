@@ -23,7 +23,7 @@ struct acct_tab {
 	} e[XS_BURST_MAX];
 };
 
-static void acct_add(struct acct_tab *t, struct xs_sa *sa, uint32_t bytes)
+static inline void acct_add(struct acct_tab *t, struct xs_sa *sa, uint32_t bytes)
 {
 	unsigned int i = t->last;
 
@@ -31,7 +31,7 @@ static void acct_add(struct acct_tab *t, struct xs_sa *sa, uint32_t bytes)
 		xs_sa_account(sa, bytes);
 		return;
 	}
-	if (i >= t->n || t->e[i].sa != sa) {
+	if (__builtin_expect(i >= t->n || t->e[i].sa != sa, 0)) {
 		for (i = 0; i < t->n && t->e[i].sa != sa; i++)
 			;
 		if (i == t->n) {
@@ -191,6 +191,7 @@ static unsigned int open_burst(struct xs_sadb *db, struct xs_pkt *pkts, unsigned
 {
 	struct open_ctx c;
 	struct acct_tab acct;
+	struct xs_sa *hint = NULL;
 	unsigned int i;
 	int r;
 
@@ -199,25 +200,26 @@ static unsigned int open_burst(struct xs_sadb *db, struct xs_pkt *pkts, unsigned
 	for (i = 0; i < n && c.njobs < XS_BURST_MAX; i++) {
 		struct xs_esp_rx *j = &c.jobs[c.njobs];
 		struct burst_sa *b;
-		struct xs_outer o;
+		struct xs_outer *o = &j->o;
 		struct xs_sa *sa;
 
-		r = xs_open_find(db, &pkts[i], &o, &sa);
+		r = xs_open_find(db, &pkts[i], o, &sa, hint);
 		if (sas)
 			sas[i] = sa;
 		if (r) {
 			v[i] = (uint8_t)r;
 			continue;
 		}
-		if (o.proto != XS_PROTO_ESP) {
-			v[i] = (uint8_t)xs_ah_open_parsed(sa, &pkts[i], &o);
+		if (o->proto != XS_PROTO_ESP) {
+			v[i] = (uint8_t)xs_ah_open_parsed(sa, &pkts[i], o);
 			*ok += !v[i];
 			continue;
 		}
+		hint = sa;
 		b = burst_sa_find(&c, sa);
-		if (b && burst_must_cut(b, &pkts[i], &o))
+		if (b && burst_must_cut(b, &pkts[i], o))
 			break;
-		r = xs_esp_open_prep(sa, &pkts[i], &o, j);
+		r = xs_esp_open_prep(sa, &pkts[i], j);
 		v[i] = (uint8_t)r;
 		if (r)
 			continue;
@@ -237,11 +239,12 @@ static unsigned int open_burst(struct xs_sadb *db, struct xs_pkt *pkts, unsigned
 		b->last = (int)c.njobs;
 		c.next[c.njobs] = -1;
 		b->count++;
-		b->bytes += o.l3.len;
-		if (!j->pre && j->seq > b->vtop)
-			b->vtop = j->seq;
-		if (!j->pre && !j->bad)
+		b->bytes += o->l3.len;
+		if (!j->early) {
+			if (j->seq > b->vtop)
+				b->vtop = j->seq;
 			c.ops[c.nops++] = &j->op;
+		}
 		c.sa_of[c.njobs] = sa;
 		c.at[c.njobs++] = i;
 	}

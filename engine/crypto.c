@@ -95,6 +95,17 @@ void xs_crypto_burst(struct xs_crypto_op **ops, unsigned int n)
 			xs_crypto_op_run(ops[i]);
 		return;
 	}
+	/* Mostly every op has the same backend: no sorting then. */
+	for (k = 1; k < n && ops[k]->c->be == ops[0]->c->be; k++)
+		;
+	if (k >= n) {
+		be = n ? ops[0]->c->be : NULL;
+		if (be && be->burst && !be->burst(ops, n))
+			return;
+		for (unsigned int i = 0; i < n; i++)
+			xs_crypto_op_run(ops[i]);
+		return;
+	}
 	for (unsigned int i = 0; i < n; i++)
 		ops[i]->status = 1; /* not run yet */
 	/* One pass per backend present (there are at most two). */

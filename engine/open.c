@@ -12,7 +12,7 @@ static inline int db_drop(struct xs_sadb *db, int reason)
 }
 
 int xs_open_find(struct xs_sadb *db, struct xs_pkt *p, struct xs_outer *o,
-		 struct xs_sa **sa_out)
+		 struct xs_sa **sa_out, struct xs_sa *hint)
 {
 	const uint8_t *pkt = p->buf + p->off;
 	struct xs_sa *sa;
@@ -24,6 +24,10 @@ int xs_open_find(struct xs_sadb *db, struct xs_pkt *p, struct xs_outer *o,
 		r = xs_outer_parse(pkt, p->len, o);
 		if (r)
 			return db_drop(db, r);
+	}
+	if (hint && hint->cfg.spi == o->spi && hint->cfg.proto == o->proto) {
+		*sa_out = hint;
+		return XS_DROP_NONE;
 	}
 	sa = xs_sadb_find(db, o->spi, o->proto);
 	if (!sa) {
@@ -43,7 +47,7 @@ int xs_open(struct xs_sadb *db, struct xs_pkt *p, struct xs_sa **sa_out)
 	struct xs_sa *sa;
 	int r;
 
-	r = xs_open_find(db, p, &o, &sa);
+	r = xs_open_find(db, p, &o, &sa, NULL);
 	if (sa_out)
 		*sa_out = sa;
 	if (r)
