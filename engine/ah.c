@@ -237,6 +237,7 @@ int xs_ah_seal(struct xs_sa *sa, struct xs_pkt *p)
 	p->off -= outer + alen;
 	p->len = total;
 	xs_sa_account(sa, l3.len);
+	xs_sa_sent(sa, seq);
 	return XS_DROP_NONE;
 }
 

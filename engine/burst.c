@@ -20,15 +20,19 @@ struct acct_tab {
 		struct xs_sa *sa;
 		uint64_t packets;
 		uint64_t bytes;
+		uint64_t seq;   /* seal: the highest number sent */
 	} e[XS_BURST_MAX];
 };
 
-static inline void acct_add(struct acct_tab *t, struct xs_sa *sa, uint32_t bytes)
+static inline void acct_add(struct acct_tab *t, struct xs_sa *sa, uint32_t bytes,
+			    uint64_t seq)
 {
 	unsigned int i = t->last;
 
 	if (sa->lifetimes) {
 		xs_sa_account(sa, bytes);
+		if (seq)
+			xs_sa_sent(sa, seq);
 		return;
 	}
 	if (__builtin_expect(i >= t->n || t->e[i].sa != sa, 0)) {
@@ -38,18 +42,24 @@ static inline void acct_add(struct acct_tab *t, struct xs_sa *sa, uint32_t bytes
 			t->e[i].sa = sa;
 			t->e[i].packets = 0;
 			t->e[i].bytes = 0;
+			t->e[i].seq = 0;
 			t->n++;
 		}
 		t->last = i;
 	}
 	t->e[i].packets++;
 	t->e[i].bytes += bytes;
+	if (seq > t->e[i].seq)
+		t->e[i].seq = seq;
 }
 
 static void acct_flush(struct acct_tab *t)
 {
-	for (unsigned int i = 0; i < t->n; i++)
+	for (unsigned int i = 0; i < t->n; i++) {
 		xs_sa_account_n(t->e[i].sa, t->e[i].packets, t->e[i].bytes);
+		if (t->e[i].seq)
+			xs_sa_sent(t->e[i].sa, t->e[i].seq);
+	}
 	t->n = 0;
 }
 
@@ -93,7 +103,9 @@ static unsigned int seal_burst(struct xs_sa *const *sas, struct xs_pkt *pkts,
 		ok++;
 		/* SAs with lifetimes were accounted in prep (esp.h). */
 		if (!sas[i]->lifetimes)
-			acct_add(&acct, sas[i], tx[j].acct);
+			acct_add(&acct, sas[i], tx[j].acct, tx[j].seq);
+		else
+			xs_sa_sent(sas[i], tx[j].seq);
 	}
 	acct_flush(&acct);
 	return ok;
@@ -272,7 +284,7 @@ static unsigned int open_burst(struct xs_sadb *db, struct xs_pkt *pkts, unsigned
 		if (r)
 			continue;
 		(*ok)++;
-		acct_add(&acct, c.sa_of[k], bytes);
+		acct_add(&acct, c.sa_of[k], bytes, 0);
 	}
 	acct_flush(&acct);
 	return i;

@@ -51,6 +51,7 @@ ESP_INLINE int esp_seal(struct xs_sa *sa, struct xs_pkt *p, const struct esp_sha
 		return r;
 	if (!sa->lifetimes)
 		xs_sa_account(sa, t.acct);
+	xs_sa_sent(sa, t.seq);
 	/* The nonce after this one, ahead of time (esp_tls). */
 	if (s.aead && !sa->iv_fn)
 		esp_tx_prepare(sa, s.esn, t.seq + 1);

@@ -106,7 +106,7 @@ struct xs_sa *xs_sa_new(const struct xs_sa_config *cfg)
 		sa->cfg.outer_ttl = 64;
 	sa->iv_len = si->iv_len;
 	sa->block = si->block;
-	sa->tx_seq = cfg->seq_start;
+	sa->tx_seq = sa->tx_reserved = cfg->seq_start;
 	sa->aead = si->aead;
 	sa->esp_fast = cfg->proto == XS_PROTO_ESP && cfg->mode == XS_MODE_TUNNEL &&
 		       cfg->family == AF_INET && si->aead && !cfg->esn &&
@@ -140,6 +140,7 @@ void xs_sa_set_seq_store(struct xs_sa *sa, uint64_t *store)
 
 void xs_sa_tx_restart(struct xs_sa *sa, uint64_t last)
 {
+	__atomic_store_n(&sa->tx_reserved, last, __ATOMIC_RELAXED);
 	__atomic_store_n(&sa->tx_seq, last, __ATOMIC_RELAXED);
 	/* Every cursor is keyed by the old identity: all are dropped. */
 	sa->uid = sa_uid_new();

@@ -103,15 +103,19 @@ struct xs_sa {
 	bool lifetimes;            /* some soft or hard limit is set */
 	uint32_t outer_sum;        /* IPv4: checksum sum of outer_hdr */
 	uint8_t outer_hdr[XS_IPV6_HDR_LEN]; /* tunnel: constant outer fields */
-	uint64_t *seq_store;       /* where tx_seq is persisted, or NULL */
+	uint64_t *seq_store;       /* where tx_reserved is persisted, or NULL */
 
 	/* What packets write, one cache line (or more) each, away from the
 	 * read-mostly fields above. */
 	/* The highest outbound sequence number handed out to any thread
 	 * (seq.h): every number sent is at most this, none above it is. */
-	uint64_t tx_seq __attribute__((aligned(64)));
+	uint64_t tx_reserved __attribute__((aligned(64)));
 	struct xs_replay replay __attribute__((aligned(64)));
 	struct xs_sa_stats stats __attribute__((aligned(64)));
+	/* The highest sequence number sent (with the counters: written
+	 * as often). One thread sealing: exactly that; several: may lag
+	 * behind another thread's newest for a moment. */
+	uint64_t tx_seq;
 };
 
 /*
@@ -130,7 +134,7 @@ void xs_sa_set_iv_fn(struct xs_sa *sa, xs_iv_fn fn, void *arg);
 /*
  * Persists the reservation high-water mark (seq.h): after every block a
  * thread reserves, and before it uses any number of it, *store is raised
- * to the new tx_seq (atomically, never lowered). store would live where
+ * to the new tx_reserved (atomically, never lowered). store would live where
  * it survives the process (a file or map shared into memory); a restart
  * creates the SA with seq_start = *store. NULL stops it.
  */
@@ -139,7 +143,16 @@ void xs_sa_set_seq_store(struct xs_sa *sa, uint64_t *store);
 /* The highest outbound sequence number handed out so far (seq.h). */
 static inline uint64_t xs_sa_seq_reserved(const struct xs_sa *sa)
 {
-	return __atomic_load_n(&sa->tx_seq, __ATOMIC_RELAXED);
+	return __atomic_load_n(&sa->tx_reserved, __ATOMIC_RELAXED);
+}
+
+/* Records that seq was sent (tx_seq): a plain maximum, no atomic
+ * read-modify-write (concurrent senders may briefly leave the value of
+ * the older one). */
+static inline void xs_sa_sent(struct xs_sa *sa, uint64_t seq)
+{
+	if (seq > __atomic_load_n(&sa->tx_seq, __ATOMIC_RELAXED))
+		__atomic_store_n(&sa->tx_seq, seq, __ATOMIC_RELAXED);
 }
 
 /*

@@ -41,7 +41,7 @@ int xs_seq_refill(struct xs_sa *sa, struct xs_seq_cursor *c, uint64_t *seq)
 {
 	/* RFC 4303 §3.3.3: the counter must not cycle; rekey instead. */
 	const uint64_t max = sa->cfg.esn ? UINT64_MAX : UINT32_MAX;
-	uint64_t old = __atomic_load_n(&sa->tx_seq, __ATOMIC_RELAXED), want;
+	uint64_t old = __atomic_load_n(&sa->tx_reserved, __ATOMIC_RELAXED), want;
 	uint32_t block = 1;
 
 	pthread_once(&fork_once, fork_hook_init);
@@ -55,7 +55,7 @@ int xs_seq_refill(struct xs_sa *sa, struct xs_seq_cursor *c, uint64_t *seq)
 			return XS_DROP_SEQ_OVERFLOW;
 		}
 		want = max - old < block ? max - old : block;
-	} while (!__atomic_compare_exchange_n(&sa->tx_seq, &old, old + want, true,
+	} while (!__atomic_compare_exchange_n(&sa->tx_reserved, &old, old + want, true,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	/* Persisted before any number of the block is used (seq.h). */
 	if (sa->seq_store)

@@ -3,8 +3,8 @@
  * Outbound sequence numbers of an SA several threads seal with
  * (RFC 4303 §3.3.3: each number is sent at most once, and never cycles).
  *
- * The SA holds the reservation high-water mark, tx_seq: the highest number
- * handed out to any thread. A thread reserves a block of numbers from it
+ * The SA holds the reservation high-water mark, tx_reserved: the highest
+ * number handed out to any thread (tx_seq is the highest one sent). A thread reserves a block of numbers from it
  * at a time (one compare-and-swap per block) and hands them out from a
  * thread-local cursor without touching shared memory. So:
  *
@@ -12,7 +12,7 @@
  * - numbers reserved but never sent (a thread stops, a cursor is evicted
  *   or goes stale) are skipped, never reused; the receiver does not mind
  *   gaps;
- * - persisting tx_seq after each reservation (xs_sa_set_seq_store) is one
+ * - persisting tx_reserved after each reservation (xs_sa_set_seq_store) is one
  *   store per block, and a daemon restarted with seq_start = the stored
  *   value never repeats a number, hence never an AEAD (key, IV) pair
  *   (RFC 4106 §3.1, RFC 8221 §3: the IV is the sequence number). It skips

@@ -236,6 +236,7 @@ static void universes_same(void)
 		stats_same(u[0].tx[i], u[1].tx[i]);
 		stats_same(u[0].rx[i], u[1].rx[i]);
 		CHECK(xs_sa_seq_reserved(u[0].tx[i]) == xs_sa_seq_reserved(u[1].tx[i]));
+		CHECK(u[0].tx[i]->tx_seq == u[1].tx[i]->tx_seq);
 		CHECK(u[0].rx[i]->replay.top == u[1].rx[i]->replay.top);
 		CHECK(!memcmp(u[0].rx[i]->replay.bits, u[1].rx[i]->replay.bits,
 			      sizeof(u[0].rx[i]->replay.bits)));

@@ -147,6 +147,7 @@ static void universes_equal(const struct world *w)
 		stats_equal("tx", i, x->tx[i], y->tx[i]);
 		stats_equal("rx", i, x->rx[i], y->rx[i]);
 		assert_int_equal(xs_sa_seq_reserved(x->tx[i]), xs_sa_seq_reserved(y->tx[i]));
+		assert_int_equal(x->tx[i]->tx_seq, y->tx[i]->tx_seq);
 		assert_int_equal(x->rx[i]->replay.top, y->rx[i]->replay.top);
 		assert_memory_equal(x->rx[i]->replay.bits, y->rx[i]->replay.bits,
 				    sizeof(x->rx[i]->replay.bits));
@@ -361,6 +362,7 @@ static void run_variant(unsigned int variant, uint64_t seed, unsigned int rounds
 	assert_true(w->u[0].rx[6]->hard_expired);
 	assert_true(w->u[0].rx[1]->replay.top > U32);
 	assert_int_equal(xs_sa_seq_reserved(w->u[0].tx[10]), UINT32_MAX);
+	assert_int_equal(w->u[0].tx[10]->tx_seq, UINT32_MAX);
 	assert_true(w->u[0].tx[10]->stats.drops[XS_DROP_SEQ_OVERFLOW] > 0);
 	print_message("variant %u seed %#lx: %lu sealed, %lu opened, %lu dropped\n",
 		      variant, (unsigned long)seed, (unsigned long)w->sealed,

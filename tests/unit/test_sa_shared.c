@@ -73,6 +73,7 @@ static void test_blocks_grow(void **state)
 	for (uint64_t i = 1; i <= 8; i++) {
 		assert_int_equal(seal_one(sa, &rng), i);
 		assert_int_equal(xs_sa_seq_reserved(sa), marks[i - 1]);
+		assert_int_equal(sa->tx_seq, i);
 	}
 	for (uint64_t i = 9; i <= 1000; i++) {
 		assert_int_equal(seal_one(sa, &rng), i);
@@ -335,6 +336,8 @@ static void seal_then_open_shared(const struct bu_sa_def *def, unsigned int back
 	all = all_seqs(s, THREADS, &total);
 	assert_int_equal(total, TOTAL);
 	assert_int_equal(tx->stats.packets, TOTAL);
+	/* The highest number sent, give or take the last race of two. */
+	assert_true(tx->tx_seq <= all[total - 1] && tx->tx_seq >= all[0]);
 	/* Skipped numbers (blocks left when they went stale, the rest of
 	 * each thread's last block) leave the span below the window, so no
 	 * packet below can be outside it whatever the order. */
