@@ -10,9 +10,10 @@
  * - one SA on two threads: the same burst loop on two threads sealing
  *   with one shared outbound SA and opening with one shared inbound SA,
  *   against one thread. Each thread times batches of its own; a batch
- *   counts only if the other thread made progress meanwhile (both really
- *   ran at once on this shared machine), and the low percentile of those
- *   is the thread's per-packet time. scale = sum over the two threads of
+ *   counts only if the other thread did about as much work meanwhile
+ *   (both really ran at once on this shared machine, neither was
+ *   descheduled), and the low percentile of those is the thread's
+ *   per-packet time. scale = sum over the two threads of
  *   (one-thread time / that thread's time): 2.0 is perfect.
  *
  * Included once, by bench_engine.c; prints rows and comment lines, and
@@ -22,7 +23,10 @@
 #define XS_BENCH_BURST_H
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include <openssl/crypto.h>
@@ -31,7 +35,9 @@
 
 #define BB_N 64u
 #define BB_HEADLINE_SIZE 64u
-#define BB_ONE_SA_REPS 5u
+#define BB_ONE_SA_REPS 5u       /* at least; more while samples are few */
+#define BB_ONE_SA_REPS_MAX 20u
+#define BB_ONE_SA_MIN_SAMPLES 300u
 #define BB_ONE_SA_CHUNK 4u      /* burst iterations per timed batch */
 
 struct bb_opts {
@@ -178,6 +184,56 @@ static int bb_copy_iter(void *arg)
 	return 0;
 }
 
+/*
+ * run_for (bench_util.h) for two loops at once: their batches alternate,
+ * so a slow phase of this shared machine hits both alike and the ratio of
+ * the two holds even when the absolute times move. Per-iteration
+ * percentiles into *ta and *tb (NAN if an iteration failed).
+ */
+static void bb_run_pair(iter_fn fa, void *a, iter_fn fb, void *b, double seconds,
+			unsigned long *errors, double *ta, double *tb)
+{
+	static double sa[MAX_BATCHES / 2], sb[MAX_BATCHES / 2];
+	const double budget = seconds * 1e9;
+	unsigned int ca = 8, cb = 8, n = 0;
+	unsigned long err = 0;
+	double start = now_ns(), t0, t;
+
+	/* Batch sizes from a first small batch of each. */
+	t0 = now_ns();
+	for (unsigned int i = 0; i < 8; i++)
+		err += fa(a) != 0;
+	t = (now_ns() - t0) / 8;
+	ca = t > 0 ? (unsigned int)(BATCH_NS / t) : 1024;
+	t0 = now_ns();
+	for (unsigned int i = 0; i < 8; i++)
+		err += fb(b) != 0;
+	t = (now_ns() - t0) / 8;
+	cb = t > 0 ? (unsigned int)(BATCH_NS / t) : 1024;
+	ca = ca < 8 ? 8 : ca > 4096 ? 4096 : ca;
+	cb = cb < 8 ? 8 : cb > 4096 ? 4096 : cb;
+	do {
+		t0 = now_ns();
+		for (unsigned int i = 0; i < ca; i++)
+			err += fa(a) != 0;
+		t = now_ns();
+		sa[n] = (t - t0) / ca;
+		t0 = t;
+		for (unsigned int i = 0; i < cb; i++)
+			err += fb(b) != 0;
+		t = now_ns();
+		sb[n++] = (t - t0) / cb;
+	} while (t - start < budget && n < MAX_BATCHES / 2);
+	*errors += err;
+	*ta = *tb = NAN;
+	if (err)
+		return;
+	qsort(sa, n, sizeof(sa[0]), cmp_double);
+	qsort(sb, n, sizeof(sb[0]), cmp_double);
+	*ta = sa[(n - 1) * PERCENTILE / 100];
+	*tb = sb[(n - 1) * PERCENTILE / 100];
+}
+
 /* The burst opens to the very packets that went in. */
 static int bb_verify(struct bb_case *c)
 {
@@ -222,10 +278,14 @@ static int bb_measure(unsigned int suite, unsigned int backend, uint32_t len,
 	run_for(bb_single_iter, &c, WARMUP_S, &errors);
 	run_for(bb_burst_iter, &c, WARMUP_S, &errors);
 	for (unsigned int r = 0; r < reps; r++) {
+		double ts, tb;
+
 		copy1 = min_ns(copy1, run_for(bb_copy_iter, &cp1, o->seconds / 4, NULL));
 		copyn = min_ns(copyn, run_for(bb_copy_iter, &cpn, o->seconds / 4, NULL));
-		s = min_ns(s, run_for(bb_single_iter, &c, o->seconds, &errors));
-		b = min_ns(b, run_for(bb_burst_iter, &c, o->seconds, &errors));
+		bb_run_pair(bb_single_iter, &c, bb_burst_iter, &c, 2 * o->seconds, &errors,
+			    &ts, &tb);
+		s = min_ns(s, ts);
+		b = min_ns(b, tb);
 	}
 	if (errors) {
 		bb_print_drops("burst bench", c.drops);
@@ -317,7 +377,6 @@ static void *bb_thread_run(void *arg)
 
 	pthread_barrier_wait(t->go);
 	start = now_ns();
-	t->n = 0;
 	do {
 		o0 = t->other ? __atomic_load_n(t->other, __ATOMIC_RELAXED) : 0;
 		t0 = now_ns();
@@ -327,18 +386,22 @@ static void *bb_thread_run(void *arg)
 		}
 		t1 = now_ns();
 		o1 = t->other ? __atomic_load_n(t->other, __ATOMIC_RELAXED) : 0;
-		/* Counts only if the other thread ran meanwhile. */
-		if ((!t->other || o1 - o0 >= BB_ONE_SA_CHUNK / 2) && t->n < BB_SAMPLES)
+		/* Counts only if the other thread ran alongside all along: it
+		 * did about as much (less: it was descheduled; more: this
+		 * one was). */
+		if ((!t->other || (o1 - o0 >= BB_ONE_SA_CHUNK / 2 &&
+				   o1 - o0 <= 2 * BB_ONE_SA_CHUNK)) &&
+		    t->n < BB_SAMPLES)
 			t->samples[t->n++] = (t1 - t0) / (BB_ONE_SA_CHUNK * BB_N);
 	} while (t1 - start < t->seconds * 1e9);
 	return NULL;
 }
 
-/* Runs nthreads on the shared case for seconds; per-thread percentile
- * ns per packet in ns[] (NAN when no batch ran alongside the other). */
-static int bb_threads(struct bb_thread *t, unsigned int nthreads, double seconds,
-		      double *ns)
+/* Runs nthreads on the shared case for seconds, each on a CPU of its
+ * own where there are enough; their samples add to what they have. */
+static int bb_threads(struct bb_thread *t, unsigned int nthreads, double seconds)
 {
+	const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	pthread_barrier_t go;
 
 	if (pthread_barrier_init(&go, NULL, nthreads))
@@ -353,88 +416,116 @@ static int bb_threads(struct bb_thread *t, unsigned int nthreads, double seconds
 			nthreads = i;
 			break;
 		}
+		if (ncpu >= (long)nthreads) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(i, &set);
+			pthread_setaffinity_np(t[i].tid, sizeof(set), &set);
+		}
 	}
 	for (unsigned int i = 0; i < nthreads; i++)
 		pthread_join(t[i].tid, NULL);
 	pthread_barrier_destroy(&go);
-	for (unsigned int i = 0; i < nthreads; i++) {
-		ns[i] = NAN;
-		if (!t[i].n)
-			continue;
-		qsort(t[i].samples, t[i].n, sizeof(t[i].samples[0]), cmp_double);
-		ns[i] = t[i].samples[(t[i].n - 1) * PERCENTILE / 100];
-	}
 	return 0;
 }
 
+/* The low percentile of a thread's samples so far, ns per packet. */
+static double bb_thread_ns(struct bb_thread *t)
+{
+	if (!t->n)
+		return NAN;
+	qsort(t->samples, t->n, sizeof(t->samples[0]), cmp_double);
+	return t->samples[(t->n - 1) * PERCENTILE / 100];
+}
+
+static void bb_thread_free(struct bb_thread *t, bool shared)
+{
+	if (!t)
+		return;
+	if (shared) {
+		t->c.tx = t->c.rx = NULL;
+		t->c.db = NULL;
+	}
+	bb_case_free(&t->c);
+}
+
+/*
+ * One thread, then two threads sharing one SA each way, then (the
+ * control: what this machine gives two threads at all) two threads with
+ * an SA pair each, in turn until enough batches ran side by side.
+ */
 static int bb_one_sa(const struct bb_opts *o, uint32_t len, int headline)
 {
 	const unsigned int suite = XS_SUITE_AES128GCM16;
-	struct bb_thread *t = calloc(2, sizeof(*t));
+	struct bb_thread *solo = calloc(1, sizeof(*solo));
+	struct bb_thread *t = calloc(2, sizeof(*t)), *own = calloc(2, sizeof(*own));
 	struct bb_case shared;
 	uint8_t inner[BUF_SIZE];
-	double one = NAN, two[2] = { NAN, NAN }, best = NAN, ns[2];
-	unsigned int valid[2] = { 0, 0 };
-	unsigned long errors = 0;
+	double one, two[2], sep[2], scale, scale_own;
+	unsigned long errors;
+	unsigned int r;
 	int ret = -EIO;
 
 	make_inner(inner, len);
 	memset(&shared, 0, sizeof(shared));
-	if (!t || bb_case_init(&shared, suite, o->def_backend, inner, len, NULL) ||
+	if (!t || !solo || !own ||
+	    bb_case_init(&shared, suite, o->def_backend, inner, len, NULL) ||
+	    bb_case_init(&solo->c, suite, 0, inner, len, &shared) ||
 	    bb_case_init(&t[0].c, suite, 0, inner, len, &shared) ||
-	    bb_case_init(&t[1].c, suite, 0, inner, len, &shared) || bb_verify(&t[0].c)) {
+	    bb_case_init(&t[1].c, suite, 0, inner, len, &shared) ||
+	    bb_case_init(&own[0].c, suite, o->def_backend, inner, len, NULL) ||
+	    bb_case_init(&own[1].c, suite, o->def_backend, inner, len, NULL) ||
+	    bb_verify(&t[0].c)) {
 		printf("# error: one_sa %uB: set-up failed\n", len);
 		goto out;
 	}
-	/* Alternating, so a slow phase of the machine hits both. */
-	for (unsigned int r = 0; r < BB_ONE_SA_REPS; r++) {
-		double sum;
-
-		if (bb_threads(t, 1, o->seconds, ns))
+	/* In turn, so a slow phase of the machine hits all; on a busy machine
+	 * two threads rarely run at once, so go on (within limits) until
+	 * enough batches ran side by side. */
+	for (r = 0; r < BB_ONE_SA_REPS_MAX; r++) {
+		if (r >= BB_ONE_SA_REPS && t[0].n >= BB_ONE_SA_MIN_SAMPLES &&
+		    t[1].n >= BB_ONE_SA_MIN_SAMPLES)
+			break;
+		if (bb_threads(solo, 1, o->seconds / 2) || bb_threads(t, 2, o->seconds) ||
+		    bb_threads(own, 2, o->seconds / 2))
 			goto out;
-		one = min_ns(one, ns[0]);
-		if (bb_threads(t, 2, o->seconds, ns))
-			goto out;
-		if (isnan(ns[0]) || isnan(ns[1]))
-			continue;
-		/* The repetition where the pair moved the most packets. */
-		sum = 1 / ns[0] + 1 / ns[1];
-		if (isnan(best) || sum > best) {
-			best = sum;
-			two[0] = ns[0];
-			two[1] = ns[1];
-			valid[0] = t[0].n;
-			valid[1] = t[1].n;
-		}
 	}
-	errors = t[0].errors + t[1].errors;
-	printf("# one_sa %s %uB %s: 1 thread %.1f ns/pkt; 2 threads %.1f and %.1f ns/pkt "
-	       "(%u and %u batches ran side by side)%s\n",
+	one = bb_thread_ns(solo);
+	two[0] = bb_thread_ns(&t[0]);
+	two[1] = bb_thread_ns(&t[1]);
+	sep[0] = bb_thread_ns(&own[0]);
+	sep[1] = bb_thread_ns(&own[1]);
+	scale = one / two[0] + one / two[1];
+	scale_own = one / sep[0] + one / sep[1];
+	printf("# one_sa %s %uB %s: 1 thread %.1f ns/pkt; 2 threads, one SA each way: "
+	       "%.1f and %.1f ns/pkt, scale %.2f (%u and %u batches side by side); "
+	       "control, an SA pair each: %.1f and %.1f, scale %.2f; %u repetitions\n",
 	       xs_suite_info(suite)->name, len, xs_backend_get(o->def_backend)->name, one,
-	       two[0], two[1], valid[0], valid[1],
-	       isnan(two[0]) ? ": the threads never ran at the same time" : "");
+	       two[0], two[1], scale, t[0].n, t[1].n, sep[0], sep[1], scale_own, r);
+	errors = t[0].errors + t[1].errors;
 	if (errors) {
 		unsigned long d[XS_DROP_MAX];
 
-		for (unsigned int r = 0; r < XS_DROP_MAX; r++)
-			d[r] = t[0].c.drops[r] + t[1].c.drops[r];
+		for (unsigned int k = 0; k < XS_DROP_MAX; k++)
+			d[k] = t[0].c.drops[k] + t[1].c.drops[k];
 		/* A thread descheduled between its seal and its open while the
 		 * other ran a window ahead: its packets come too late. */
 		bb_print_drops("one_sa", d);
 	}
 	fflush(stdout);
 	if (headline)
-		bb_res.scale = one / two[0] + one / two[1];
+		bb_res.scale = scale;
 	ret = 0;
 out:
-	if (t) {
-		for (unsigned int i = 0; i < 2; i++) {
-			t[i].c.tx = t[i].c.rx = NULL;
-			t[i].c.db = NULL;
-			bb_case_free(&t[i].c);
-		}
-		free(t);
+	bb_thread_free(solo, true);
+	for (unsigned int i = 0; i < 2; i++) {
+		bb_thread_free(t ? &t[i] : NULL, true);
+		bb_thread_free(own ? &own[i] : NULL, false);
 	}
+	free(solo);
+	free(t);
+	free(own);
 	bb_case_free(&shared);
 	return ret;
 }
