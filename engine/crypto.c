@@ -100,10 +100,17 @@ void xs_crypto_burst(struct xs_crypto_op **ops, unsigned int n)
 		;
 	if (k >= n) {
 		be = n ? ops[0]->c->be : NULL;
-		if (be && be->burst && !be->burst(ops, n))
+		if (!be)
 			return;
+		if (!be->burst) {
+			for (unsigned int i = 0; i < n; i++)
+				xs_crypto_op_run(ops[i]);
+			return;
+		}
+		/* Fail closed: an op the backend never got to stays failed. */
 		for (unsigned int i = 0; i < n; i++)
-			xs_crypto_op_run(ops[i]);
+			ops[i]->status = -EIO;
+		be->burst(ops, n);
 		return;
 	}
 	for (unsigned int i = 0; i < n; i++)
@@ -124,6 +131,7 @@ void xs_crypto_burst(struct xs_crypto_op **ops, unsigned int n)
 		}
 		done += k;
 		if (be->burst) {
+			/* Statuses are -EIO until the backend sets them. */
 			be->burst(mine, k);
 			continue;
 		}

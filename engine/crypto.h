@@ -128,10 +128,10 @@ struct xs_backend {
 	int (*etm_seal)(struct xs_cipher *c, uint8_t *esp, size_t iv_len,
 			size_t ct_len, size_t mac_len, uint8_t *icv);
 	/*
-	 * Optional (NULL: the ops one at a time, xs_crypto_op_run): n ops,
-	 * of any kinds and SAs of this backend, in one go; each op's status
-	 * is set. Returns 0, or -EIO if the backend could not run at all
-	 * (then every status is set too).
+	 * Optional (NULL: the ops one at a time, xs_crypto_op_run): n ops
+	 * (at most XS_BURST_MAX), of any kinds and SAs of this backend, in
+	 * one go. The caller has set every status to -EIO; the backend sets
+	 * each op it ran. Returns 0, or -EIO if it ran none.
 	 */
 	int (*burst)(struct xs_crypto_op **ops, unsigned int n);
 };

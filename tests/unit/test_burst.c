@@ -497,6 +497,67 @@ static void test_forged_burst_keeps_window(void **state)
 	xs_sa_free(rx);
 }
 
+/* A backend whose burst call claims success and runs nothing. */
+static int burst_does_nothing(struct xs_crypto_op **ops, unsigned int n)
+{
+	(void)ops;
+	(void)n;
+	return 0;
+}
+
+/* Fail closed: ops a backend's burst call never ran are cipher errors,
+ * never packets sealed or opened, and the window does not move. */
+static void test_burst_backend_fails_closed(void **state)
+{
+	const struct bu_sa_def d = { XS_PROTO_ESP, XS_MODE_TUNNEL, AF_INET,
+				     XS_SUITE_AES128GCM16, false, false, false, 64, 0, 0, 0 };
+	struct xs_sa *tx = bu_sa_new(&d, 0x6200, XS_BACKEND_AUTO);
+	struct xs_sa *rx = bu_sa_new(&d, 0x6200, XS_BACKEND_AUTO);
+	struct xs_sa *sas[8] = { tx, tx, tx, tx, tx, tx, tx, tx };
+	struct xs_sadb *db = xs_sadb_new(4);
+	struct bu_pkt *a = calloc(8, sizeof(*a));
+	struct xs_backend fake;
+	const struct xs_backend *real;
+	struct xs_pkt pk[8];
+	uint8_t inner[100], v[8];
+	uint64_t rng = 13;
+
+	(void)state;
+	assert_true(a && db);
+	assert_int_equal(xs_sadb_add(db, rx), 0);
+	for (unsigned int i = 0; i < 8; i++) {
+		bu_pkt_set(&a[i], inner, bu_inner(inner, 4, sizeof(inner), &rng, i));
+		pk[i] = a[i].p;
+	}
+	real = tx->cipher.be;
+	fake = *real;
+	fake.burst = burst_does_nothing;
+	tx->cipher.be = &fake;
+	assert_int_equal(xs_seal_burst(sas, pk, 8, v), 0);
+	for (unsigned int i = 0; i < 8; i++) {
+		assert_int_equal(v[i], XS_DROP_CRYPTO_ERROR);
+		assert_int_equal(pk[i].off, XS_HEADROOM);
+	}
+	assert_int_equal(tx->stats.drops[XS_DROP_CRYPTO_ERROR], 8);
+	assert_int_equal(tx->stats.packets, 0);
+	assert_int_equal(tx->tx_seq, 0);
+
+	/* Sealed for real, opened by the backend that runs nothing. */
+	tx->cipher.be = real;
+	assert_int_equal(xs_seal_burst(sas, pk, 8, v), 8);
+	rx->cipher.be = &fake;
+	assert_int_equal(xs_open_burst(db, pk, 8, v, NULL), 0);
+	for (unsigned int i = 0; i < 8; i++)
+		assert_int_equal(v[i], XS_DROP_CRYPTO_ERROR);
+	assert_int_equal(rx->stats.packets, 0);
+	assert_int_equal(rx->replay.top, 0);
+	rx->cipher.be = real;
+	free(a);
+	xs_sadb_free(db);
+	xs_sa_free(tx);
+	xs_sa_free(rx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_random_mixed_backends),
 		cmocka_unit_test(test_esn_inference_in_one_burst),
 		cmocka_unit_test(test_forged_burst_keeps_window),
+		cmocka_unit_test(test_burst_backend_fails_closed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
