@@ -485,9 +485,9 @@ static int bb_one_sa(const struct bb_opts *o, uint32_t len, int headline)
 	 * enough batches ran side by side. */
 	for (r = 0; r < BB_ONE_SA_REPS_MAX; r++) {
 		if (r >= BB_ONE_SA_REPS && t[0].n >= BB_ONE_SA_MIN_SAMPLES &&
-		    t[1].n >= BB_ONE_SA_MIN_SAMPLES)
+		    t[1].n >= BB_ONE_SA_MIN_SAMPLES && solo->n >= BB_ONE_SA_MIN_SAMPLES)
 			break;
-		if (bb_threads(solo, 1, o->seconds / 2) || bb_threads(t, 2, o->seconds) ||
+		if (bb_threads(solo, 1, o->seconds) || bb_threads(t, 2, o->seconds) ||
 		    bb_threads(own, 2, o->seconds / 2))
 			goto out;
 	}
