@@ -5,8 +5,11 @@
  * cipher work on the same bytes (bench_raw.h), measured in the same run.
  *
  * Prints numbers and never asserts; docs/bench-engine.md explains the method
- * and how to read the output. The last line is the headline for the default
- * backend:  engine aes128gcm 1400B ratio=<x> overhead64=<ns>ns
+ * and how to read the output. The headline for the default backend:
+ *   engine aes128gcm 1400B ratio=<x> overhead64=<ns>ns
+ * then those of bench_burst.h (bursts, one SA on two threads):
+ *   engine burst aes128gcm 64B gain=<single_ns/burst_ns>
+ *   engine one_sa threads=2 scale=<x>
  */
 #include "bench_raw.h"          /* first: it sets OpenSSL's API level */
 
@@ -15,6 +18,7 @@
 
 #include "engine.h"
 #include "bench_sadb.h"
+#include "bench_burst.h"
 
 #define HEADLINE_REPS 5u        /* the numbers the last line is made of */
 
@@ -683,13 +687,20 @@ int main(int argc, char **argv)
 #ifdef XS_HAVE_IPSECMB
 	imb_archs_free();
 #endif
+	if (def_id < XS_BACKEND_MAX) {
+		const struct bb_opts bo = { o.seconds, o.reps, o.suite, o.size, def_id,
+					    backends, nb };
+
+		failed |= bb_run(&bo);
+	}
 	/* bench_suites[0] is AES-128-GCM; sizes 64 and 1400 are [0] and [2]. */
 	if (def_id < XS_BACKEND_MAX) {
 		ratio = res[0][2].raw_ns / res[0][2].eng_ns[def_id];
 		over = res[0][0].eng_ns[def_id] - res[0][0].raw_ns;
 	}
-	printf("engine aes128gcm 1400B ratio=%.2f overhead64=%.0fns\n", ratio, over);
 	failed |= bench_sadb(o.seconds) != 0;
+	printf("engine aes128gcm 1400B ratio=%.2f overhead64=%.0fns\n", ratio, over);
+	bb_print_headlines();
 	/* Nonzero only when something could not be measured as asked: a
 	 * failed check or drops while timing, not a --suite/--size filter. */
 	return failed ? 1 : 0;

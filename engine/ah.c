@@ -25,8 +25,7 @@
 
 static inline int drop(struct xs_sa *sa, int reason)
 {
-	sa->stats.drops[reason]++;
-	return reason;
+	return xs_sa_drop(sa, reason);
 }
 
 /* RFC 4302 §2.2/§3.3.3.1: AH is a multiple of 32 bits for IPv4 and of
@@ -184,7 +183,7 @@ int xs_ah_seal(struct xs_sa *sa, struct xs_pkt *p)
 	uint64_t seq;
 	int r;
 
-	if (sa->hard_expired)
+	if (xs_sa_expired(sa))
 		return drop(sa, XS_DROP_LIFETIME_EXPIRED);
 	r = xs_l3_parse(pkt, p->len, &l3);
 	if (r)
@@ -210,13 +209,14 @@ int xs_ah_seal(struct xs_sa *sa, struct xs_pkt *p)
 	if (p->off < outer + alen || p->cap - p->off - l3.len < esn_tail ||
 	    total > xs_l3_max(ver))
 		return drop(sa, XS_DROP_NO_ROOM);
-	if (sa->tx_seq == (sa->cfg.esn ? UINT64_MAX : UINT32_MAX))
-		return drop(sa, XS_DROP_SEQ_OVERFLOW);
-	seq = ++sa->tx_seq;
+	/* RFC 4302 §3.3.2: the counter never cycles (seq.h). */
+	r = xs_seq_take(sa, &seq);
+	if (r)
+		return drop(sa, r);
 
 	out = pkt - outer - alen;
 	if (tunnel) {
-		xs_tunnel_hdr_build(sa, out, total, pkt, IPPROTO_AH);
+		xs_tunnel_hdr_build(sa, out, total, pkt, IPPROTO_AH, seq);
 		hl = outer;
 	} else {
 		memmove(out, pkt, hl);
@@ -237,6 +237,7 @@ int xs_ah_seal(struct xs_sa *sa, struct xs_pkt *p)
 	p->off -= outer + alen;
 	p->len = total;
 	xs_sa_account(sa, l3.len);
+	xs_sa_sent(sa, seq);
 	return XS_DROP_NONE;
 }
 
@@ -260,7 +261,7 @@ int xs_ah_open_parsed(struct xs_sa *sa, struct xs_pkt *p, const struct xs_outer 
 		return drop(sa, XS_DROP_BAD_LENGTH);
 	if (sa->cfg.esn && p->cap - p->off - o->l3.len < 4)
 		return drop(sa, XS_DROP_NO_ROOM);
-	if (sa->hard_expired)
+	if (xs_sa_expired(sa))
 		return drop(sa, XS_DROP_LIFETIME_EXPIRED);
 	r = xs_replay_check(&sa->replay, xs_get_be32(ah + 8), &seq);
 	if (r)
@@ -274,7 +275,10 @@ int xs_ah_open_parsed(struct xs_sa *sa, struct xs_pkt *p, const struct xs_outer 
 		return drop(sa, r);
 	if (CRYPTO_memcmp(calc, rx_icv, XS_ICV_LEN))
 		return drop(sa, XS_DROP_BAD_ICV);
-	xs_replay_commit(&sa->replay, seq);
+	/* Another thread may have taken the number meanwhile (replay.h). */
+	r = xs_replay_accept(&sa->replay, seq);
+	if (r)
+		return drop(sa, r);
 
 	nh = ah[0];
 	dlen = o->l3.len - o->off - alen;

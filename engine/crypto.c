@@ -83,3 +83,59 @@ const struct xs_backend *xs_backend_for_suite(unsigned int id, unsigned int suit
 		return xs_backend_get(XS_BACKEND_OPENSSL);
 	return xs_backend_get(id);
 }
+
+void xs_crypto_burst(struct xs_crypto_op **ops, unsigned int n)
+{
+	struct xs_crypto_op *mine[XS_BURST_MAX];
+	const struct xs_backend *be;
+	unsigned int done = 0, k;
+
+	if (n > XS_BURST_MAX) {
+		for (unsigned int i = 0; i < n; i++)
+			xs_crypto_op_run(ops[i]);
+		return;
+	}
+	/* Mostly every op has the same backend: no sorting then. */
+	for (k = 1; k < n && ops[k]->c->be == ops[0]->c->be; k++)
+		;
+	if (k >= n) {
+		be = n ? ops[0]->c->be : NULL;
+		if (!be)
+			return;
+		if (!be->burst) {
+			for (unsigned int i = 0; i < n; i++)
+				xs_crypto_op_run(ops[i]);
+			return;
+		}
+		/* Fail closed: an op the backend never got to stays failed. */
+		for (unsigned int i = 0; i < n; i++)
+			ops[i]->status = -EIO;
+		be->burst(ops, n);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		ops[i]->status = 1; /* not run yet */
+	/* One pass per backend present (there are at most two). */
+	while (done < n) {
+		be = NULL;
+		k = 0;
+		for (unsigned int i = 0; i < n; i++) {
+			if (ops[i]->status != 1)
+				continue;
+			if (!be)
+				be = ops[i]->c->be;
+			if (ops[i]->c->be == be) {
+				ops[i]->status = -EIO;
+				mine[k++] = ops[i];
+			}
+		}
+		done += k;
+		if (be->burst) {
+			/* Statuses are -EIO until the backend sets them. */
+			be->burst(mine, k);
+			continue;
+		}
+		for (unsigned int i = 0; i < k; i++)
+			xs_crypto_op_run(mine[i]);
+	}
+}

@@ -10,6 +10,7 @@
 #ifndef XS_CRYPTO_H
 #define XS_CRYPTO_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -50,6 +51,43 @@ const struct xs_suite_info *xs_suite_info(unsigned int suite);
 /* Looks a suite up by name; returns XS_SUITE_MAX if unknown. */
 unsigned int xs_suite_by_name(const char *name);
 
+/*
+ * One packet's cipher work, as the engine hands it to a backend: alone
+ * (xs_crypto_op_run) or with the rest of a burst (xs_crypto_burst).
+ */
+enum xs_op_kind {
+	XS_OP_AEAD_SEAL,   /* encrypt data, write the tag */
+	XS_OP_AEAD_OPEN,   /* decrypt data, check the tag */
+	XS_OP_ETM_SEAL,    /* encrypt, then MAC, RFC 4303 §3.3.2 */
+	XS_OP_ETM_OPEN,    /* check the MAC, then decrypt, §3.4.4.1 */
+};
+
+struct xs_crypto_op {
+	struct xs_cipher *c;
+	uint8_t kind;           /* enum xs_op_kind */
+	int status;             /* out: 0, -EBADMSG (ICV differs) or -EIO */
+	/* AEAD: nonce is salt||iv (12 bytes); len bytes at data; tag is
+	 * where the tag goes (seal) or the received one (open). */
+	const uint8_t *nonce;
+	const uint8_t *aad;
+	uint32_t aad_len;
+	uint32_t len;
+	uint8_t *data;
+	uint8_t *tag;
+	/*
+	 * ETM: the ESP header at esp, then iv_len bytes of IV (0: no
+	 * cipher), then len bytes of ciphertext at data. The MAC covers
+	 * mac_len bytes from esp, which may run past the ciphertext (ESN
+	 * high bits written where the ICV goes: so the received ICV is at
+	 * tag, a copy kept aside). Seal writes XS_ICV_LEN bytes to icv.
+	 */
+	uint8_t *esp;
+	uint32_t iv_len;
+	uint32_t mac_len;
+	uint8_t *icv;
+	uint8_t calc[XS_ICV_LEN] __attribute__((aligned(16))); /* scratch */
+};
+
 /* Per-SA, per-backend state. Opaque to everything but the backends. */
 struct xs_cipher {
 	const struct xs_backend *be;
@@ -89,7 +127,15 @@ struct xs_backend {
 	 */
 	int (*etm_seal)(struct xs_cipher *c, uint8_t *esp, size_t iv_len,
 			size_t ct_len, size_t mac_len, uint8_t *icv);
+	/*
+	 * Optional (NULL: the ops one at a time, xs_crypto_op_run): n ops
+	 * (at most XS_BURST_MAX), of any kinds and SAs of this backend, in
+	 * one go. The caller has set every status to -EIO; the backend sets
+	 * each op it ran. Returns 0, or -EIO if it ran none.
+	 */
+	int (*burst)(struct xs_crypto_op **ops, unsigned int n);
 };
+
 
 /*
  * Compares two XS_ICV_LEN-byte ICVs in constant time (no early exit, no
@@ -125,5 +171,64 @@ const struct xs_backend *xs_backend_get(unsigned int id);
 const struct xs_backend *xs_backend_for_suite(unsigned int id, unsigned int suite);
 /* By name: "openssl", "ipsecmb", "auto". XS_BACKEND_MAX if unknown. */
 unsigned int xs_backend_by_name(const char *name);
+
+/* Runs one op through its SA's backend; sets and returns op->status.
+ * Inline: the single-packet path knows the kind, and the switch folds. */
+static inline __attribute__((always_inline)) int xs_crypto_op_run(struct xs_crypto_op *op)
+{
+	struct xs_cipher *c = op->c;
+	const struct xs_backend *be = c->be;
+	uint8_t mac[32];
+	int r;
+
+	switch (op->kind) {
+	case XS_OP_AEAD_SEAL:
+		r = be->aead_seal(c, op->nonce, op->aad, op->aad_len, op->data,
+				  op->len, op->tag) ? -EIO : 0;
+		break;
+	case XS_OP_AEAD_OPEN:
+		r = be->aead_open(c, op->nonce, op->aad, op->aad_len, op->data,
+				  op->len, op->tag);
+		if (r && r != -EBADMSG)
+			r = -EIO;
+		break;
+	case XS_OP_ETM_SEAL:
+		if (be->etm_seal) {
+			r = be->etm_seal(c, op->esp, op->iv_len, op->len, op->mac_len,
+					 op->icv) ? -EIO : 0;
+			break;
+		}
+		r = -EIO;
+		if (op->iv_len && be->cbc_encrypt(c, op->esp + XS_ESP_HDR_LEN, op->data,
+						  op->len))
+			break;
+		if (be->hmac(c, op->esp, op->mac_len, mac))
+			break;
+		memcpy(op->icv, mac, XS_ICV_LEN);
+		r = 0;
+		break;
+	case XS_OP_ETM_OPEN:
+		/* RFC 4303 §3.4.4.1: integrity first, then decrypt. */
+		r = -EIO;
+		if (be->hmac(c, op->esp, op->mac_len, mac))
+			break;
+		r = -EBADMSG;
+		if (xs_icv_differ(mac, op->tag))
+			break;
+		r = -EIO;
+		if (op->iv_len && be->cbc_decrypt(c, op->esp + XS_ESP_HDR_LEN, op->data,
+						  op->len))
+			break;
+		r = 0;
+		break;
+	default:
+		r = -EIO;
+	}
+	op->status = r;
+	return r;
+}
+
+/* Runs n ops (mixed backends), one burst call per backend that has one. */
+void xs_crypto_burst(struct xs_crypto_op **ops, unsigned int n);
 
 #endif

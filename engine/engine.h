@@ -7,12 +7,15 @@
  * XS_TAILROOM after it; both functions move off/len to the result.
  * Return: XS_DROP_NONE (0) or the enum xs_drop reason, which is also
  * counted in the SA (or in the database for packets without an SA).
+ * Many packets at once: burst.h. Any number of threads may use one SA
+ * (and look SAs up in one database) at once: sa.h.
  */
 #ifndef XS_ENGINE_H
 #define XS_ENGINE_H
 
 #include <stdint.h>
 
+#include "burst.h"
 #include "drop.h"
 #include "limits.h"
 #include "sa.h"

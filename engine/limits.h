@@ -41,6 +41,10 @@
 #define XS_HEADROOM 128u
 #define XS_TAILROOM 64u
 
+/* Packets one burst call processes together (burst.h): an AF_XDP ring
+ * pass. Larger calls are cut into bursts of this size. */
+#define XS_BURST_MAX 64u
+
 /* The largest packet the engine handles (a jumbo frame). */
 #define XS_PKT_MAX 9216u
 /* Bytes of IP (+ extension) headers AH may zero for its ICV, RFC 4302

@@ -19,12 +19,13 @@ void xs_replay_init(struct xs_replay *r, uint32_t window, bool esn)
 }
 
 /* RFC 4303 Appendix A2.2: pick the high-order 32 bits so the number falls
- * inside or above the window. */
-uint64_t xs_replay_infer_esn(const struct xs_replay *r, uint32_t seq_lo)
+ * inside or above the window. The result never decreases as top grows
+ * (burst.c relies on it). */
+uint64_t xs_replay_infer(uint32_t window, uint64_t top, uint32_t seq_lo)
 {
-	uint32_t w = r->window ? r->window : XS_REPLAY_ESN_INFER_WINDOW;
-	uint32_t tl = (uint32_t)r->top;
-	uint32_t th = (uint32_t)(r->top >> 32);
+	uint32_t w = window ? window : XS_REPLAY_ESN_INFER_WINDOW;
+	uint32_t tl = (uint32_t)top;
+	uint32_t th = (uint32_t)(top >> 32);
 	uint32_t bottom = tl - w + 1; /* wraps in case B, as the RFC intends */
 
 	if (tl >= w - 1) {
@@ -37,4 +38,9 @@ uint64_t xs_replay_infer_esn(const struct xs_replay *r, uint32_t seq_lo)
 			th--;
 	}
 	return ((uint64_t)th << 32) | seq_lo;
+}
+
+uint64_t xs_replay_infer_esn(const struct xs_replay *r, uint32_t seq_lo)
+{
+	return xs_replay_infer(r->window, xs_replay_top(r), seq_lo);
 }

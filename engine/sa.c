@@ -12,6 +12,15 @@
 #include "sa.h"
 #include "tunnel.h"
 
+/* SA identities for per-thread state (seq.c, esp.c): never 0, never
+ * reused, unlike addresses. */
+static uint64_t sa_uid_last;
+
+static uint64_t sa_uid_new(void)
+{
+	return __atomic_add_fetch(&sa_uid_last, 1, __ATOMIC_RELAXED);
+}
+
 void xs_sa_config_init(struct xs_sa_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -76,6 +85,7 @@ struct xs_sa *xs_sa_new(const struct xs_sa_config *cfg)
 	}
 	memset(sa, 0, sizeof(*sa));
 	sa->cfg = *cfg;
+	sa->uid = sa_uid_new();
 	sa->cipher.be = be;
 	sa->cipher.suite = cfg->suite;
 	if (si->aead)
@@ -96,17 +106,13 @@ struct xs_sa *xs_sa_new(const struct xs_sa_config *cfg)
 		sa->cfg.outer_ttl = 64;
 	sa->iv_len = si->iv_len;
 	sa->block = si->block;
-	sa->tx_seq = cfg->seq_start;
+	sa->tx_seq = sa->tx_reserved = cfg->seq_start;
 	sa->aead = si->aead;
 	sa->esp_fast = cfg->proto == XS_PROTO_ESP && cfg->mode == XS_MODE_TUNNEL &&
 		       cfg->family == AF_INET && si->aead && !cfg->esn &&
 		       !cfg->encap_sport;
 	sa->lifetimes = cfg->soft.bytes || cfg->soft.packets || cfg->hard.bytes ||
 			cfg->hard.packets;
-	if (si->aead) {
-		memcpy(sa->ae.tx_nonce, sa->cipher.salt, XS_SALT_LEN);
-		memcpy(sa->ae.rx_nonce, sa->cipher.salt, XS_SALT_LEN);
-	}
 	xs_tunnel_tmpl_init(sa);
 	xs_replay_init(&sa->replay, cfg->replay_window, cfg->esn);
 	return sa;
@@ -127,16 +133,33 @@ void xs_sa_set_iv_fn(struct xs_sa *sa, xs_iv_fn fn, void *arg)
 	sa->iv_arg = arg;
 }
 
-static bool limit_reached(const struct xs_lifetime *l, const struct xs_sa_stats *s)
+void xs_sa_set_seq_store(struct xs_sa *sa, uint64_t *store)
 {
-	return (l->packets && s->packets >= l->packets) ||
-	       (l->bytes && s->bytes >= l->bytes);
+	sa->seq_store = store;
+}
+
+void xs_sa_tx_restart(struct xs_sa *sa, uint64_t last)
+{
+	__atomic_store_n(&sa->tx_reserved, last, __ATOMIC_RELAXED);
+	__atomic_store_n(&sa->tx_seq, last, __ATOMIC_RELAXED);
+	/* Every cursor is keyed by the old identity: all are dropped. */
+	sa->uid = sa_uid_new();
+}
+
+static bool limit_reached(const struct xs_lifetime *l, uint64_t packets,
+			  uint64_t bytes)
+{
+	return (l->packets && packets >= l->packets) || (l->bytes && bytes >= l->bytes);
 }
 
 void xs_sa_lifetime_check(struct xs_sa *sa)
 {
-	if (!sa->soft_expired && limit_reached(&sa->cfg.soft, &sa->stats))
-		sa->soft_expired = true;
-	if (!sa->hard_expired && limit_reached(&sa->cfg.hard, &sa->stats))
-		sa->hard_expired = true;
+	const uint64_t packets = __atomic_load_n(&sa->stats.packets, __ATOMIC_RELAXED);
+	const uint64_t bytes = __atomic_load_n(&sa->stats.bytes, __ATOMIC_RELAXED);
+
+	/* Flags only ever go from false to true: plain stores suffice. */
+	if (!sa->soft_expired && limit_reached(&sa->cfg.soft, packets, bytes))
+		__atomic_store_n(&sa->soft_expired, true, __ATOMIC_RELAXED);
+	if (!sa->hard_expired && limit_reached(&sa->cfg.hard, packets, bytes))
+		__atomic_store_n(&sa->hard_expired, true, __ATOMIC_RELAXED);
 }

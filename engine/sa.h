@@ -2,8 +2,15 @@
 /*
  * Security Associations of the packet engine (RFC 4301 §4.4.2).
  *
- * An SA is owned by exactly one thread at a time: seal/open mutate its
- * counters and cipher contexts without locks.
+ * Any number of threads may seal and open with one SA at the same time.
+ * What packets change is shared safely and cheaply: outbound sequence
+ * numbers come from per-thread blocks (seq.h), the replay window takes a
+ * lock for the commit only (replay.h), counters are atomic adds (a burst
+ * adds once per SA), and per-packet scratch (nonces, AAD) is per thread.
+ * Everything else is written once, at creation; the cipher state is
+ * read-only after setup (each backend keeps its per-thread state apart).
+ * Creating, freeing and xs_sa_set_iv_fn/xs_sa_set_seq_store/
+ * xs_sa_tx_restart are not concurrent with packets.
  */
 #ifndef XS_SA_H
 #define XS_SA_H
@@ -16,6 +23,7 @@
 #include "drop.h"
 #include "limits.h"
 #include "replay.h"
+#include "seq.h"
 
 enum xs_proto {
 	XS_PROTO_ESP = IPPROTO_ESP, /* 50 */
@@ -65,6 +73,7 @@ struct xs_sa_config {
 /* Fills cfg with defaults: replay window, TTL, automatic backend. */
 void xs_sa_config_init(struct xs_sa_config *cfg);
 
+/* Updated with atomic adds; plain reads see a value a moment old. */
 struct xs_sa_stats {
 	uint64_t packets;        /* sealed or opened successfully */
 	uint64_t bytes;          /* payload bytes of those packets */
@@ -76,31 +85,12 @@ struct xs_sa_stats {
  * published vectors. */
 typedef void (*xs_iv_fn)(void *arg, uint64_t seq, uint8_t *iv, unsigned int len);
 
-/*
- * Nonce and AAD buffers of an AEAD SA (RFC 4106 §4-5, RFC 7634 §2-2.1).
- * ipsec-mb's AVX-512 code reads them with masked loads, which cannot take
- * data from stores still in flight: a nonce written shortly before the
- * call stalls it by 10-15 ns. So seal writes the next packet's nonce and
- * AAD after each packet, and open the nonce of the next IV (esp.c). Each
- * direction has its own cache line, away from everything else the cipher
- * writes.
- */
-struct xs_aead_bufs {
-	uint8_t tx_nonce[12] __attribute__((aligned(64))); /* salt || IV */
-	uint8_t tx_aad[12];        /* SPI || [seq high] || seq low */
-	uint64_t tx_ready;         /* sequence number they hold; 0: none */
-	uint8_t rx_nonce[12] __attribute__((aligned(64)));
-	uint8_t rx_aad[12];        /* ESN only; otherwise the ESP header is */
-};
-
 struct xs_sa {
 	struct xs_sa_config cfg;   /* keys are wiped from here after setup */
 	struct xs_cipher cipher;   /* backend state; must stay first-aligned */
-	struct xs_replay replay;
-	uint64_t tx_seq;           /* last sequence number sent */
-	uint16_t ip_id;            /* outer IPv4 identification (tunnel) */
-	struct xs_sa_stats stats;
-	bool soft_expired;
+	uint64_t uid;              /* unique in the process: the per-thread
+				    * state of seq.c and esp.c is keyed by it */
+	bool soft_expired;         /* set once, read per packet */
 	bool hard_expired;
 	uint8_t iv_len;            /* explicit IV on the wire */
 	uint8_t block;             /* padding alignment, RFC 4303 §2.4 */
@@ -116,7 +106,19 @@ struct xs_sa {
 				    * SA, which workers hand on with what it
 				    * opened (include/xdpsec/abi.h, inner tag) */
 	uint8_t outer_hdr[XS_IPV6_HDR_LEN]; /* tunnel: constant outer fields */
-	struct xs_aead_bufs ae;
+	uint64_t *seq_store;       /* where tx_reserved is persisted, or NULL */
+
+	/* What packets write, one cache line (or more) each, away from the
+	 * read-mostly fields above. */
+	/* The highest outbound sequence number handed out to any thread
+	 * (seq.h): every number sent is at most this, none above it is. */
+	uint64_t tx_reserved __attribute__((aligned(64)));
+	struct xs_replay replay __attribute__((aligned(64)));
+	struct xs_sa_stats stats __attribute__((aligned(64)));
+	/* The highest sequence number sent (with the counters: written
+	 * as often). One thread sealing: exactly that; several: may lag
+	 * behind another thread's newest for a moment. */
+	uint64_t tx_seq;
 };
 
 /*
@@ -132,22 +134,84 @@ void xs_sa_free(struct xs_sa *sa);
 /* Replaces the IV source (NULL restores the default). For tests. */
 void xs_sa_set_iv_fn(struct xs_sa *sa, xs_iv_fn fn, void *arg);
 
+/*
+ * Persists the reservation high-water mark (seq.h): after every block a
+ * thread reserves, and before it uses any number of it, *store is raised
+ * to the new tx_reserved (atomically, never lowered). store would live where
+ * it survives the process (a file or map shared into memory); a restart
+ * creates the SA with seq_start = *store. NULL stops it.
+ */
+void xs_sa_set_seq_store(struct xs_sa *sa, uint64_t *store);
+
+/* The highest outbound sequence number handed out so far (seq.h). */
+static inline uint64_t xs_sa_seq_reserved(const struct xs_sa *sa)
+{
+	return __atomic_load_n(&sa->tx_reserved, __ATOMIC_RELAXED);
+}
+
+/* Records that seq was sent (tx_seq): a plain maximum, no atomic
+ * read-modify-write (concurrent senders may briefly leave the value of
+ * the older one). */
+static inline void xs_sa_sent(struct xs_sa *sa, uint64_t seq)
+{
+	if (seq > __atomic_load_n(&sa->tx_seq, __ATOMIC_RELAXED))
+		__atomic_store_n(&sa->tx_seq, seq, __ATOMIC_RELAXED);
+}
+
+/*
+ * Makes last the highest number handed out (the next packet gets
+ * last + 1) and forgets every thread's block. For tests and fuzzers that
+ * reuse an SA; no seal may run meanwhile.
+ */
+void xs_sa_tx_restart(struct xs_sa *sa, uint64_t last);
+
+/*
+ * The next outbound sequence number for this thread: XS_DROP_NONE with
+ * *seq set, or XS_DROP_SEQ_OVERFLOW when the counter would cycle.
+ */
+static inline int xs_seq_take(struct xs_sa *sa, uint64_t *seq)
+{
+	struct xs_seq_cursor *c = &xs_seq_cursors[sa->uid & (XS_SEQ_CURSORS - 1u)];
+
+	if (c->uid == sa->uid && c->left &&
+	    xs_sa_seq_reserved(sa) - c->next < XS_SEQ_STALE) {
+		*seq = c->next++;
+		c->left--;
+		return XS_DROP_NONE;
+	}
+	return xs_seq_refill(sa, c, seq);
+}
+
 /* Updates soft_expired/hard_expired from the counters. */
 void xs_sa_lifetime_check(struct xs_sa *sa);
 
-/* Accounts one processed packet against the lifetime limits. */
-static inline void xs_sa_account(struct xs_sa *sa, uint32_t bytes)
+/* Counts a dropped packet; returns reason. */
+static inline int xs_sa_drop(struct xs_sa *sa, int reason)
 {
-	sa->stats.packets++;
-	sa->stats.bytes += bytes;
+	__atomic_fetch_add(&sa->stats.drops[reason], 1, __ATOMIC_RELAXED);
+	return reason;
+}
+
+/* Accounts packets processed packets (bytes in all) and checks the
+ * lifetime limits. */
+static inline __attribute__((always_inline)) void xs_sa_account_n(struct xs_sa *sa, uint64_t packets, uint64_t bytes)
+{
+	__atomic_fetch_add(&sa->stats.packets, packets, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sa->stats.bytes, bytes, __ATOMIC_RELAXED);
 	if (sa->lifetimes)
 		xs_sa_lifetime_check(sa);
+}
+
+/* Accounts one processed packet against the lifetime limits. */
+static inline __attribute__((always_inline)) void xs_sa_account(struct xs_sa *sa, uint32_t bytes)
+{
+	xs_sa_account_n(sa, 1, bytes);
 }
 
 /* Returns true once the hard lifetime is reached. */
 static inline bool xs_sa_expired(const struct xs_sa *sa)
 {
-	return sa->hard_expired;
+	return __atomic_load_n(&sa->hard_expired, __ATOMIC_RELAXED);
 }
 
 #endif

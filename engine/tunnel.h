@@ -39,7 +39,7 @@ static inline uint8_t xs_tunnel_tos(const uint8_t *inner)
  * outside over ECT(0) inside stays ECT(1). Returns XS_DROP_NONE, or
  * XS_DROP_ECN when the outer says CE and the inner cannot carry it.
  */
-static inline int xs_tunnel_ecn_decap(const uint8_t *outer, uint8_t *inner)
+static inline __attribute__((always_inline)) int xs_tunnel_ecn_decap(const uint8_t *outer, uint8_t *inner)
 {
 	uint8_t out = xs_tunnel_tos(outer) & XS_ECN_MASK;
 	uint8_t in = xs_tunnel_tos(inner) & XS_ECN_MASK, set;
@@ -71,12 +71,18 @@ static inline int xs_tunnel_ecn_decap(const uint8_t *outer, uint8_t *inner)
  * RFC 6040 §4.1 normal mode); DF is copied from an inner IPv4 header and
  * set for inner IPv6 (RFC 4301 §8.1). TTL/hop limit is the SA's: the inner
  * one was already decremented by the forwarding that brought it here.
+ *
+ * The IPv4 identification is the low 16 bits of the packet's sequence
+ * number: unique among the SA's last 65,536 packets (RFC 6864 §4.1 asks
+ * uniqueness only of datagrams that may be fragmented) without a counter
+ * that threads sealing with the same SA would have to share.
  */
-static inline void xs_tunnel_hdr_build4(struct xs_sa *sa, uint8_t *out, uint32_t total,
-					const uint8_t *inner, uint8_t proto)
+static inline void xs_tunnel_hdr_build4(const struct xs_sa *sa, uint8_t *out,
+					uint32_t total, const uint8_t *inner,
+					uint8_t proto, uint64_t seq)
 {
 	const uint8_t tos = xs_tunnel_tos(inner);
-	const uint16_t id = sa->ip_id++;
+	const uint16_t id = (uint16_t)seq;
 	const uint16_t frag = inner[0] >> 4 == 4 ? xs_get_be16(inner + 6) & XS_IP4_DF
 						 : XS_IP4_DF;
 	/* RFC 1071: the template's sum plus the words set here. */
@@ -91,8 +97,9 @@ static inline void xs_tunnel_hdr_build4(struct xs_sa *sa, uint8_t *out, uint32_t
 	xs_put_be16(out + 10, (uint16_t)~xs_csum_fold(sum));
 }
 
-static inline void xs_tunnel_hdr_build6(struct xs_sa *sa, uint8_t *out, uint32_t total,
-					const uint8_t *inner, uint8_t proto)
+static inline void xs_tunnel_hdr_build6(const struct xs_sa *sa, uint8_t *out,
+					uint32_t total, const uint8_t *inner,
+					uint8_t proto)
 {
 	memcpy(out, sa->outer_hdr, XS_IPV6_HDR_LEN);
 	xs_put_be32(out, 6u << 28 | (uint32_t)xs_tunnel_tos(inner) << 20);
@@ -100,11 +107,12 @@ static inline void xs_tunnel_hdr_build6(struct xs_sa *sa, uint8_t *out, uint32_t
 	out[6] = proto;
 }
 
-static inline void xs_tunnel_hdr_build(struct xs_sa *sa, uint8_t *out, uint32_t total,
-				       const uint8_t *inner, uint8_t proto)
+static inline void xs_tunnel_hdr_build(const struct xs_sa *sa, uint8_t *out,
+				       uint32_t total, const uint8_t *inner,
+				       uint8_t proto, uint64_t seq)
 {
 	if (sa->cfg.family == AF_INET)
-		xs_tunnel_hdr_build4(sa, out, total, inner, proto);
+		xs_tunnel_hdr_build4(sa, out, total, inner, proto, seq);
 	else
 		xs_tunnel_hdr_build6(sa, out, total, inner, proto);
 }

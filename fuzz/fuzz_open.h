@@ -133,7 +133,7 @@ static void setup(void)
 
 static void sa_reset(struct xs_sa *sa)
 {
-	sa->tx_seq = sa->cfg.seq_start;
+	xs_sa_tx_restart(sa, sa->cfg.seq_start);
 	xs_replay_init(&sa->replay, sa->cfg.replay_window, sa->cfg.esn);
 	memset(&sa->stats, 0, sizeof(sa->stats));
 	sa->soft_expired = false;
