@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "harden.h"
+#include "notify.h"
 #include "outbuf.h"
 #include "shell.h"
 #include "version.h"
@@ -227,6 +229,10 @@ static int daemon_main(const char *instance, int argc, char **argv)
 	sigset_t block, waitmask;
 	int pipefd[2] = { -1, -1 }, logfd = -1, lfd = -1, ret = 1, dfd;
 
+	/* IKE keys live here: no core dumps, no ptrace from the unprivileged;
+	 * nothing inherited from whoever started us (harden.h). */
+	xs_harden_secrets();
+	xs_harden_close_fds(NULL, 0);
 	if (parse_daemon_opts(argc, argv, &o))
 		return 1;
 	a = calloc(1, sizeof(*a));
@@ -284,8 +290,6 @@ static int daemon_main(const char *instance, int argc, char **argv)
 		close(pipefd[0]);
 		pipefd[0] = -1;
 		setsid();
-		if (chdir("/"))
-			ike_shell_log(IKE_LOG_WARN, "chdir /: %s", strerror(errno));
 		dfd = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (dfd >= 0) {
 			dup2(dfd, STDIN_FILENO);
@@ -301,6 +305,9 @@ static int daemon_main(const char *instance, int argc, char **argv)
 		close(logfd);
 		logfd = -1;
 	}
+	/* Paths are absolute by now (config, log). */
+	if (xs_harden_chdir_root())
+		ike_shell_log(IKE_LOG_WARN, "chdir /: %s", strerror(errno));
 	if (ike_cookie_init(&a->cookie)) {
 		tell_parent(&pipefd[1], false, "cannot make a cookie secret");
 		goto out_free;
@@ -343,6 +350,8 @@ static int daemon_main(const char *instance, int argc, char **argv)
 	else
 		close(dfd);
 	tell_parent(&pipefd[1], true, NULL);
+	/* Listening: a Type=notify unit is started (notify.h). */
+	xs_notify_ready();
 
 	ike_timer_arm(a, &cookie_timer, COOKIE_ROTATE_MS, cookie_rotate, NULL);
 	ike_timer_arm(a, &expire_timer, EXPIRE_POLL_MS, expire_poll, NULL);
@@ -351,6 +360,7 @@ static int daemon_main(const char *instance, int argc, char **argv)
 	run(a, lfd, &waitmask);
 	ike_shell_log(IKE_LOG_INFO, "signal %d: deleting SAs and exiting", (int)got_term);
 	ret = 0;
+	xs_notify_stopping();
 	shutdown_agent(a, lfd, instance, sock);
 	free(a);
 	return ret;

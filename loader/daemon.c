@@ -23,6 +23,8 @@
 #include "commands.h"
 #include "ctl.h"
 #include "dp.h"
+#include "harden.h"
+#include "notify.h"
 #include "outbuf.h"
 
 #define CTL_TIMEOUT_S 5
@@ -162,14 +164,63 @@ static void run(struct xsd *d)
 	syslog(LOG_INFO, "instance %s: signal %d, exiting", d->instance, (int)got_signal);
 }
 
+/* The --log file, absolute (the daemon leaves its working directory);
+ * SIGHUP reopens it, for log rotation. */
+static char log_path[PATH_MAX];
+
+static void reopen_log(void)
+{
+	int fd;
+
+	if (!log_path[0])
+		return;
+	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+}
+
+/* SIGHUP: reopen the log (open, dup2, close are async-signal-safe). The
+ * daemon has no configuration file: SAs and policies come over the
+ * control socket, so there is nothing else to reload. */
+static void on_hup(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	reopen_log();
+	errno = saved;
+}
+
+/* An absolute path for a --log given relative to the starting directory. */
+static int log_path_set(const char *log)
+{
+	char cwd[PATH_MAX];
+
+	if (log[0] == '/')
+		return snprintf(log_path, sizeof(log_path), "%s", log) <
+		       (int)sizeof(log_path) ? 0 : -ENAMETOOLONG;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	return snprintf(log_path, sizeof(log_path), "%s/%s", cwd, log) <
+	       (int)sizeof(log_path) ? 0 : -ENAMETOOLONG;
+}
+
 int xsd_main(const char *instance, int argc, char **argv)
 {
 	bool foreground = false;
 	const char *log = NULL;
 	char err[256] = "";
 	int pipefd[2] = { -1, -1 };
+	struct sigaction sa;
 	struct xsd *d;
 
+	/* Keys will live here: no core dumps, no ptrace from the unprivileged;
+	 * nothing inherited from whoever started us (harden.h). */
+	xs_harden_secrets();
+	xs_harden_close_fds(NULL, 0);
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--foreground")) {
 			foreground = true;
@@ -184,11 +235,15 @@ int xsd_main(const char *instance, int argc, char **argv)
 		fprintf(stderr, "xdpsec: bad instance name %s\n", instance);
 		return 1;
 	}
+	if (log && log_path_set(log)) {
+		fprintf(stderr, "xdpsec: daemon: --log %s: path too long\n", log);
+		return 1;
+	}
 	if (!foreground) {
 		pid_t pid;
 		char c = 1;
 
-		if (pipe(pipefd))
+		if (pipe2(pipefd, O_CLOEXEC))
 			return 1;
 		pid = fork();
 		if (pid < 0)
@@ -219,15 +274,9 @@ int xsd_main(const char *instance, int argc, char **argv)
 			close(nul);
 		}
 	}
-	if (log) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-	}
+	reopen_log();
+	if (xs_harden_chdir_root())
+		fprintf(stderr, "xdpsec: chdir /: %s\n", strerror(errno));
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return 1;
@@ -237,6 +286,11 @@ int xsd_main(const char *instance, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_hup;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
 	if (ctl_listen(d, err, sizeof(err))) {
 		if (pipefd[1] >= 0) {
 			char c = 1;
@@ -258,7 +312,10 @@ int xsd_main(const char *instance, int argc, char **argv)
 	}
 	openlog("xdpsec", LOG_PID, LOG_DAEMON);
 	fprintf(stderr, "xdpsec: instance %s listening on %s\n", d->instance, d->sock_path);
+	/* Serving requests: a Type=notify unit is started (notify.h). */
+	xs_notify_ready();
 	run(d);
+	xs_notify_stopping();
 	xsd_free(d);
 	return 0;
 }
