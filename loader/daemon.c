@@ -26,6 +26,7 @@
 #include "harden.h"
 #include "notify.h"
 #include "outbuf.h"
+#include "parse.h"
 
 #define CTL_TIMEOUT_S 5
 
@@ -227,7 +228,10 @@ int xsd_main(const char *instance, int argc, char **argv)
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			log = argv[++i];
 		} else {
-			fprintf(stderr, "xdpsec: daemon: unknown option %s\n", argv[i]);
+			char q[XS_QUOTE_MAX];
+
+			fprintf(stderr, "xdpsec: daemon: unknown option '%s'\n",
+				xs_quote(argv[i], q));
 			return 1;
 		}
 	}
