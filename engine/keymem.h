@@ -10,6 +10,7 @@
 #ifndef XS_KEYMEM_H
 #define XS_KEYMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,5 +20,7 @@ void *xs_keymem_alloc(size_t size);
 void xs_keymem_free(void *p);
 /* Allocations whose pages could not be locked, since the start. */
 uint64_t xs_keymem_unlocked(void);
+/* False in sanitizer builds, whose key memory is plain heap (keymem.c). */
+bool xs_keymem_protected(void);
 
 #endif

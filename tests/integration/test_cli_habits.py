@@ -188,6 +188,7 @@ def test_keys_never_in_errors(daemon, tmp_path):
         ["sa", "deleteall", "src", k32],
         sa_words(0x3200) + ["aead", GCM, f"@{bad_file}", "128"],  # two keys in the file
         sa_words(0x3200) + ["aead", GCM, "-", "128"],             # stdin: one bad line
+        ["daemon", "--foreground", k32],
     ]
     for words in cases:
         p = xs(daemon, *words, check=False, input=f"{k20}{k32}x\n")
