@@ -446,16 +446,27 @@ static void client_expire(struct xs_ctl_srv_client *c, int64_t now)
 	}
 }
 
+static void sweep(struct xs_ctl_srv *s)
+{
+	for (int i = 0; i < XS_CTL_SRV_CLIENTS_MAX; i++) {
+		if (s->cl[i] && s->cl[i]->state == C_DONE) {
+			client_free(s->cl[i]);
+			s->cl[i] = NULL;
+		}
+	}
+}
+
 void xs_ctl_srv_work(struct xs_ctl_srv *s)
 {
 	struct epoll_event ev[EVENTS_BATCH];
-	int n;
+	bool listener = false;
 	int64_t now;
+	int n;
 
 	n = epoll_wait(s->epfd, ev, EVENTS_BATCH, 0);
 	for (int i = 0; i < n; i++) {
 		if (!ev[i].data.ptr)
-			accept_some(s);
+			listener = true;
 		else
 			client_event(ev[i].data.ptr, ev[i].events);
 	}
@@ -463,11 +474,11 @@ void xs_ctl_srv_work(struct xs_ctl_srv *s)
 	for (int i = 0; i < XS_CTL_SRV_CLIENTS_MAX; i++)
 		if (s->cl[i])
 			client_expire(s->cl[i], now);
-	for (int i = 0; i < XS_CTL_SRV_CLIENTS_MAX; i++) {
-		if (s->cl[i] && s->cl[i]->state == C_DONE) {
-			client_free(s->cl[i]);
-			s->cl[i] = NULL;
-		}
+	/* Clients that left free their slots before new ones are counted. */
+	sweep(s);
+	if (listener) {
+		accept_some(s);
+		sweep(s);
 	}
 }
 

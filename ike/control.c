@@ -527,7 +527,7 @@ static struct waiting *wait_for(struct ctl_ctx *c, bool terminate, const char *c
 	*deferred = false;
 	if (!w || !c->cl || !secs)
 		return w;
-	snprintf(msg, sizeof(msg), "%s %s: no outcome within %u s (the agent goes on)",
+	snprintf(msg, sizeof(msg), "%s %s: no outcome within %u s (the exchange goes on in the agent)",
 		 terminate ? "terminate" : "initiate", conn, secs);
 	w->id = xs_ctl_srv_defer(c->cl, secs * 1000u, msg);
 	*deferred = true;
@@ -725,10 +725,9 @@ static int do_help(struct ctl_ctx *c, int argc, char **argv);
 static const struct ctl_cmd cmds[] = {
 	{ "list-sas", do_list_sas, "[--json]", "show IKE SAs and their Child SAs" },
 	{ "initiate", do_initiate, "[-t S] CONN [CHILD]",
-	  "start connection CONN (only its Child SA CHILD if given) and wait up to "
-	  "S seconds (--timeout, default 30, 0: do not wait) for the outcome" },
+	  "start CONN (only its Child SA CHILD if given); waits for the outcome" },
 	{ "terminate", do_terminate, "[-t S] CONN",
-	  "delete the IKE SAs of CONN and their Child SAs, waiting as initiate" },
+	  "delete the IKE SAs of CONN and their Child SAs; waits" },
 	{ "reload", do_reload, "", "re-read the configuration file" },
 	{ "stats", do_stats, "[--json]", "show the agent's counters" },
 	{ "help", do_help, "", "show this text" },
@@ -750,6 +749,10 @@ void ike_ctl_usage(struct xs_outbuf *out)
 		snprintf(left, sizeof(left), "%s %s", cmds[i].name, cmds[i].args);
 		xs_outbuf_printf(out, "  %-21s %s\n", left, cmds[i].help);
 	}
+	xs_outbuf_puts(out,
+		"initiate and terminate exit 0 once done, 1 with the reason if not:\n"
+		"  -t, --timeout S       wait at most S seconds (default 30, at most 3600;\n"
+		"                        0: only start, do not wait)\n");
 }
 
 static int do_help(struct ctl_ctx *c, int argc, char **argv)
