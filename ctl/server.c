@@ -514,9 +514,19 @@ void xs_ctl_srv_close(struct xs_ctl_srv *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < XS_CTL_SRV_CLIENTS_MAX; i++)
-		if (s->cl[i])
-			client_free(s->cl[i]);
+	for (int i = 0; i < XS_CTL_SRV_CLIENTS_MAX; i++) {
+		struct xs_ctl_srv_client *c = s->cl[i];
+
+		if (!c)
+			continue;
+		/* A last answer (a short one fits the socket buffer). */
+		if (c->state == C_WRITE && send(c->fd, c->out + c->out_off,
+						c->out_len - c->out_off,
+						MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+			/* closing anyway */
+		}
+		client_free(c);
+	}
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->lfd >= 0)

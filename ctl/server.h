@@ -13,8 +13,8 @@
  * still there.
  *
  * Only root with CAP_NET_ADMIN in its effective set is served
- * (SO_PEERCRED, then the peer's /proc/<pid>/status; anything that cannot
- * be decided is refused).
+ * (SO_PEERCRED, then capget(2) of the peer; anything that cannot be
+ * decided is refused).
  */
 #ifndef XS_CTL_SERVER_H
 #define XS_CTL_SERVER_H
@@ -50,8 +50,8 @@ typedef void (*xs_ctl_srv_fn)(void *arg, struct xs_ctl_srv_client *c, int argc,
 struct xs_ctl_srv *xs_ctl_srv_open(const char *instance, const char *suffix,
 				   const char *who, xs_ctl_srv_fn fn, void *arg,
 				   char *err, size_t errlen);
-/* Closes every client and the socket, removes the socket and lock files,
- * releases the lock. Accepts NULL. */
+/* Closes every client (sending what answers fit at once) and the socket,
+ * removes the socket and lock files, releases the lock. Accepts NULL. */
 void xs_ctl_srv_close(struct xs_ctl_srv *s);
 const char *xs_ctl_srv_path(const struct xs_ctl_srv *s);
 
@@ -94,7 +94,5 @@ void xs_ctl_srv_stats_get(const struct xs_ctl_srv *s, struct xs_ctl_srv_stats *s
  * the one-line reason in why.
  */
 int xs_ctl_peer_check(int fd, char *why, size_t whylen);
-/* The CapEff mask in the text of a /proc/<pid>/status file: 0 or -EINVAL. */
-int xs_ctl_capeff_parse(const char *status, uint64_t *capeff);
 
 #endif

@@ -840,14 +840,17 @@ struct xs_ctl_srv *ike_ctl_listen(struct ike_agent *a, const char *instance, cha
 
 void ike_ctl_close(void)
 {
+	static const char bye[] = "the agent is exiting";
 	struct waiting *w;
 
-	xs_ctl_srv_close(srv);
-	srv = NULL;
 	while ((w = waiting_head)) {
 		waiting_head = w->next;
+		if (w->id && srv)
+			xs_ctl_srv_reply_id(srv, w->id, -ESHUTDOWN, bye, sizeof(bye) - 1);
 		free(w);
 	}
+	xs_ctl_srv_close(srv);
+	srv = NULL;
 }
 
 /* --------------------------------------------------------------- client */

@@ -174,7 +174,7 @@ def test_units_verify(prefix_install):
 UNIT_CAPS = {
     "xdpsec@.service": {"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_BPF", "CAP_PERFMON",
                         "CAP_IPC_LOCK", "CAP_SYS_ADMIN"},
-    "xdpsec-ike@.service": {"CAP_NET_BIND_SERVICE"},
+    "xdpsec-ike@.service": {"CAP_NET_BIND_SERVICE", "CAP_NET_ADMIN"},
 }
 
 

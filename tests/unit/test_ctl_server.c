@@ -3,7 +3,8 @@
  * The control server (ctl/server.c) driven by hand: a request answered
  * while idle clients sit connected, deferred answers (by id, at the
  * deadline, to a client that left), the client limit, malformed frames,
- * the instance lock, and the CapEff parser as a table. Needs root with
+ * the instance lock, and a root child without CAP_NET_ADMIN refused.
+ * Needs root with
  * CAP_NET_ADMIN and XS_CTL_RUN_DIR (skipped otherwise).
  */
 #include <errno.h>
@@ -17,11 +18,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <linux/capability.h>
 
 #include "ctl.h"
 #include "server.h"
@@ -295,40 +299,67 @@ static void test_lock(void **state)
 	assert_int_equal(sb.st_mode & 0777, 0600);
 }
 
-static void test_capeff_parse(void **state)
+/* A root child without CAP_NET_ADMIN in its effective set is refused;
+ * the same child with it is served. */
+static int child_client(struct fixture *f, bool drop)
 {
-	static const struct {
-		const char *text;
-		int ret;
-		uint64_t cap;
-	} rows[] = {
-		{ "Name:\tx\nCapInh:\t0\nCapEff:\t000001ffffffffff\nCapBnd:\t0\n", 0,
-		  0x1ffffffffffull },
-		{ "CapEff:\t0000000000001000\n", 0, 0x1000 },
-		{ "CapEff:\t0000000000000000", 0, 0 },
-		{ "CapPrm:\t000001ffffffffff\n", -EINVAL, 0 },        /* no CapEff */
-		{ "CapEff:\t\n", -EINVAL, 0 },
-		{ "CapEff:\t-1\n", -EINVAL, 0 },
-		{ "CapEff:\t00000000000010zz\n", -EINVAL, 0 },
-		{ "CapEff:\t10000000000000000\n", -EINVAL, 0 },       /* 65 bits */
-		{ "", -EINVAL, 0 },
-	};
-	(void)state;
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	char *words[] = { "echo", "x" }, *text = NULL, path[108];
+	size_t len;
+	int fd, status = 1;
 
-	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
-		uint64_t cap = 0;
-
-		if (xs_ctl_capeff_parse(rows[i].text, &cap) != rows[i].ret)
-			fail_msg("row %zu", i);
-		if (!rows[i].ret && cap != rows[i].cap)
-			fail_msg("row %zu: %llx", i, (unsigned long long)cap);
+	if (drop) {
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(10);
+		data[0].effective &= ~(1u << CAP_NET_ADMIN);
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(11);
 	}
+	if (xs_ctl_path(f->instance, path, sizeof(path)))
+		_exit(12);
+	fd = xs_ctl_connect_path(path);
+	if (fd < 0)
+		_exit(13);
+	xs_ctl_send_req(fd, 2, words);
+	if (xs_ctl_recv_reply(fd, &status, &text, &len))
+		_exit(14);
+	if (drop)
+		_exit(status == -EPERM && strstr(text, "needs CAP_NET_ADMIN") ? 0 : 15);
+	_exit(status == 0 && !strcmp(text, "echo x ") ? 0 : 16);
+}
+
+static void test_capability(void **state)
+{
+	struct fixture *f = *state;
+	struct xs_ctl_srv_stats st;
+
+	NEED_ROOT();
+	for (int drop = 1; drop >= 0; drop--) {
+		int wst = -1;
+		pid_t pid = fork();
+		int64_t end = now_ms() + 5000;
+
+		assert_true(pid >= 0);
+		if (!pid)
+			child_client(f, drop);
+		while (waitpid(pid, &wst, WNOHANG) == 0 && now_ms() < end) {
+			xs_ctl_srv_work(f->srv);
+			usleep(1000);
+		}
+		assert_true(WIFEXITED(wst));
+		if (WEXITSTATUS(wst))
+			fail_msg("drop %d: child exit %d", drop, WEXITSTATUS(wst));
+	}
+	xs_ctl_srv_stats_get(f->srv, &st);
+	assert_int_equal(st.refused_perm, 1);
+	assert_int_equal(st.requests, 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_capeff_parse),
+		cmocka_unit_test_setup_teardown(test_capability, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_clients_do_not_delay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deferred, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit_and_malformed, setup, teardown),
