@@ -747,7 +747,11 @@ void ike_ctl_usage(struct xs_outbuf *out)
 		char left[64];
 
 		snprintf(left, sizeof(left), "%s %s", cmds[i].name, cmds[i].args);
-		xs_outbuf_printf(out, "  %-21s %s\n", left, cmds[i].help);
+		/* a long syntax gets its own line, as daemon's */
+		if (strlen(left) > 21)
+			xs_outbuf_printf(out, "  %s\n%24s%s\n", left, "", cmds[i].help);
+		else
+			xs_outbuf_printf(out, "  %-21s %s\n", left, cmds[i].help);
 	}
 	xs_outbuf_puts(out,
 		"initiate and terminate exit 0 once done, 1 with the reason if not:\n"
