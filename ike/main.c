@@ -29,6 +29,7 @@
 #include "harden.h"
 #include "notify.h"
 #include "outbuf.h"
+#include "server.h"
 #include "shell.h"
 #include "version.h"
 
@@ -84,14 +85,14 @@ static bool agent_fd(const struct ike_agent *a, int fd)
 			   fd == a->fd6_4500);
 }
 
-static void run(struct ike_agent *a, int lfd, const sigset_t *waitmask)
+static void run(struct ike_agent *a, struct xs_ctl_srv *srv, const sigset_t *waitmask)
 {
 	while (!got_term) {
 		struct pollfd pfd[5];
 		struct timespec ts, *tsp = NULL;
 		const int fds[4] = { a->fd4_500, a->fd4_4500, a->fd6_500, a->fd6_4500 };
 		nfds_t n = 0;
-		int timeout, r;
+		int timeout, ctl_timeout, r;
 
 		if (got_hup) {
 			char err[IKE_CONF_ERR_MAX + 64];
@@ -106,8 +107,11 @@ static void run(struct ike_agent *a, int lfd, const sigset_t *waitmask)
 		for (int i = 0; i < 4; i++)
 			if (fds[i] >= 0)
 				pfd[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = xs_ctl_srv_fd(srv), .events = POLLIN };
 		timeout = ike_timer_next_ms(a, ike_now_ms());
+		ctl_timeout = xs_ctl_srv_timeout_ms(srv);
+		if (ctl_timeout >= 0 && (timeout < 0 || ctl_timeout < timeout))
+			timeout = ctl_timeout;
 		if (timeout >= 0) {
 			ts.tv_sec = timeout / 1000;
 			ts.tv_nsec = (long)(timeout % 1000) * 1000000L;
@@ -127,8 +131,8 @@ static void run(struct ike_agent *a, int lfd, const sigset_t *waitmask)
 		for (nfds_t i = 0; i + 1 < n; i++)
 			if (pfd[i].revents && agent_fd(a, pfd[i].fd))
 				ike_net_recv(a, pfd[i].fd);
-		if (pfd[n - 1].revents & POLLIN)
-			ike_ctl_serve(a, lfd);
+		/* Every control client at once; none holds up IKE. */
+		xs_ctl_srv_work(srv);
 	}
 }
 
@@ -195,24 +199,16 @@ static int wait_child(int fd)
 	return 1;
 }
 
-static void shutdown_agent(struct ike_agent *a, int lfd, const char *instance,
-			   const char *sock)
+static void shutdown_agent(struct ike_agent *a)
 {
-	char lock[128];
-
 	ike_sa_shutdown(a);
 	/* No key outlives the agent in the datapath. */
 	ike_install_flush(a);
 	ike_timer_cancel(a, &cookie_timer);
 	ike_timer_cancel(a, &expire_timer);
 	ike_net_close(a);
-	if (lfd >= 0) {
-		/* Only the agent that listened holds the lock: its files go. */
-		close(lfd);
-		unlink(sock);
-		if (!ike_ctl_lock_path(instance, lock, sizeof(lock)))
-			unlink(lock);
-	}
+	/* Only the agent that listened holds the lock: its files go. */
+	ike_ctl_close();
 	ike_config_free(a->cfg);
 	free(a->cfg);
 	a->cfg = NULL;
@@ -227,7 +223,8 @@ static int daemon_main(const char *instance, int argc, char **argv)
 	struct ike_agent *a;
 	struct sigaction sa;
 	sigset_t block, waitmask;
-	int pipefd[2] = { -1, -1 }, logfd = -1, lfd = -1, ret = 1, dfd;
+	int pipefd[2] = { -1, -1 }, logfd = -1, ret = 1, dfd;
+	struct xs_ctl_srv *srv;
 
 	/* IKE keys live here: no core dumps, no ptrace from the unprivileged;
 	 * nothing inherited from whoever started us (harden.h). */
@@ -317,8 +314,8 @@ static int daemon_main(const char *instance, int argc, char **argv)
 		tell_parent(&pipefd[1], false, err);
 		goto out_free;
 	}
-	lfd = ike_ctl_listen(instance, err, sizeof(err));
-	if (lfd < 0) {
+	srv = ike_ctl_listen(a, instance, err, sizeof(err));
+	if (!srv) {
 		ike_shell_log(IKE_LOG_ERR, "%s", err);
 		tell_parent(&pipefd[1], false, err);
 		goto out_net;
@@ -357,11 +354,11 @@ static int daemon_main(const char *instance, int argc, char **argv)
 	ike_timer_arm(a, &expire_timer, EXPIRE_POLL_MS, expire_poll, NULL);
 	/* Start actions of the connections loaded. */
 	ike_sa_config_changed(a);
-	run(a, lfd, &waitmask);
+	run(a, srv, &waitmask);
 	ike_shell_log(IKE_LOG_INFO, "signal %d: deleting SAs and exiting", (int)got_term);
 	ret = 0;
 	xs_notify_stopping();
-	shutdown_agent(a, lfd, instance, sock);
+	shutdown_agent(a);
 	free(a);
 	return ret;
 

@@ -174,7 +174,7 @@ def test_units_verify(prefix_install):
 UNIT_CAPS = {
     "xdpsec@.service": {"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_BPF", "CAP_PERFMON",
                         "CAP_IPC_LOCK", "CAP_SYS_ADMIN"},
-    "xdpsec-ike@.service": {"CAP_NET_BIND_SERVICE"},
+    "xdpsec-ike@.service": {"CAP_NET_BIND_SERVICE", "CAP_NET_ADMIN"},
 }
 
 
@@ -311,6 +311,9 @@ def test_completion_values(build_dir, tmp_path):
 
 def test_completion_column_help(build_dir):
     """xdpsec-ike's help puts descriptions in a column, one space after
-    'initiate CONN [CHILD]': none of its words is taken for a keyword."""
-    assert complete(build_dir, "xdpsec-ike", "initiate", "conn", "") == set()
+    'terminate [-t S] CONN', or on the next line after the longer
+    'initiate [-t S] CONN [CHILD]': none of its words is taken for a
+    keyword (only the option -t is offered)."""
+    assert complete(build_dir, "xdpsec-ike", "initiate", "conn", "") == {"-t"}
+    assert complete(build_dir, "xdpsec-ike", "terminate", "conn", "") == {"-t"}
     assert complete(build_dir, "xdpsec-ike", "list-sas", "") == {"--json"}
