@@ -115,6 +115,7 @@ static void xsd_free(struct xsd *d)
 		xsd_dp_detach(d->dp, true);
 	for (uint32_t i = 0; i < d->nsas; i++)
 		xs_sa_free(d->sas[i].sa);
+	xsd_state_close(d);
 	if (d->ctl_fd >= 0) {
 		close(d->ctl_fd);
 		unlink(d->sock_path);
@@ -156,6 +157,7 @@ static void run(struct xsd *d)
 		if (time(NULL) != last) {
 			last = time(NULL);
 			xsd_sa_expire(d);
+			xsd_state_sync(d);
 			xsd_dp_ike_autodetect(d->dp);
 		}
 	}
@@ -237,7 +239,8 @@ int xsd_main(const char *instance, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	if (ctl_listen(d, err, sizeof(err))) {
+	/* The SA state is the instance's: opened under its lock. */
+	if (ctl_listen(d, err, sizeof(err)) || xsd_state_open(d, err, sizeof(err))) {
 		if (pipefd[1] >= 0) {
 			char c = 1;
 
@@ -257,7 +260,8 @@ int xsd_main(const char *instance, int argc, char **argv)
 		close(pipefd[1]);
 	}
 	openlog("xdpsec", LOG_PID, LOG_DAEMON);
-	fprintf(stderr, "xdpsec: instance %s listening on %s\n", d->instance, d->sock_path);
+	fprintf(stderr, "xdpsec: instance %s listening on %s, generation %llu\n", d->instance,
+		d->sock_path, (unsigned long long)xsd_generation(d));
 	run(d);
 	xsd_free(d);
 	return 0;

@@ -30,6 +30,10 @@ struct xsd_sa {
 	uint32_t worker;
 	uint64_t add_time;
 	uint64_t soft_time, hard_time;  /* seconds after add, 0 = none */
+	bool state_held;                /* state_idx is its sa_state record */
+	uint32_t state_idx;
+	bool resumed;                   /* its key had state: resumed */
+	uint64_t resume_seq;            /* OUT: last number skipped; IN: top */
 };
 
 struct xsd_policy {
@@ -51,7 +55,18 @@ struct xsd {
 	struct xsd_policy policies[XS_SPD_RULES_MAX];
 
 	struct xsd_dp *dp;              /* NULL until attached */
+	struct xs_sa_state *sa_state;   /* persisted SA state (sa_state.h) */
 };
+
+struct xs_sa_state;
+
+/* The persisted SA state (sa_state.h) of d's instance, under
+ * XS_SA_STATE_DIR/<instance>: opened once the instance lock is held
+ * (0 or -errno with err), flushed once a second, closed after the SAs
+ * are freed (store.c). */
+int xsd_state_open(struct xsd *d, char *err, size_t errlen);
+void xsd_state_sync(struct xsd *d);
+void xsd_state_close(struct xsd *d);
 
 /* Marks SAs whose time lifetimes ran out (called once a second). */
 void xsd_sa_expire(struct xsd *d);
