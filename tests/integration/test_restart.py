@@ -89,12 +89,25 @@ def stop(*procs):
 def test_kill9_restart_static_sas(ipsec_pair, tmp_path):
     pair = ipsec_pair(mode="esp-tunnel", family=4, alg="gcm")
     lk, da, db = pair.link, pair.da, pair.db
-    pcap = str(tmp_path / "wire.pcap")
-    cap = lk.capture("esp", pcap=pcap)
+    # The wire, on the bridge port facing B: it sees both directions, not
+    # the replay (injected on the port facing A). The frames B sent A
+    # before the restart, on the port facing A.
+    wire_pcap, old_pcap = str(tmp_path / "wire.pcap"), str(tmp_path / "old.pcap")
+    wire = lk.capture("esp", pcap=wire_pcap, side="b")
+    old_cap = lk.capture(f"esp and src host {pair.addr_b}", pcap=old_pcap, side="a")
     recv_b, send_a = start_flow(lk.a, lk.b, pair.addr_b, PORT_AB)
     recv_a, send_b = start_flow(lk.b, lk.a, pair.addr_a, PORT_BA)
-    assert wait_for(lambda: len(seqs(recv_b)) >= 300 and len(seqs(recv_a)) >= 300, 20), \
+    assert wait_for(lambda: len(seqs(recv_b)) >= 600 and len(seqs(recv_a)) >= 600, 20), \
         f"flows did not start: {recv_b.describe()} {recv_a.describe()}\n{pair.diag()}"
+    # B -> A stops first: A has taken every one of those frames before it
+    # dies, and after the restart its window has seen nothing newer, so a
+    # replay is exactly what the issue reproduced.
+    stop(send_b)
+    time.sleep(0.5)
+    old_cap.stop()
+    old = [f[4] for f in esp_frames(old_pcap) if f[1] == pair.spi_ba]
+    assert len(old) >= 600, len(old)
+    got_a = len(seqs(recv_a))
 
     gen0 = da.cli("status", json_out=True)["generation"]
     da.kill9()
@@ -108,29 +121,34 @@ def test_kill9_restart_static_sas(ipsec_pair, tmp_path):
     gen1 = da.cli("status", json_out=True)["generation"]
     assert gen1 != gen0, "the generation did not change across the restart"
 
-    got_b, got_a = max_seq(recv_b), max_seq(recv_a)
-    assert wait_for(lambda: max_seq(recv_b) > got_b + 300 and max_seq(recv_a) > got_a + 300,
-                    20), \
+    # Replay, from the bridge namespace, onto A's wire.
+    drops0, _ = sa_drops(da, pair.spi_ba, "in")
+    lk.inject([Ether(raw(f)) for f in old], side="to_a")
+    time.sleep(1.5)
+    drops1, sa_after = sa_drops(da, pair.spi_ba, "in")
+    delivered = len(seqs(recv_a)) - got_a
+    assert delivered == 0, f"{delivered} of {len(old)} replayed frames delivered to A"
+    assert drops1 - drops0 == len(old), \
+        f"replayed {len(old)}, counted {drops1 - drops0}: {sa_after['drops']}\n{pair.diag()}"
+    assert int(sa_after["drops"].get("replayed", 0)) > 0, sa_after["drops"]
+
+    # Traffic resumes both ways (B's sender starts again; A's never stopped).
+    send_b = lk.b.helper("udp-send", pair.addr_a, PORT_BA, 0, "--size", 400, "--pps", 300)
+    send_b.wait_ready()
+    got_b = max_seq(recv_b)
+    assert wait_for(lambda: max_seq(recv_b) > got_b + 300 and
+                    len(seqs(recv_a)) > got_a + 300, 20), \
         (f"flows did not resume: A->B {got_b} -> {max_seq(recv_b)}, B->A {got_a} -> "
-         f"{max_seq(recv_a)}\n{pair.diag()}\n{da.log_text()}")
+         f"{len(seqs(recv_a))}\n{pair.diag()}\n{da.log_text()}")
     stop(send_a, send_b)
     time.sleep(0.5)
-    stop(recv_b)
-    cap.stop()
-
-    out_sa = pair.sa_info(da, pair.spi_ab, "out")
-    in_sa = pair.sa_info(da, pair.spi_ba, "in")
-    assert out_sa["resumed_seq"] is not None and in_sa["resumed_seq"] is not None, \
-        (out_sa, in_sa)
-    top = in_sa["resumed_seq"]
-    assert top >= 300, f"A's inbound SA resumed at {top}, fewer than it had accepted"
-    log = da.log_text()
-    assert f"spi 0x{pair.spi_ab:08x} dir out resumed seq" in log, log
+    stop(recv_a, recv_b)
+    wire.stop()
 
     # The wire: no (SPI, sequence number), no (SPI, IV) twice.
-    frames = esp_frames(pcap)
+    frames = esp_frames(wire_pcap)
     by_spi = collections.Counter(f[1] for f in frames)
-    assert by_spi[pair.spi_ab] >= 600 and by_spi[pair.spi_ba] >= 600, by_spi
+    assert by_spi[pair.spi_ab] >= 900 and by_spi[pair.spi_ba] >= 900, by_spi
     dup_seq = repeats((f[1], f[2]) for f in frames)
     dup_iv = repeats((f[1], f[3]) for f in frames)
     assert not dup_seq, f"{len(dup_seq)} (SPI, seq) pairs repeated, e.g. {list(dup_seq)[:5]}"
@@ -139,19 +157,11 @@ def test_kill9_restart_static_sas(ipsec_pair, tmp_path):
     b_in = pair.sa_info(db, pair.spi_ab, "in")
     assert int(b_in["drops"].get("outside_window", 0)) == 0, b_in
 
-    # Replay: every B -> A frame A had accepted before the restart (its
-    # sequence number is at most the top A resumed), from the bridge port
-    # facing A. The flow's receiver on A is still listening.
-    old = [f[4] for f in frames if f[1] == pair.spi_ba and f[2] <= top]
-    assert len(old) >= 300, len(old)
-    seen_before = len(seqs(recv_a))
-    drops0, _ = sa_drops(da, pair.spi_ba, "in")
-    lk.inject([Ether(raw(f)) for f in old], side="to_a")
-    time.sleep(1.5)
-    drops1, sa_after = sa_drops(da, pair.spi_ba, "in")
-    stop(recv_a)
-    delivered = len(seqs(recv_a)) - seen_before
-    assert delivered == 0, f"{delivered} replayed frames delivered to A"
-    assert drops1 - drops0 == len(old), \
-        f"replayed {len(old)}, counted {drops1 - drops0}: {sa_after['drops']}\n{pair.diag()}"
-    assert int(sa_after["drops"].get("replayed", 0)) > 0, sa_after["drops"]
+    # What A says about it: both SAs resumed, the inbound one above every
+    # frame replayed.
+    out_sa = pair.sa_info(da, pair.spi_ab, "out")
+    in_sa = pair.sa_info(da, pair.spi_ba, "in")
+    assert out_sa["resumed_seq"] is not None and in_sa["resumed_seq"] is not None, \
+        (out_sa, in_sa)
+    assert in_sa["resumed_seq"] >= max(f[ESP].seq for f in old), in_sa
+    assert f"spi 0x{pair.spi_ab:08x} dir out resumed seq" in da.log_text(), da.log_text()
