@@ -982,6 +982,7 @@ static void test_attach_status(void **state)
 	text = ok(d, &out, "status");
 	assert_string_equal(text,
 		"instance default\n"
+		"generation 7\n"
 		"pin-dir /sys/fs/bpf/xdpsec/default\n"
 		"interfaces 3\n"
 		"\teth0 ifindex 11 mode native steer xs-steer1 queues 2 workers 2\n"
@@ -1114,7 +1115,7 @@ static void test_json_outputs(void **state)
 			    "\"warning\":\"native XDP failed on veth3 (Operation not "
 			    "supported), using generic\"}\n");
 	text = json_ok(d, &out, "-j status");
-	assert_string_equal(text, "{\"instance\":\"default\",\"pin_dir\":"
+	assert_string_equal(text, "{\"instance\":\"default\",\"generation\":7,\"pin_dir\":"
 			    "\"/sys/fs/bpf/xdpsec/default\",\"interfaces\":[{\"ifname\":"
 			    "\"veth3\",\"ifindex\":11,\"mode\":\"generic\",\"steer\":"
 			    "\"xs-steer1\",\"queues\":2,\"workers\":4}],\"sas\":2,"
