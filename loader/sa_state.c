@@ -59,10 +59,13 @@ struct state_rec {
 	uint64_t value;                 /* OUT: reservation mark; IN: top */
 	uint64_t attached_gen;          /* == generation: tied to a live SA */
 	uint64_t last_used;             /* CLOCK_REALTIME s: eviction order */
+	/* Two cache lines of their own: workers of different SAs store
+	 * into value concurrently, and must not share a line. */
+	uint8_t pad[56];
 };
 
 _Static_assert(sizeof(struct state_hdr) <= STATE_HDR_SIZE, "header fits its page");
-_Static_assert(sizeof(struct state_rec) == 72, "record layout is the file format");
+_Static_assert(sizeof(struct state_rec) == 128, "record layout is the file format");
 _Static_assert(offsetof(struct state_rec, value) % 8 == 0, "atomic stores need alignment");
 
 struct xs_sa_state {

@@ -43,7 +43,7 @@
 
 #define XS_SA_STATE_DIR "/var/lib/xdpsec"
 #define XS_SA_STATE_FILE "sa-state"
-/* Records per file (a sparse file of about 1.5 MiB). */
+/* Records per file (a sparse file of 2 MiB). */
 #define XS_SA_STATE_RECORDS 16384u
 #define XS_SA_STATE_FP_LEN 16u
 
