@@ -21,6 +21,7 @@
 
 struct xsd_worker;
 struct xsd_dp;
+struct xs_sa_state;
 
 /* An SA the daemon holds: the engine SA plus bookkeeping. */
 struct xsd_sa {
@@ -33,7 +34,7 @@ struct xsd_sa {
 	bool state_held;                /* state_idx is its sa_state record */
 	uint32_t state_idx;
 	bool resumed;                   /* its key had state: resumed */
-	uint64_t resume_seq;            /* OUT: last number skipped; IN: top */
+	uint64_t resume_seq;            /* OUT: resumed above it; IN: top refused */
 };
 
 struct xsd_policy {
@@ -57,8 +58,6 @@ struct xsd {
 	struct xsd_dp *dp;              /* NULL until attached */
 	struct xs_sa_state *sa_state;   /* persisted SA state (sa_state.h) */
 };
-
-struct xs_sa_state;
 
 /* The persisted SA state (sa_state.h) of d's instance, under
  * XS_SA_STATE_DIR/<instance>: opened once the instance lock is held
