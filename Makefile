@@ -216,6 +216,14 @@ $(BUILD)/tests/test_ike_shell: tests/unit/test_ike_shell.c $(IKE_SHELL_TEST_OBJS
 	$(Q)$(CC) $(XS_CFLAGS) $(INC_TESTS) $< \
 		$(IKE_SHELL_TEST_OBJS) -o $@ $(CTL_LIB) -lcmocka $(LDLIBS_CRYPTO)
 
+# The SA state store (loader/sa_state.c) with the engine, on its own.
+$(BUILD)/tests/test_sa_state: tests/unit/test_sa_state.c $(BUILD)/loader/sa_state.o $(ENGINE_LIB) \
+		$(wildcard tests/unit/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) $(INC_TESTS) $< $(BUILD)/loader/sa_state.o -o $@ $(ENGINE_LIB) \
+		-lcmocka $(LDLIBS_CRYPTO)
+
 # The SPD property test drives the real compiler (loader/spd.c).
 $(BUILD)/tests/bpf_test_spd_property: tests/bpf/test_spd_property.c loader/spd.c loader/spd.h \
 		$(BPF_OBJS) $(wildcard tests/bpf/*.h)

@@ -415,6 +415,8 @@ static void sa_print_text(struct xs_outbuf *o, const struct xs_sa_info *s)
 	xs_outbuf_printf(o, "\tpackets %" PRIu64 " bytes %" PRIu64 " tx-seq %" PRIu64
 			 " rx-top %" PRIu64 "\n", s->stats.packets, s->stats.bytes,
 			 s->tx_seq, s->rx_top);
+	if (s->resumed)
+		xs_outbuf_printf(o, "\tresumed seq %" PRIu64 "\n", s->resume_seq);
 	xs_outbuf_puts(o, "\tdrops");
 	for (unsigned int r = XS_DROP_NONE + 1; r < XS_DROP_MAX; r++) {
 		if (!s->stats.drops[r])
@@ -482,6 +484,11 @@ static void sa_print_json(struct xs_json *j, const struct xs_sa_info *s)
 		if (s->stats.drops[r])
 			xs_json_kv_u64(j, xs_drop_name(r), s->stats.drops[r]);
 	xs_json_object_end(j);
+	xs_json_key(j, "resumed_seq");
+	if (s->resumed)
+		xs_json_u64(j, s->resume_seq);
+	else
+		xs_json_null(j);
 	xs_json_kv_u64(j, "tx_seq", s->tx_seq);
 	xs_json_kv_u64(j, "rx_top", s->rx_top);
 	xs_json_object_end(j);

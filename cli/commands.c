@@ -313,8 +313,9 @@ static int do_status(struct cmd_ctx *c, int argc, char **argv)
 	xsd_policy_foreach(c->d, count_policy, &npol);
 	xsd_iface_foreach(c->d, count_iface, &nif);
 	if (!c->json) {
-		xs_outbuf_printf(c->out, "instance %s\npin-dir %s\ninterfaces %lu\n",
-				 xsd_instance(c->d), xsd_pin_dir(c->d), nif);
+		xs_outbuf_printf(c->out, "instance %s\ngeneration %llu\npin-dir %s\n"
+				 "interfaces %lu\n", xsd_instance(c->d),
+				 (unsigned long long)xsd_generation(c->d), xsd_pin_dir(c->d), nif);
 		xsd_iface_foreach(c->d, status_iface, &l);
 		xs_outbuf_printf(c->out, "sas %lu\npolicies %lu\n", nsa, npol);
 		return 0;
@@ -322,6 +323,7 @@ static int do_status(struct cmd_ctx *c, int argc, char **argv)
 	xs_json_init(&l.j, c->out);
 	xs_json_object_begin(&l.j);
 	xs_json_kv_string(&l.j, "instance", xsd_instance(c->d));
+	xs_json_kv_u64(&l.j, "generation", xsd_generation(c->d));
 	xs_json_kv_string(&l.j, "pin_dir", xsd_pin_dir(c->d));
 	xs_json_key(&l.j, "interfaces");
 	xs_json_array_begin(&l.j);

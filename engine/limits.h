@@ -17,6 +17,30 @@
 /* Window assumed for ESN inference when replay checking is off. */
 #define XS_REPLAY_ESN_INFER_WINDOW 64u
 
+/*
+ * Resuming an SA after a daemon restart (loader/sa_state.h,
+ * docs/architecture.md "Restart"). The daemon persists each outbound SA's
+ * sequence reservation mark (engine/seq.h) and each inbound SA's replay
+ * top in a file mapping, and flushes it to disk every
+ * XS_SA_STATE_SYNC_S seconds.
+ *
+ * XS_SEQ_RESUME_JUMP: numbers skipped when an outbound SA with the same
+ * key resumes in the same boot (the mapping survives the process, even
+ * kill -9, so the mark is exact; the jump is a margin, and the peer's
+ * receiver does not mind a gap, RFC 4303 §3.4.3).
+ *
+ * XS_SEQ_RESUME_JUMP_REBOOT: the same after the machine went down without
+ * the daemon closing the file: the mark on disk may be up to
+ * XS_SA_STATE_SYNC_S seconds old, so the jump must exceed the numbers one
+ * SA can reserve in that time (2^25: 33 M packets/s for one second). It
+ * costs 1/128 of a 32-bit sequence space per unclean reboot; an SA whose
+ * space the jump would exhaust is refused (rekey). It stays far below
+ * 2^31 so an ESN receiver still infers the high half (Appendix A2.2).
+ */
+#define XS_SEQ_RESUME_JUMP 4096ull
+#define XS_SEQ_RESUME_JUMP_REBOOT (1ull << 25)
+#define XS_SA_STATE_SYNC_S 1u
+
 /* Keys: AES-256 + 4-byte salt (RFC 4106 §8.1) is the longest cipher key,
  * HMAC-SHA-256 keys are 32 bytes (RFC 4868 §2.1.1). */
 #define XS_ENC_KEY_MAX 36u

@@ -18,6 +18,27 @@ void xs_replay_init(struct xs_replay *r, uint32_t window, bool esn)
 	r->esn = esn;
 }
 
+void xs_replay_resume(struct xs_replay *r, uint64_t top)
+{
+	const uint64_t top_word = top / XS_REPLAY_WORD_BITS;
+	const uint32_t above = XS_REPLAY_WORD_BITS - 1 - (uint32_t)(top % XS_REPLAY_WORD_BITS);
+
+	if (!top)
+		return;
+	r->top = top;
+	/* Every word of the ring is behind top: all received. The words
+	 * the window slides onto are cleared as it moves (xs_replay_commit),
+	 * but top's own word is not: its bits above top stay clear. */
+	for (uint32_t i = 0; i < XS_REPLAY_WORDS; i++)
+		r->bits[i] = ~0ull;
+	r->bits[top_word & XS_REPLAY_WORD_MASK] = ~0ull >> above;
+}
+
+void xs_replay_set_store(struct xs_replay *r, uint64_t *store)
+{
+	r->top_store = store;
+}
+
 /* RFC 4303 Appendix A2.2: pick the high-order 32 bits so the number falls
  * inside or above the window. The result never decreases as top grows
  * (burst.c relies on it). */

@@ -33,10 +33,29 @@ struct xs_replay {
 	uint32_t window;    /* size in packets; 0: no replay protection */
 	bool esn;
 	uint32_t lock;      /* 0 free, 1 held: serialises commits */
+	uint64_t *top_store; /* where top is persisted (xs_replay_set_store), or NULL */
 	uint64_t bits[XS_REPLAY_WORDS]; /* ring indexed by seq / 64 */
 };
 
 void xs_replay_init(struct xs_replay *r, uint32_t window, bool esn);
+
+/*
+ * A window that resumes after a restart: every number up to and including
+ * top counts as received, so nothing accepted before can be accepted
+ * again (those in the window are XS_DROP_REPLAYED, older ones
+ * XS_DROP_OUTSIDE_WINDOW); numbers above top are new. Call before any
+ * packet uses r.
+ */
+void xs_replay_resume(struct xs_replay *r, uint64_t top);
+
+/*
+ * Persists top: each commit that moves it stores the new top in *store
+ * (under the commit lock, before the packet is handed on), so a store
+ * that outlives the process (a shared file mapping) always holds at
+ * least the highest number ever accepted. NULL stops it. Call before any
+ * packet uses r.
+ */
+void xs_replay_set_store(struct xs_replay *r, uint64_t *store);
 
 /* RFC 4303 Appendix A2.2: the full sequence number of seq_lo for a
  * receiver whose highest authenticated number is top. */
@@ -112,6 +131,9 @@ static inline void xs_replay_commit(struct xs_replay *r, uint64_t seq)
 			__atomic_store_n(&r->bits[i & XS_REPLAY_WORD_MASK], 0,
 					 __ATOMIC_RELAXED);
 		__atomic_store_n(&r->top, seq, __ATOMIC_RELAXED);
+		/* Written ahead of the packet's delivery (replay.h). */
+		if (r->top_store)
+			__atomic_store_n(r->top_store, seq, __ATOMIC_RELAXED);
 	}
 	w = &r->bits[new_word & XS_REPLAY_WORD_MASK];
 	__atomic_store_n(w, *w | 1ull << (seq % XS_REPLAY_WORD_BITS), __ATOMIC_RELAXED);

@@ -138,6 +138,16 @@ void xs_sa_set_seq_store(struct xs_sa *sa, uint64_t *store)
 	sa->seq_store = store;
 }
 
+void xs_sa_set_rx_store(struct xs_sa *sa, uint64_t *store)
+{
+	xs_replay_set_store(&sa->replay, store);
+}
+
+void xs_sa_rx_resume(struct xs_sa *sa, uint64_t top)
+{
+	xs_replay_resume(&sa->replay, top);
+}
+
 void xs_sa_tx_restart(struct xs_sa *sa, uint64_t last)
 {
 	__atomic_store_n(&sa->tx_reserved, last, __ATOMIC_RELAXED);

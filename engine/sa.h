@@ -143,6 +143,15 @@ void xs_sa_set_iv_fn(struct xs_sa *sa, xs_iv_fn fn, void *arg);
  */
 void xs_sa_set_seq_store(struct xs_sa *sa, uint64_t *store);
 
+/*
+ * Persists the replay window's top (replay.h, xs_replay_set_store) and
+ * resumes it: after xs_sa_rx_resume(sa, top) every number up to top is
+ * refused as received. For the daemon restoring an SA after a restart;
+ * not concurrent with packets.
+ */
+void xs_sa_set_rx_store(struct xs_sa *sa, uint64_t *store);
+void xs_sa_rx_resume(struct xs_sa *sa, uint64_t top);
+
 /* The highest outbound sequence number handed out so far (seq.h). */
 static inline uint64_t xs_sa_seq_reserved(const struct xs_sa *sa)
 {

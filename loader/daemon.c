@@ -67,6 +67,7 @@ static void xsd_free(struct xsd *d)
 		xsd_dp_detach(d->dp, true);
 	for (uint32_t i = 0; i < d->nsas; i++)
 		xs_sa_free(d->sas[i].sa);
+	xsd_state_close(d);
 	/* Removes the socket and lock files only if the lock was ours. */
 	xs_ctl_srv_close(d->srv);
 	free(d);
@@ -98,6 +99,7 @@ static void run(struct xsd *d)
 		if (time(NULL) != last) {
 			last = time(NULL);
 			xsd_sa_expire(d);
+			xsd_state_sync(d);
 			xsd_dp_ike_autodetect(d->dp);
 		}
 	}
@@ -233,7 +235,8 @@ int xsd_main(const char *instance, int argc, char **argv)
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGHUP, &sa, NULL);
-	if (ctl_listen(d, err, sizeof(err))) {
+	/* The SA state is the instance's: opened under its lock. */
+	if (ctl_listen(d, err, sizeof(err)) || xsd_state_open(d, err, sizeof(err))) {
 		if (pipefd[1] >= 0) {
 			char c = 1;
 
@@ -253,8 +256,8 @@ int xsd_main(const char *instance, int argc, char **argv)
 		close(pipefd[1]);
 	}
 	openlog("xdpsec", LOG_PID, LOG_DAEMON);
-	fprintf(stderr, "xdpsec: instance %s listening on %s\n", d->instance,
-		xs_ctl_srv_path(d->srv));
+	fprintf(stderr, "xdpsec: instance %s listening on %s, generation %llu\n", d->instance,
+		xs_ctl_srv_path(d->srv), (unsigned long long)xsd_generation(d));
 	/* Serving requests: a Type=notify unit is started (notify.h). */
 	xs_notify_ready();
 	run(d);

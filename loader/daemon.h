@@ -22,6 +22,7 @@
 struct xsd_worker;
 struct xsd_dp;
 struct xs_ctl_srv;
+struct xs_sa_state;
 
 /* An SA the daemon holds: the engine SA plus bookkeeping. */
 struct xsd_sa {
@@ -31,6 +32,10 @@ struct xsd_sa {
 	uint32_t worker;
 	uint64_t add_time;
 	uint64_t soft_time, hard_time;  /* seconds after add, 0 = none */
+	bool state_held;                /* state_idx is its sa_state record */
+	uint32_t state_idx;
+	bool resumed;                   /* its key had state: resumed */
+	uint64_t resume_seq;            /* OUT: resumed above it; IN: top refused */
 };
 
 struct xsd_policy {
@@ -49,7 +54,16 @@ struct xsd {
 	struct xsd_policy policies[XS_SPD_RULES_MAX];
 
 	struct xsd_dp *dp;              /* NULL until attached */
+	struct xs_sa_state *sa_state;   /* persisted SA state (sa_state.h) */
 };
+
+/* The persisted SA state (sa_state.h) of d's instance, under
+ * XS_SA_STATE_DIR/<instance>: opened once the instance lock is held
+ * (0 or -errno with err), flushed once a second, closed after the SAs
+ * are freed (store.c). */
+int xsd_state_open(struct xsd *d, char *err, size_t errlen);
+void xsd_state_sync(struct xsd *d);
+void xsd_state_close(struct xsd *d);
 
 /* Marks SAs whose time lifetimes ran out (called once a second). */
 void xsd_sa_expire(struct xsd *d);

@@ -44,6 +44,9 @@ struct xs_sa_info {
 	uint64_t soft_time, hard_time;
 	bool soft_expired;
 	bool hard_expired;
+	bool resumed;              /* its key had persisted state (restart) */
+	uint64_t resume_seq;       /* OUT: numbers up to this were skipped;
+				    * IN: every number up to this is refused */
 };
 
 struct xs_policy_req {
@@ -131,5 +134,8 @@ int xsd_counters_foreach(struct xsd *d,
 /* Instance name and pin directory, for status. */
 const char *xsd_instance(const struct xsd *d);
 const char *xsd_pin_dir(const struct xsd *d);
+/* Changes at every start of the daemon (restarts included): a client that
+ * saw another generation knows the SAs it installed are gone. */
+uint64_t xsd_generation(const struct xsd *d);
 
 #endif

@@ -6,15 +6,18 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
 
 #include "dp.h"
 #include "netlink.h"
+#include "sa_state.h"
 #include "worker.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__))
@@ -22,6 +25,119 @@
 static const char *proto_name(uint8_t proto)
 {
 	return proto == XS_PROTO_AH ? "ah" : "esp";
+}
+
+static const char *dir_name(uint8_t dir)
+{
+	return dir == XS_DIR_IN ? "in" : "out";
+}
+
+int xsd_state_open(struct xsd *d, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], boot_id[64];
+	int ret;
+
+	if (mkdir(XS_SA_STATE_DIR, 0700) && errno != EEXIST) {
+		ret = -errno;
+		ERR("cannot create %s: %s", XS_SA_STATE_DIR, strerror(errno));
+		return ret;
+	}
+	if (snprintf(dir, sizeof(dir), "%s/%s", XS_SA_STATE_DIR, d->instance) >=
+	    (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	ret = xs_sa_state_boot_id(boot_id, sizeof(boot_id));
+	if (ret) {
+		ERR("cannot read the boot id: %s", strerror(-ret));
+		return ret;
+	}
+	d->sa_state = xs_sa_state_open(dir, boot_id, err, errlen);
+	if (!d->sa_state)
+		return -errno;
+	switch (xs_sa_state_trust(d->sa_state)) {
+	case XS_SA_STATE_CORRUPT:
+		/* The daemon runs (status, fail-closed programs); every SA add
+		 * is refused and says why. */
+		fprintf(stderr, "xdpsec: instance %s: %s: every SA add will be refused\n",
+			d->instance, err);
+		break;
+	case XS_SA_STATE_STALE:
+		fprintf(stderr, "xdpsec: instance %s: %s was not closed in this boot: "
+			"outbound SAs resume %llu numbers ahead, known inbound keys are "
+			"refused (rekey)\n", d->instance, xs_sa_state_path(d->sa_state),
+			(unsigned long long)XS_SEQ_RESUME_JUMP_REBOOT);
+		break;
+	default:
+		break;
+	}
+	err[0] = '\0';
+	return 0;
+}
+
+void xsd_state_sync(struct xsd *d)
+{
+	int ret = xs_sa_state_sync(d->sa_state);
+
+	if (ret)
+		fprintf(stderr, "xdpsec: instance %s: cannot flush %s: %s\n", d->instance,
+			xs_sa_state_path(d->sa_state), strerror(-ret));
+}
+
+void xsd_state_close(struct xsd *d)
+{
+	xs_sa_state_close(d->sa_state);
+	d->sa_state = NULL;
+}
+
+uint64_t xsd_generation(const struct xsd *d)
+{
+	return d->sa_state ? xs_sa_state_generation(d->sa_state) : 0;
+}
+
+/*
+ * Ties the SA about to be created to its persisted state (sa_state.h):
+ * outbound, cfg->seq_start becomes where it resumes; the caller hooks the
+ * record in with state_hook once the SA exists.
+ */
+static int state_claim(struct xsd *d, struct xs_sa_config *cfg, uint8_t dir,
+		       struct xs_sa_state_claim *c, char *err, size_t errlen)
+{
+	struct xs_sa_state_key k;
+	int ret;
+
+	if (!d->sa_state)
+		return 0;
+	xs_sa_state_key(d->sa_state, cfg, dir, &k);
+	ret = xs_sa_state_attach(d->sa_state, &k, cfg->esn, cfg->seq_start, c, err, errlen);
+	OPENSSL_cleanse(&k, sizeof(k));
+	if (ret)
+		return ret;
+	if (dir == XS_DIR_OUT)
+		cfg->seq_start = c->start;
+	return 0;
+}
+
+static void state_hook(struct xsd *d, struct xsd_sa *s, const struct xs_sa_state_claim *c)
+{
+	if (!c->value)
+		return;
+	s->state_held = true;
+	s->state_idx = c->index;
+	s->resumed = c->resumed;
+	s->resume_seq = c->start;
+	if (s->dir == XS_DIR_OUT) {
+		xs_sa_set_seq_store(s->sa, c->value);
+	} else {
+		xs_sa_rx_resume(s->sa, c->start);
+		xs_sa_set_rx_store(s->sa, c->value);
+	}
+	if (c->evicted)
+		fprintf(stderr, "xdpsec: instance %s: SA state full: the record unused "
+			"longest was reused\n", d->instance);
+	if (c->resumed)
+		fprintf(stderr, "xdpsec: instance %s: SA spi 0x%08x dir %s resumed seq %"
+			PRIu64 " (%s)\n", d->instance, s->sa->cfg.spi, dir_name(s->dir),
+			c->start, s->dir == XS_DIR_OUT ? "next sent is one above" :
+			"numbers up to it are refused");
 }
 
 static struct xsd_sa *sa_find(struct xsd *d, uint32_t spi, uint8_t proto, uint8_t dir)
@@ -65,6 +181,7 @@ static uint32_t reqid_fresh(const struct xsd *d)
 int xsd_sa_add(struct xsd *d, struct xs_sa_req *req, char *err, size_t errlen)
 {
 	struct xs_sa_config *cfg = &req->cfg;
+	struct xs_sa_state_claim claim = { 0 };
 	uint8_t dir = req->dir;
 	struct xsd_sa *s;
 	struct xs_sa *sa;
@@ -96,17 +213,24 @@ int xsd_sa_add(struct xsd *d, struct xs_sa_req *req, char *err, size_t errlen)
 		ret = -EINVAL;
 		goto out;
 	}
+	ret = state_claim(d, cfg, dir, &claim, err, errlen);
+	if (ret)
+		goto out;
 	sa = xs_sa_new(cfg);
 	if (!sa) {
 		ret = -errno;
 		ERR("cannot create SA spi 0x%08x: %s", cfg->spi,
 		    errno == EINVAL ? "invalid combination of parameters" : strerror(errno));
+		if (claim.value)
+			xs_sa_state_detach(d->sa_state, claim.index);
 		goto out;
 	}
 	s = &d->sas[d->nsas++];
 	memset(s, 0, sizeof(*s));
 	s->sa = sa;
 	s->dir = dir;
+	/* Before any worker sees it. */
+	state_hook(d, s, &claim);
 	s->reqid = req->reqid ? req->reqid : reqid_fresh(d);
 	req->reqid = s->reqid;
 	s->add_time = now_s();
@@ -118,6 +242,8 @@ int xsd_sa_add(struct xsd *d, struct xs_sa_req *req, char *err, size_t errlen)
 			ret = spd_resync(d);
 		if (ret) {
 			xsd_dp_sa_remove(d->dp, s);
+			if (s->state_held)
+				xs_sa_state_detach(d->sa_state, s->state_idx);
 			xs_sa_free(sa);
 			d->nsas--;
 			ERR("cannot install SA spi 0x%08x: %s", cfg->spi, strerror(-ret));
@@ -140,6 +266,9 @@ int xsd_sa_del(struct xsd *d, uint32_t spi, uint8_t proto, uint8_t dir,
 	}
 	if (d->dp)
 		xsd_dp_sa_remove(d->dp, s);
+	/* The record stays: the same key added again resumes. */
+	if (s->state_held)
+		xs_sa_state_detach(d->sa_state, s->state_idx);
 	xs_sa_free(s->sa);
 	*s = d->sas[--d->nsas];
 	memset(&d->sas[d->nsas], 0, sizeof(d->sas[0]));
@@ -168,6 +297,8 @@ static void sa_info(struct xsd *d, const struct xsd_sa *s, struct xs_sa_info *in
 	info->add_time = s->add_time;
 	info->soft_time = s->soft_time;
 	info->hard_time = s->hard_time;
+	info->resumed = s->resumed;
+	info->resume_seq = s->resume_seq;
 }
 
 int xsd_sa_get(struct xsd *d, uint32_t spi, uint8_t proto, uint8_t dir,

@@ -44,6 +44,7 @@ HERE = pathlib.Path(__file__).resolve()
 REPO = HERE.parents[2]
 PIN_ROOT = pathlib.Path("/sys/fs/bpf/xdpsec")
 RUN_DIR = pathlib.Path("/run/xdpsec")
+STATE_ROOT = pathlib.Path("/var/lib/xdpsec")  # the daemon's SA state (loader/sa_state.h)
 ABI_H = REPO / "include" / "xdpsec" / "abi.h"
 
 RUN_TAG = f"{os.getpid()}-{secrets.token_hex(2)}"
@@ -343,6 +344,7 @@ class Daemon:
                 self.proc.kill()
                 self.proc.wait(10)
             shutil.rmtree(self.pin_dir, ignore_errors=True)
+            shutil.rmtree(STATE_ROOT / self.instance, ignore_errors=True)
             for suffix in (".sock", ".lock"):
                 try:
                     (RUN_DIR / f"{self.instance}{suffix}").unlink()

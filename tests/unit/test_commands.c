@@ -341,6 +341,12 @@ const char *xsd_instance(const struct xsd *d)
 	return "default";
 }
 
+uint64_t xsd_generation(const struct xsd *d)
+{
+	(void)d;
+	return 7;
+}
+
 const char *xsd_pin_dir(const struct xsd *d)
 {
 	(void)d;
@@ -999,6 +1005,7 @@ static void test_attach_status(void **state)
 	text = ok(d, &out, "status");
 	assert_string_equal(text,
 		"instance default\n"
+		"generation 7\n"
 		"pin-dir /sys/fs/bpf/xdpsec/default\n"
 		"interfaces 3\n"
 		"\teth0 ifindex 11 mode native steer xs-steer1 queues 2 workers 2\n"
@@ -1131,7 +1138,7 @@ static void test_json_outputs(void **state)
 			    "\"warning\":\"native XDP failed on veth3 (Operation not "
 			    "supported), using generic\"}\n");
 	text = json_ok(d, &out, "-j status");
-	assert_string_equal(text, "{\"instance\":\"default\",\"pin_dir\":"
+	assert_string_equal(text, "{\"instance\":\"default\",\"generation\":7,\"pin_dir\":"
 			    "\"/sys/fs/bpf/xdpsec/default\",\"interfaces\":[{\"ifname\":"
 			    "\"veth3\",\"ifindex\":11,\"mode\":\"generic\",\"steer\":"
 			    "\"xs-steer1\",\"queues\":2,\"workers\":4}],\"sas\":2,"
