@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Issue #11 items 2 and 3: IKE teardown fails closed, and a dead agent
+leaves nothing that lives forever or blocks its successor.
+
+Topology (ike_topo.IkePair, as test_ike.py): hosts A and B, each with its
+xdpsec daemon and agent, on one Ethernet segment whose bridge namespace M
+sees the wire. A Child SA protects every flow between A and B (dynamic
+traffic selectors); pings run both ways (A -> B and B -> A) while the
+tunnel goes away, and a capture on the bridge counts the echo requests
+and replies between A and B that are NOT sealed:
+
+    test_terminate_no_cleartext      `xdpsec-ike terminate` on A
+    test_dpd_failure_no_cleartext    B hears no IKE (nftables drop): DPD
+                                     fails on both sides
+    test_peer_crash_no_cleartext     B's agent killed (kill -9), its
+                                     datapath stays up: A's DPD fails
+    test_agent_restart               A's agent killed (kill -9) and started
+                                     again: it removes its predecessor's SAs,
+                                     takes its policies over, the tunnel
+                                     comes back by start_action and pings
+                                     go through; no "exists" refusal
+    test_sa_hard_lifetime            every SA an agent installs carries a
+                                     finite hard time limit (life_time +
+                                     the margin, ike/shell.h)
+
+Each teardown test first shows the flows go sealed (ESP on the wire, the
+pings answered), so a zero count of cleartext means the policies held.
+Needs root, bpffs, build/xdpsec, build/xdpsec-ike, tcpdump and nft.
+"""
+import subprocess
+import time
+
+import pytest
+
+import ike_topo as it
+import netns
+
+# The fixtures of test_ike.py (the agent binary, a pair on the test's link).
+from test_ike import check_crosswise, ike_bin, ike_pair  # noqa: F401
+
+# ike/shell.h IKE_DP_HARD_MARGIN_S
+HARD_MARGIN_S = 30
+
+
+def echo_filter(pair):
+    """Cleartext echo requests/replies between A and B (ESP is IP protocol
+    50, so sealed ones never match)."""
+    return (f"icmp and host {pair.addr_a} and host {pair.addr_b} and "
+            "(icmp[icmptype] == icmp-echo or icmp[icmptype] == icmp-echoreply)")
+
+
+class Pings:
+    """ping both ways (A -> B, B -> A) every 50 ms until stop()."""
+
+    def __init__(self, pair):
+        self.procs = [
+            subprocess.Popen(pair.a.ns.cmd(["ping", "-n", "-q", "-i", "0.05", pair.addr_b]),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+            subprocess.Popen(pair.b.ns.cmd(["ping", "-n", "-q", "-i", "0.05", pair.addr_a]),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+        ]
+        self._key = netns.register_cleanup(self.stop)
+
+    def stop(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+
+
+def up(pair, dpd=False, **child_kw):
+    """A tunnel A <-> B with start_action = start; returns (pings, capture of
+    cleartext echoes) once the pings are seen sealed."""
+    child = it.IkeChild("t", start_action="start", **child_kw)
+    kw = {"dpd_delay": "2s"} if dpd else {}
+    pair.configure([pair.conn(children=[child], **kw)])
+    check_crosswise(pair)
+    assert pair.a.ping(pair.addr_b)["received"] == 5, pair.diag()
+    cap = pair.capture(echo_filter(pair))
+    pings = Pings(pair)
+    return pings, cap
+
+
+def sealed_packets(host):
+    return sum(s.get("packets", 0) for s in host.dp_sas())
+
+
+def no_dp_sas(*hosts):
+    return all(not h.dp_sas() for h in hosts)
+
+
+def finish(pair, pings, cap, hosts, timeout, what):
+    """Waits (pings running) until the datapaths of hosts hold no SA, lets
+    the pings run 3 s more, and asserts the capture saw no cleartext."""
+    it.wait_for(lambda: no_dp_sas(*hosts), timeout, f"{what}: SAs removed", pair.diag)
+    time.sleep(3)
+    pings.stop()
+    n = cap.stop()
+    n = n[0] if isinstance(n, tuple) else n
+    assert n == 0, f"{what}: {n} cleartext echo packets between A and B on the wire\n" \
+        f"{pair.diag()}"
+    # the policies are still there, naming no SA
+    for h in hosts:
+        assert h.dp_policies(), f"{h.instance}: policies removed\n{pair.diag()}"
+
+
+# ------------------------------------------------------------------ tests
+
+def test_terminate_no_cleartext(ike_pair):
+    pair = ike_pair()
+    pings, cap = up(pair)
+    time.sleep(1)
+    assert sealed_packets(pair.a) > 0, pair.diag()
+    pair.a.agent.terminate("c")
+    finish(pair, pings, cap, (pair.a, pair.b), 15, "terminate")
+    st = pair.a.agent.stats()
+    assert st["datapath"]["sas"] == 0, st
+
+
+def test_dpd_failure_no_cleartext(ike_pair):
+    it.need_nft()
+    pair = ike_pair()
+    pings, cap = up(pair, dpd=True)
+    # B's agent lives but hears nothing: both sides' DPD must fail.
+    pair.b.ns.run(["nft", "-f", "-"], input="""
+table inet xsdrop {
+    chain in {
+        type filter hook input priority -10; policy accept;
+        udp dport { 500, 4500 } drop
+    }
+}
+""")
+    finish(pair, pings, cap, (pair.a, pair.b), 40, "DPD failure")
+    assert pair.a.agent.alive() and pair.b.agent.alive()
+
+
+def test_peer_crash_no_cleartext(ike_pair):
+    pair = ike_pair()
+    pings, cap = up(pair, dpd=True)
+    pair.b.agent.kill9()
+    # A's DPD fails and A removes its SAs; B's stay (nobody deletes them)
+    # until their hard time limit.
+    finish(pair, pings, cap, (pair.a,), 40, "peer agent killed")
+
+
+def test_agent_restart(ike_pair):
+    pair = ike_pair()
+    pings, cap = up(pair)
+    old_sas = it.dp_spis(pair.a)
+    pair.a.agent.kill9()
+    # the killed agent's SAs are still in A's datapath
+    assert it.dp_spis(pair.a) == old_sas, pair.diag()
+    log_before = len(pair.a.agent.log_text())
+    pair.a.agent.start()
+    # no manual step: the new agent replaces them and start_action brings
+    # the tunnel back (B drops the old IKE SA on INITIAL_CONTACT)
+    sa_a, _ = check_crosswise(pair)
+    assert not (it.dp_spis(pair.a) & old_sas), pair.diag()
+    pings.stop()
+    n = cap.stop()
+    n = n[0] if isinstance(n, tuple) else n
+    assert n == 0, f"{n} cleartext echo packets between A and B\n{pair.diag()}"
+    assert pair.a.ping(pair.addr_b)["received"] == 5, pair.diag()
+    assert pair.b.ping(pair.addr_a)["received"] == 5, pair.diag()
+    log = pair.a.agent.log_text()[log_before:]
+    assert "exists" not in log, log
+    assert "a previous agent left 2 SAs (removed)" in log, log
+
+
+def test_sa_hard_lifetime(ike_pair):
+    pair = ike_pair()
+    child = it.IkeChild("t", start_action="start", rekey_time="60s", life_time="66s")
+    pair.configure([pair.conn(children=[child])])
+    check_crosswise(pair)
+    for h in (pair.a, pair.b):
+        sas = h.dp_sas()
+        assert len(sas) == 2, pair.diag()
+        for s in sas:
+            hard = s["lifetime"]["hard"]["time"]
+            assert 66 <= hard <= 66 + HARD_MARGIN_S, f"{h.instance}: {s}"
