@@ -213,6 +213,7 @@ class Agent:
         self.conf = self.workdir / f"{instance}-ike.conf"
         self.log = self.workdir / f"{instance}-ike.log"
         self.fake_nat = fake_nat
+        self.extra_args = []    # more daemon options (e.g. --log-level)
         self.proc = None
         self._key = register_cleanup(self._cleanup)
 
@@ -226,6 +227,7 @@ class Agent:
                 "--foreground", "--log", self.log]
         if self.fake_nat:
             args.append("--fake-nat")
+        args += self.extra_args
         self.proc = subprocess.Popen(self.ns.cmd(args), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout

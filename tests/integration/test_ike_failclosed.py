@@ -19,6 +19,8 @@ and replies between A and B that are NOT sealed:
                                      takes its policies over, the tunnel
                                      comes back by start_action and pings
                                      go through; no "exists" refusal
+    test_log_format_and_level        time and level on every line, IKE
+                                     events name the IKE SA, --log-level
     test_sa_hard_lifetime            every SA an agent installs carries a
                                      finite hard time limit (life_time +
                                      the margin, ike/shell.h)
@@ -27,6 +29,7 @@ Each teardown test first shows the flows go sealed (ESP on the wire, the
 pings answered), so a zero count of cleartext means the policies held.
 Needs root, bpffs, build/xdpsec, build/xdpsec-ike, tcpdump and nft.
 """
+import re
 import subprocess
 import time
 
@@ -178,3 +181,33 @@ def test_sa_hard_lifetime(ike_pair):
         for s in sas:
             hard = s["lifetime"]["hard"]["time"]
             assert 66 <= hard <= 66 + HARD_MARGIN_S, f"{h.instance}: {s}"
+
+
+# ------------------------------------------------------------------ logs
+
+LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} xdpsec-ike\[\d+\] "
+                  r"(error|warning|info|debug): ")
+# the state machine's events: connection, IKE SA serial and SPIs
+EVENT = re.compile(r": c #\d+ [0-9a-f]{16}/[0-9a-f]{16}: IKE SA established")
+
+
+def test_log_format_and_level(ike_pair):
+    """Issue #11 item 8: every line of the agent's log has a time and a
+    level, the state machine's events included (no bare `ike: ` lines),
+    each naming the IKE SA; `--log-level warn` keeps info lines out; a
+    level that does not exist is refused."""
+    pair = ike_pair()
+    bad = pair.a.ns.run([pair.a.agent.binary, "-i", pair.a.instance, "daemon", "--config",
+                         "/nonexistent", "--foreground", "--log-level", "loud"], check=False)
+    assert bad.returncode == 1 and "--log-level 'loud'" in bad.stderr, bad
+    pair.a.agent.extra_args = ["--log-level", "warn"]
+    pair.b.agent.extra_args = ["--log-level", "debug"]
+    pair.configure([pair.conn(children=[it.IkeChild("t", start_action="start")])])
+    check_crosswise(pair)
+    log_b = pair.b.agent.log_text().splitlines()
+    assert log_b and all(LINE.match(ln) for ln in log_b), "\n".join(log_b)
+    assert any(EVENT.search(ln) for ln in log_b), "\n".join(log_b)
+    assert any(" debug: " in ln for ln in log_b), "\n".join(log_b)
+    log_a = pair.a.agent.log_text().splitlines()
+    assert all(LINE.match(ln) for ln in log_a), "\n".join(log_a)
+    assert not any(" info: " in ln or " debug: " in ln for ln in log_a), "\n".join(log_a)
