@@ -14,11 +14,13 @@ and replies between A and B that are NOT sealed:
                                      fails on both sides
     test_peer_crash_no_cleartext     B's agent killed (kill -9), its
                                      datapath stays up: A's DPD fails
-    test_agent_restart               A's agent killed (kill -9) and started
+    test_agent_restart               A's (initiator) or B's (responder)
+                                     agent killed (kill -9) and started
                                      again: it removes its predecessor's SAs,
                                      takes its policies over, the tunnel
-                                     comes back by start_action and pings
-                                     go through; no "exists" refusal
+                                     comes back (A's start_action, or A's
+                                     DPD with dpd_action = restart) and
+                                     pings go through; no "exists" refusal
     test_log_format_and_level        time and level on every line, IKE
                                      events name the IKE SA, --log-level
     test_sa_hard_lifetime            every SA an agent installs carries a
@@ -146,26 +148,36 @@ def test_peer_crash_no_cleartext(ike_pair):
     finish(pair, pings, cap, (pair.a,), 40, "peer agent killed")
 
 
-def test_agent_restart(ike_pair):
+@pytest.mark.parametrize("side", ["initiator", "responder"])
+def test_agent_restart(ike_pair, side):
+    """The killed agent is A's (the initiator: its start_action brings the
+    tunnel back, B drops the old IKE SA on INITIAL_CONTACT) or B's (the
+    responder: A's DPD fails and its dpd_action = restart brings it back).
+    Either way no manual step, no cleartext, no "exists" refusal."""
     pair = ike_pair()
-    pings, cap = up(pair)
-    old_sas = it.dp_spis(pair.a)
-    pair.a.agent.kill9()
-    # the killed agent's SAs are still in A's datapath
-    assert it.dp_spis(pair.a) == old_sas, pair.diag()
-    log_before = len(pair.a.agent.log_text())
-    pair.a.agent.start()
-    # no manual step: the new agent replaces them and start_action brings
-    # the tunnel back (B drops the old IKE SA on INITIAL_CONTACT)
-    sa_a, _ = check_crosswise(pair)
-    assert not (it.dp_spis(pair.a) & old_sas), pair.diag()
+    if side == "initiator":
+        pings, cap = up(pair)
+        host = pair.a
+    else:
+        pings, cap = up(pair, dpd=True, dpd_action="restart")
+        host = pair.b
+    old_sas = it.dp_spis(host)
+    host.agent.kill9()
+    # the killed agent's SAs are still in its datapath
+    assert it.dp_spis(host) == old_sas, pair.diag()
+    log_before = len(host.agent.log_text())
+    host.agent.start()
+    it.wait_for(lambda: not (it.dp_spis(host) & old_sas) and
+                it.established(pair.a.agent, "c") and it.established(pair.b.agent, "c"),
+                40, "the tunnel back with new SAs", pair.diag)
+    check_crosswise(pair)
     pings.stop()
     n = cap.stop()
     n = n[0] if isinstance(n, tuple) else n
     assert n == 0, f"{n} cleartext echo packets between A and B\n{pair.diag()}"
     assert pair.a.ping(pair.addr_b)["received"] == 5, pair.diag()
     assert pair.b.ping(pair.addr_a)["received"] == 5, pair.diag()
-    log = pair.a.agent.log_text()[log_before:]
+    log = host.agent.log_text()[log_before:]
     assert "exists" not in log, log
     assert "a previous agent left 2 SAs (removed)" in log, log
 
