@@ -963,6 +963,10 @@ static int policy_add(struct ike_agent *a, const struct ike_child_install *c,
 	if (!ret && (!text || sscanf(text, "policy %" SCNu32 " added", id) != 1)) {
 		snprintf(err, sizeof(err), "unexpected answer from the daemon");
 		ret = -EPROTO;
+	} else if (!ret && held_find(*id)) {
+		/* a fresh policy under a held id: the daemon lost the held
+		 * one (it restarted); the entry is stale */
+		held_remove(held_find(*id));
 	}
 	free(text);
 	if (ret) {
@@ -1191,6 +1195,25 @@ void ike_install_prune(struct ike_agent *a)
 	if (n)
 		ike_shell_log(IKE_LOG_INFO, "deleted %zu policies of connections no longer "
 			      "loaded", n);
+}
+
+void ike_install_dp_restarted(void)
+{
+	size_t n = 0;
+
+	/* Its SAs are gone; its policies may be too, or restored under the
+	 * same ids: held, a Child SA re-installed takes them over if they
+	 * are there and adds them if not. */
+	while (n_pols) {
+		for (size_t i = 0; i < pols[0].n; i++)
+			n += !held_add(pols[0].ids[i], IKE_INSTALL_OUT, pols[0].conn);
+		for (size_t i = 0; i < pols[0].n_in; i++)
+			n += !held_add(pols[0].ids_in[i], IKE_INSTALL_IN, pols[0].conn);
+		pol_remove(&pols[0]);
+	}
+	n_sas = 0;
+	ike_shell_log(IKE_LOG_INFO, "the datapath restarted: its SAs are gone, %zu "
+		      "policies wait for new Child SAs", n);
 }
 
 bool ike_install_reqid_ours(uint32_t reqid)

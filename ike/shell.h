@@ -242,6 +242,13 @@ void ike_install_flush(struct ike_agent *a);
  */
 void ike_install_prune(struct ike_agent *a);
 /*
+ * The datapath daemon restarted (a new generation): forgets the SAs it
+ * had and holds every policy, so that the Child SAs re-installed into it
+ * (ike_agent_dp_restarted) take over the policies it kept or add them
+ * again. Call it before ike_agent_dp_restarted().
+ */
+void ike_install_dp_restarted(void);
+/*
  * At start: removes the datapath SAs of the agent's reqid range (left by
  * a previous agent that died) and keeps every PROTECT policy that names
  * no SA of someone else as held, for new Child SAs to take over. 0 or

@@ -339,6 +339,37 @@ static void test_adopt(void **state)
 	/* adopted ones have no connection name: a prune keeps them */
 }
 
+/* A datapath restart: what it kept is taken over, what it lost added. */
+static void test_dp_restarted(void **state)
+{
+	struct ike_agent *a = agent(true);
+	struct ike_child_install c, c2;
+	struct ike_install_stats st;
+
+	(void)state;
+	child(&c, IKE_REQID_BASE + 1, 0xc0000001, 0xc0000002);
+	assert_int_equal(ike_install_in(a, &c), 0);
+	assert_int_equal(ike_install_out(a, &c, 0), 0);
+	ike_install_dp_restarted();
+	ike_install_stats_get(&st);
+	assert_int_equal(st.sas, 0);
+	assert_int_equal(st.policies, 0);
+	assert_int_equal(st.held, 2);
+	/* the new daemon lost the inbound policy, kept the outbound one */
+	dp.used[1] = false;
+	dp.n = 0;
+	child(&c2, IKE_REQID_BASE + 1, 0xc0000011, 0xc0000012);
+	assert_int_equal(ike_install_in(a, &c2), 0);
+	assert_int_equal(ike_install_out(a, &c2, c.spi_out), 0);
+	assert_true(sent("policy update id 0 spi 0xc0000012"));
+	assert_true(sent("policy add src 10.2.0.0/24 dst 10.1.0.0/24 dir in spi 0xc0000011"));
+	ike_install_stats_get(&st);
+	assert_int_equal(st.policies, 2);
+	/* the stale held id 1 went when the daemon gave it to the new one */
+	assert_int_equal(st.held, 0);
+	assert_int_equal(st.failures, 0);
+}
+
 /* Every SA carries time-hard: the Child SA's life plus the margin. */
 static void test_hard_time(void **state)
 {
@@ -418,6 +449,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreign_policy_not_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_keeps_policies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dp_restarted, setup, teardown),
 		cmocka_unit_test(test_hard_time),
 		cmocka_unit_test(test_owner_tag),
 		cmocka_unit_test(test_policy_list_parse_bad),
