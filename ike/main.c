@@ -3,7 +3,7 @@
  * xdpsec-ike: the IKEv2 agent of one xdpsec datapath instance.
  *
  *   xdpsec-ike [-i INSTANCE] daemon --config FILE [--foreground] [--log FILE]
- *              [--log-level error|warn|info|debug] [--fake-nat]
+ *              [--fake-nat] [--log-level error|warn|info|debug]
  *   xdpsec-ike [-i INSTANCE] [-j] list-sas|initiate|terminate|reload|stats|help
  *
  * `daemon` runs the agent in this process (daemonized unless --foreground,
@@ -150,7 +150,7 @@ struct daemon_opts {
 };
 
 #define DAEMON_USAGE "daemon --config FILE [--foreground] [--log FILE] " \
-	"[--log-level error|warn|info|debug] [--fake-nat]"
+	"[--fake-nat] [--log-level error|warn|info|debug]"
 
 static int parse_daemon_opts(int argc, char **argv, struct daemon_opts *o)
 {
