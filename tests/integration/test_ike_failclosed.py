@@ -21,6 +21,9 @@ and replies between A and B that are NOT sealed:
                                      comes back (A's start_action, or A's
                                      DPD with dpd_action = restart) and
                                      pings go through; no "exists" refusal
+    test_exit_keeps_unload_removes   SIGTERM keeps the policies (no
+                                     cleartext), a reload without the
+                                     connection removes them
     test_log_format_and_level        time and level on every line, IKE
                                      events name the IKE SA, --log-level
     test_sa_hard_lifetime            every SA an agent installs carries a
@@ -193,6 +196,28 @@ def test_sa_hard_lifetime(ike_pair):
         for s in sas:
             hard = s["lifetime"]["hard"]["time"]
             assert 66 <= hard <= 66 + HARD_MARGIN_S, f"{h.instance}: {s}"
+
+
+def test_exit_keeps_unload_removes(ike_pair):
+    """A clean exit (SIGTERM) removes the agent's SAs but keeps the
+    policies (the datapath outlives the agent): the flows stay dropped.
+    Unloading the connection (reload without it) is what removes them."""
+    pair = ike_pair()
+    pings, cap = up(pair)
+    pols = {p["id"] for p in pair.a.dp_policies()}
+    assert pols, pair.diag()
+    pair.a.agent.stop()
+    finish(pair, pings, cap, (pair.a,), 15, "A's agent stopped")
+    assert {p["id"] for p in pair.a.dp_policies()} == pols, pair.diag()
+    assert "policies stay in the datapath" in pair.a.agent.log_text()
+    # an agent without the connection: what it adopted has no connection
+    # name and stays; B's, whose connection goes by reload, are removed
+    it.wait_for(lambda: not pair.b.dp_sas(), 40, "B's SAs gone (DELETE)", pair.diag)
+    assert pair.b.dp_policies(), pair.diag()
+    pair.b.agent.write_config([])
+    pair.b.agent.reload()
+    it.wait_for(lambda: not pair.b.dp_policies(), 5, "B's policies removed on unload",
+                pair.diag)
 
 
 # ------------------------------------------------------------------ logs
