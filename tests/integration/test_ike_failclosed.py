@@ -21,6 +21,8 @@ and replies between A and B that are NOT sealed:
                                      comes back (A's start_action, or A's
                                      DPD with dpd_action = restart) and
                                      pings go through; no "exists" refusal
+    test_orphan_sas_expire           both agents killed: their SAs hard
+                                     expire by life_time + the margin
     test_exit_keeps_unload_removes   SIGTERM keeps the policies (no
                                      cleartext), a reload without the
                                      connection removes them
@@ -196,6 +198,30 @@ def test_sa_hard_lifetime(ike_pair):
         for s in sas:
             hard = s["lifetime"]["hard"]["time"]
             assert 66 <= hard <= 66 + HARD_MARGIN_S, f"{h.instance}: {s}"
+
+
+def test_orphan_sas_expire(ike_pair):
+    """Issue #11 item 3: the SAs of an agent killed with kill -9 stop
+    within the Child SA's life_time + the margin (they used to stay
+    usable forever), and their flows stay dropped, not cleartext."""
+    pair = ike_pair()
+    life = 22
+    pings, cap = up(pair, rekey_time="20s", life_time=f"{life}s", rand_time="1s")
+    t0 = time.monotonic()
+    pair.a.agent.kill9()
+    pair.b.agent.kill9()
+    it.wait_for(lambda: all(s["hard_expired"] for h in (pair.a, pair.b)
+                            for s in h.dp_sas()),
+                life + HARD_MARGIN_S + 15, "the orphaned SAs hard expired", pair.diag)
+    took = time.monotonic() - t0
+    print(f"orphans hard expired after {took:.1f}s (life {life}s + {HARD_MARGIN_S}s)")
+    assert took >= life, "expired before the Child SA's life_time"
+    time.sleep(2)
+    pings.stop()
+    n = cap.stop()
+    n = n[0] if isinstance(n, tuple) else n
+    assert n == 0, f"{n} cleartext echo packets between A and B\n{pair.diag()}"
+    assert pair.a.ping(pair.addr_b, count=3, timeout=1)["received"] == 0, pair.diag()
 
 
 def test_exit_keeps_unload_removes(ike_pair):
