@@ -224,6 +224,16 @@ $(BUILD)/tests/test_sa_state: tests/unit/test_sa_state.c $(BUILD)/loader/sa_stat
 	$(Q)$(CC) $(XS_CFLAGS) $(INC_TESTS) $< $(BUILD)/loader/sa_state.o -o $@ $(ENGINE_LIB) \
 		-lcmocka $(LDLIBS_CRYPTO)
 
+# Fail closed while configured (install.c): the install and expiry
+# objects against a fake datapath.
+IKE_FAILCLOSED_TEST_OBJS := $(addprefix $(BUILD)/ike/,log.o install.o expire.o)
+$(BUILD)/tests/test_ike_failclosed: tests/unit/test_ike_failclosed.c \
+		$(IKE_FAILCLOSED_TEST_OBJS) $(CTL_LIB) $(wildcard tests/unit/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XS_CFLAGS) $(INC_TESTS) $< \
+		$(IKE_FAILCLOSED_TEST_OBJS) -o $@ $(CTL_LIB) -lcmocka $(LDLIBS_CRYPTO)
+
 # The SPD property test drives the real compiler (loader/spd.c).
 $(BUILD)/tests/bpf_test_spd_property: tests/bpf/test_spd_property.c loader/spd.c loader/spd.h \
 		$(BPF_OBJS) $(wildcard tests/bpf/*.h)

@@ -118,7 +118,9 @@ int ike_install_in(struct ike_agent *a, const struct ike_child_install *c);
  */
 int ike_install_out(struct ike_agent *a, const struct ike_child_install *c,
 		    uint32_t old_spi_out);
-/* Removes one SA (dir: 1 in, 2 out); its policies too when last is set. */
+/* Removes one SA (dir: 1 in, 2 out). When last is set the family's
+ * policies are kept, naming no SA (dropping), while conn is loaded, and
+ * deleted only if it is not (install.c: fail closed while configured). */
 int ike_uninstall(struct ike_agent *a, const struct ike_child_install *c,
 		  uint32_t spi, int dir, bool last);
 

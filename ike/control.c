@@ -741,7 +741,7 @@ void ike_ctl_usage(struct xs_outbuf *out)
 		IKE_DEFAULT_INSTANCE ")\n"
 		"  -j, --json            JSON output\n"
 		"commands:\n"
-		"  daemon --config FILE [--foreground] [--log FILE] [--fake-nat]\n"
+		"  daemon --config FILE [--foreground] [--log FILE] [--fake-nat] [--log-level LEVEL]\n"
 		"                        run the IKE agent of the instance\n");
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		char left[64];

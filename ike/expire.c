@@ -8,8 +8,10 @@
  * timers.
  *
  * The listing is the daemon's JSON; the reader below knows JSON's grammar
- * (RFC 8259) but keeps only spi, proto, dir, soft_expired and hard_expired
- * of each object in the top-level array.
+ * (RFC 8259) but keeps only spi, proto, dir, reqid, soft_expired and
+ * hard_expired of each object in the top-level array. The same reader
+ * takes id, dir, action and spi of `-j policy list` (for the adoption
+ * at start, install.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -161,6 +163,40 @@ static int jbool(struct jp *j, bool *v)
 	return jliteral(j, "false");
 }
 
+/* A non-negative integer up to UINT32_MAX. */
+static int ju32(struct jp *j, uint32_t *v)
+{
+	uint64_t x = 0;
+	size_t start;
+
+	ws(j);
+	start = j->pos;
+	while (j->pos < j->len && j->s[j->pos] >= '0' && j->s[j->pos] <= '9') {
+		x = x * 10 + (uint64_t)(j->s[j->pos++] - '0');
+		if (x > UINT32_MAX)
+			return -EINVAL;
+	}
+	if (j->pos == start)
+		return -EINVAL;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int jdir(const char *val)
+{
+	return !strcmp(val, "in") ? IKE_INSTALL_IN : !strcmp(val, "out") ? IKE_INSTALL_OUT : 0;
+}
+
+/* An SPI string ("0x1234abcd"); false when it is not one. */
+static bool spi_value(const char *val, uint32_t *spi)
+{
+	char *end;
+	unsigned long v = strtoul(val, &end, 0);
+
+	*spi = (uint32_t)v;
+	return val[0] && !*end && v <= UINT32_MAX;
+}
+
 /* One SA object; *ok when it named a usable spi, proto and dir. */
 static int jsa(struct jp *j, struct ike_dp_sa *sa, bool *ok)
 {
@@ -185,18 +221,15 @@ static int jsa(struct jp *j, struct ike_dp_sa *sa, bool *ok)
 			if (ret)
 				return ret;
 			if (key[0] == 's') {
-				char *end;
-				unsigned long v = strtoul(val, &end, 0);
-
-				have_spi = val[0] && !*end && v <= UINT32_MAX;
-				sa->spi = (uint32_t)v;
+				have_spi = spi_value(val, &sa->spi);
 			} else if (key[0] == 'p') {
 				sa->proto = !strcmp(val, "esp") ? IKE_PROTO_ESP :
 					    !strcmp(val, "ah") ? IKE_PROTO_AH : 0;
 			} else {
-				sa->dir = !strcmp(val, "in") ? IKE_INSTALL_IN :
-					  !strcmp(val, "out") ? IKE_INSTALL_OUT : 0;
+				sa->dir = jdir(val);
 			}
+		} else if (!strcmp(key, "reqid")) {
+			ret = ju32(j, &sa->reqid);
 		} else if (!strcmp(key, "soft_expired")) {
 			ret = jbool(j, &sa->soft_expired);
 		} else if (!strcmp(key, "hard_expired")) {
@@ -228,6 +261,73 @@ int ike_expire_parse(const char *json, size_t len,
 			if (jsa(&j, &sa, &ok))
 				return -EINVAL;
 			if (ok && fn(&sa, arg))
+				return 0;
+		} while (eat(&j, ','));
+		if (!eat(&j, ']'))
+			return -EINVAL;
+	}
+	ws(&j);
+	return j.pos == j.len ? 0 : -EINVAL;
+}
+
+/* One policy object; *ok when it named an id and a dir. */
+static int jpolicy(struct jp *j, struct ike_dp_policy *p, bool *ok)
+{
+	bool have_id = false;
+
+	memset(p, 0, sizeof(*p));
+	*ok = false;
+	if (!eat(j, '{'))
+		return -EINVAL;
+	if (eat(j, '}'))
+		return 0;
+	do {
+		char key[32], val[32];
+		int ret = 0;
+
+		if (jstring(j, key, sizeof(key)) || !eat(j, ':'))
+			return -EINVAL;
+		if (!strcmp(key, "id")) {
+			ret = ju32(j, &p->id);
+			have_id = !ret;
+		} else if ((!strcmp(key, "dir") || !strcmp(key, "action") ||
+			    !strcmp(key, "spi")) && peek(j, '"')) {
+			ret = jstring(j, val, sizeof(val));
+			if (ret)
+				return ret;
+			if (key[0] == 'd')
+				p->dir = jdir(val);
+			else if (key[0] == 'a')
+				p->action = !strcmp(val, "protect") ? IKE_DP_PROTECT : IKE_DP_OTHER;
+			else if (!spi_value(val, &p->spi))
+				return -EINVAL;
+		} else {
+			ret = jskip(j, 2);      /* "spi": null, counters, ... */
+		}
+		if (ret)
+			return ret;
+	} while (eat(j, ','));
+	if (!eat(j, '}'))
+		return -EINVAL;
+	*ok = have_id && p->dir && p->action;
+	return 0;
+}
+
+int ike_dp_policies_parse(const char *json, size_t len,
+			  int (*fn)(const struct ike_dp_policy *p, void *arg), void *arg)
+{
+	struct jp j = { .s = json, .len = len, .pos = 0 };
+
+	if (!eat(&j, '['))
+		return -EINVAL;
+	if (!eat(&j, ']')) {
+		do {
+			struct ike_dp_policy p;
+			bool ok;
+
+			if (jpolicy(&j, &p, &ok))
+				return -EINVAL;
+			if (ok && fn(&p, arg))
 				return 0;
 		} while (eat(&j, ','));
 		if (!eat(&j, ']'))

@@ -338,6 +338,29 @@ static bool sockaddr_ip(const struct sockaddr_storage *ss, char buf[INET6_ADDRST
 int ike_install_sa_words(const struct ike_child_install *c, int dir,
 			 struct ike_words *w)
 {
+	return ike_install_sa_words_life(c, dir, 0, w);
+}
+
+uint32_t ike_install_hard_time(const struct ike_conf_child *cc)
+{
+	uint64_t t;
+
+	/* The state machine deletes the Child SA at life_time, or replaces
+	 * it at rekey_time when no life_time is set (config.h guarantees
+	 * life_time > rekey_time otherwise); with neither, at the fallback. */
+	if (cc && cc->life_time)
+		t = cc->life_time;
+	else if (cc && cc->rekey_time)
+		t = cc->rekey_time;
+	else
+		t = IKE_DP_LIFE_FALLBACK_S;
+	t += IKE_DP_HARD_MARGIN_S;
+	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
+int ike_install_sa_words_life(const struct ike_child_install *c, int dir,
+			      uint32_t hard_s, struct ike_words *w)
+{
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 	const struct sockaddr_storage *s, *d;
 	uint16_t sport, dport;
@@ -389,13 +412,14 @@ int ike_install_sa_words(const struct ike_child_install *c, int dir,
 		ike_words_add(w, "flag");
 		ike_words_add(w, "esn");
 	}
-	if (c->soft_bytes || c->hard_bytes || c->soft_packets || c->hard_packets) {
+	if (c->soft_bytes || c->hard_bytes || c->soft_packets || c->hard_packets || hard_s) {
 		const struct {
 			const char *name;
 			uint64_t v;
 		} lim[] = {
 			{ "byte-soft", c->soft_bytes }, { "byte-hard", c->hard_bytes },
 			{ "packet-soft", c->soft_packets }, { "packet-hard", c->hard_packets },
+			{ "time-hard", hard_s },
 		};
 
 		ike_words_add(w, "limit");
@@ -582,6 +606,7 @@ struct inst_sa {
 /* The outbound policies of one Child SA family. */
 struct inst_pol {
 	uint32_t reqid;
+	char conn[IKE_CONF_NAME_MAX];
 	uint32_t spi;           /* the SA they protect with */
 	size_t n;
 	uint32_t *ids;
@@ -596,6 +621,23 @@ static struct inst_sa *sas;
 static size_t n_sas, cap_sas;
 static struct inst_pol *pols;
 static size_t n_pols, cap_pols;
+
+/*
+ * Policies kept while no SA protects their flows (fail closed): each
+ * names an SA that is gone, so the datapath drops its packets and
+ * reports acquires (docs/bpf.md, "Traps"). The next Child SA with the
+ * same selectors takes them over (`policy update`) instead of adding
+ * them; only unloading the connection deletes them. conn is "" for the
+ * ones a previous agent left (adopted at start).
+ */
+struct held_pol {
+	uint32_t id;
+	uint8_t dir;
+	char conn[IKE_CONF_NAME_MAX];
+};
+
+static struct held_pol *held;
+static size_t n_held, cap_held;
 
 static struct inst_sa *sa_find(uint32_t spi, uint8_t proto, int dir)
 {
@@ -645,7 +687,8 @@ static struct inst_pol *pol_find(uint32_t reqid)
 	return NULL;
 }
 
-static struct inst_pol *pol_new(uint32_t reqid, uint32_t spi, uint32_t *ids, size_t n)
+static struct inst_pol *pol_new(const char *conn, uint32_t reqid, uint32_t spi,
+			       uint32_t *ids, size_t n)
 {
 	struct inst_pol *p;
 
@@ -660,6 +703,7 @@ static struct inst_pol *pol_new(uint32_t reqid, uint32_t spi, uint32_t *ids, siz
 	}
 	p = &pols[n_pols++];
 	p->reqid = reqid;
+	snprintf(p->conn, sizeof(p->conn), "%s", conn ? conn : "");
 	p->spi = spi;
 	p->ids = ids;
 	p->n = n;
@@ -675,8 +719,69 @@ static void pol_remove(struct inst_pol *p)
 	*p = pols[--n_pols];
 }
 
+static struct held_pol *held_find(uint32_t id)
+{
+	for (size_t i = 0; i < n_held; i++)
+		if (held[i].id == id)
+			return &held[i];
+	return NULL;
+}
+
+static int held_add(uint32_t id, int dir, const char *conn)
+{
+	struct held_pol *h = held_find(id);
+
+	if (!h) {
+		if (n_held == cap_held) {
+			size_t cap = cap_held ? 2 * cap_held : 16;
+			struct held_pol *p = realloc(held, cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			held = p;
+			cap_held = cap;
+		}
+		h = &held[n_held++];
+	}
+	h->id = id;
+	h->dir = (uint8_t)dir;
+	snprintf(h->conn, sizeof(h->conn), "%s", conn ? conn : "");
+	return 0;
+}
+
+static void held_remove(struct held_pol *h)
+{
+	*h = held[--n_held];
+}
+
+static bool conn_loaded(const struct ike_agent *a, const char *conn)
+{
+	for (size_t i = 0; a->cfg && conn && i < a->cfg->n_conns; i++)
+		if (!strcmp(a->cfg->conns[i].name, conn))
+			return true;
+	return false;
+}
+
+static const struct ike_conf_child *child_conf(const struct ike_agent *a,
+					       const char *conn, const char *child)
+{
+	for (size_t i = 0; a->cfg && conn && child && i < a->cfg->n_conns; i++) {
+		const struct ike_conf_conn *cc = &a->cfg->conns[i];
+
+		if (strcmp(cc->name, conn))
+			continue;
+		for (size_t k = 0; k < cc->n_children; k++)
+			if (!strcmp(cc->children[k].name, child))
+				return &cc->children[k];
+	}
+	return NULL;
+}
+
 void ike_install_reset(void)
 {
+	free(held);
+	held = NULL;
+	n_held = cap_held = 0;
 	for (size_t i = 0; i < n_pols; i++) {
 		free(pols[i].ids);
 		free(pols[i].ids_in);
@@ -697,6 +802,7 @@ void ike_install_stats_get(struct ike_install_stats *s)
 	s->sas = (uint32_t)n_sas;
 	for (size_t i = 0; i < n_pols; i++)
 		s->policies += (uint32_t)(pols[i].n + pols[i].n_in);
+	s->held = (uint32_t)n_held;
 }
 
 bool ike_install_note_expired(uint32_t spi, uint8_t proto, int dir, bool hard,
@@ -725,12 +831,15 @@ static int sa_add(struct ike_agent *a, const struct ike_child_install *c, int di
 	char err[512];
 	struct ike_words *w;
 	uint32_t spi = dir == IKE_INSTALL_IN ? c->spi_in : c->spi_out;
+	/* Nothing outlives its Child SA by more than the margin, even when
+	 * this agent dies and never deletes it. */
+	uint32_t hard_s = ike_install_hard_time(child_conf(a, c->conn, c->child));
 	int ret;
 
 	w = malloc(sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	ret = ike_install_sa_words(c, dir, w);
+	ret = ike_install_sa_words_life(c, dir, hard_s, w);
 	if (ret) {
 		ike_words_wipe(w);
 		free(w);
@@ -747,9 +856,9 @@ static int sa_add(struct ike_agent *a, const struct ike_child_install *c, int di
 		return ret;
 	}
 	ret = sa_track(spi, c->protocol, dir, c->spi_in);
-	ike_shell_log(IKE_LOG_INFO, "%s/%s: installed %s SA %s spi 0x%08x reqid %u%s",
-		      c->conn, c->child, proto_word(c->protocol), dir_word(dir), spi,
-		      c->reqid, c->encap ? " (udp-encap)" : "");
+	ike_shell_log(IKE_LOG_INFO, "%s/%s: installed %s SA %s spi 0x%08x reqid %u "
+		      "time-hard %us%s", c->conn, c->child, proto_word(c->protocol),
+		      dir_word(dir), spi, c->reqid, hard_s, c->encap ? " (udp-encap)" : "");
 	return ret;
 }
 
@@ -806,6 +915,33 @@ static int policy_simple(struct ike_agent *a, const char *verb, uint32_t id,
 	return ret;
 }
 
+/*
+ * The daemon refused a policy add as "policy with these selectors exists
+ * (id N)": when N is one this agent holds (or adopted) in the same
+ * direction, the new SA takes it over. True when it did (*id = N).
+ */
+static bool policy_take_over(struct ike_agent *a, const char *err, int dir,
+			     uint32_t spi, uint32_t *id)
+{
+	const char *p = strstr(err, "(id ");
+	struct held_pol *h;
+	uint32_t n;
+
+	if (!p || sscanf(p, "(id %" SCNu32 ")", &n) != 1)
+		return false;
+	h = held_find(n);
+	if (!h || h->dir != dir)
+		return false;
+	if (policy_simple(a, "update", n, spi))
+		return false;
+	held_remove(h);
+	/* The refusal was the expected answer, not a failure. */
+	n_failures--;
+	ike_shell_log(IKE_LOG_DEBUG, "policy %u (held) now protects with spi 0x%08x", n, spi);
+	*id = n;
+	return true;
+}
+
 /* policy add; *id from the daemon's "policy ID added". */
 static int policy_add(struct ike_agent *a, const struct ike_child_install *c,
 		      const struct ike_policy_sel *s, int dir, uint32_t *id)
@@ -820,9 +956,17 @@ static int policy_add(struct ike_agent *a, const struct ike_child_install *c,
 		ret = ike_dp_command(a->instance, w.argc, w.argv, &text, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "%s", strerror(-ret));
+	if (ret == -EEXIST && policy_take_over(a, err, dir, spi, id)) {
+		free(text);
+		return 0;
+	}
 	if (!ret && (!text || sscanf(text, "policy %" SCNu32 " added", id) != 1)) {
 		snprintf(err, sizeof(err), "unexpected answer from the daemon");
 		ret = -EPROTO;
+	} else if (!ret && held_find(*id)) {
+		/* a fresh policy under a held id: the daemon lost the held
+		 * one (it restarted); the entry is stale */
+		held_remove(held_find(*id));
 	}
 	free(text);
 	if (ret) {
@@ -838,6 +982,31 @@ static int policy_add(struct ike_agent *a, const struct ike_child_install *c,
 int ike_install_in(struct ike_agent *a, const struct ike_child_install *c)
 {
 	return sa_add(a, c, IKE_INSTALL_IN);
+}
+
+/*
+ * Policies whose SA goes: kept (held, their packets dropped) while conn
+ * is loaded, deleted once it is not. 0 or the first delete's -errno.
+ */
+static int policies_release(struct ike_agent *a, const char *conn, const uint32_t *ids,
+			    size_t n, int dir)
+{
+	bool keep = conn_loaded(a, conn);
+	int ret = 0, r;
+
+	for (size_t i = 0; i < n; i++) {
+		if (keep && !held_add(ids[i], dir, conn))
+			continue;
+		if (keep)
+			ike_shell_log(IKE_LOG_WARN, "policy %u: cannot track it (no memory): "
+				      "left in the datapath", ids[i]);
+		else if ((r = policy_simple(a, "del", ids[i], 0)) && r != -ENOENT && !ret)
+			ret = r;
+	}
+	if (keep && n)
+		ike_shell_log(IKE_LOG_INFO, "%s: %zu %s policies kept without SA: their "
+			      "traffic is dropped (fail closed)", conn, n, dir_word(dir));
+	return ret;
 }
 
 /* Points every policy of p at spi; on failure the ones done go back. */
@@ -875,8 +1044,7 @@ static void policies_add_in(struct ike_agent *a, const struct ike_child_install 
 		if (policy_add(a, c, &sel[i], IKE_INSTALL_IN, &ids[i]))
 			break;
 	if (i < n) {
-		while (i-- > 0)
-			policy_simple(a, "del", ids[i], 0);
+		policies_release(a, c->conn, ids, i, IKE_INSTALL_IN);
 		free(ids);
 		ike_shell_log(IKE_LOG_WARN, "%s/%s: no inbound policies: cleartext of "
 			      "these flows is not refused", c->conn, c->child);
@@ -915,13 +1083,13 @@ static int policies_add(struct ike_agent *a, const struct ike_child_install *c)
 			break;
 	}
 	if (ret) {
-		while (i-- > 0)
-			policy_simple(a, "del", ids[i], 0);
+		/* fail closed: what was added stays, dropping, until a
+		 * Child SA takes it over */
+		policies_release(a, c->conn, ids, i, IKE_INSTALL_OUT);
 		goto out;
 	}
-	if (!pol_new(c->reqid, c->spi_out, ids, n)) {
-		for (i = 0; i < n; i++)
-			policy_simple(a, "del", ids[i], 0);
+	if (!pol_new(c->conn, c->reqid, c->spi_out, ids, n)) {
+		policies_release(a, c->conn, ids, n, IKE_INSTALL_OUT);
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -974,15 +1142,13 @@ int ike_uninstall(struct ike_agent *a, const struct ike_child_install *c,
 	if (last) {
 		struct inst_pol *p = pol_find(c->reqid);
 
-		for (size_t i = 0; p && i < p->n; i++) {
-			r = policy_simple(a, "del", p->ids[i], 0);
-			if (r && r != -ENOENT && !ret)
-				ret = r;
-		}
-		for (size_t i = 0; p && i < p->n_in; i++)
-			policy_simple(a, "del", p->ids_in[i], 0);
-		if (p)
+		/* Before the SA goes: the policies never let its flows out
+		 * in clear, not even for a moment. */
+		if (p) {
+			ret = policies_release(a, c->conn, p->ids, p->n, IKE_INSTALL_OUT);
+			policies_release(a, c->conn, p->ids_in, p->n_in, IKE_INSTALL_IN);
 			pol_remove(p);
+		}
 	}
 	r = sa_del(a, c->protocol, spi, dir, &gone);
 	if (!r && !gone)
@@ -993,19 +1159,193 @@ int ike_uninstall(struct ike_agent *a, const struct ike_child_install *c,
 
 void ike_install_flush(struct ike_agent *a)
 {
-	size_t n = n_sas;
+	size_t n = n_sas, kept = n_held;
 	bool gone;
 
-	if (!n_sas && !n_pols)
-		return;
-	ike_shell_log(IKE_LOG_WARN, "removing %zu SAs the state machine left installed", n);
+	/* The datapath outlives the agent: the policies stay (their flows
+	 * dropped until an agent brings SAs again and takes them over);
+	 * the keys go. */
 	while (n_pols) {
-		for (size_t i = 0; i < pols[0].n; i++)
-			policy_simple(a, "del", pols[0].ids[i], 0);
-		for (size_t i = 0; i < pols[0].n_in; i++)
-			policy_simple(a, "del", pols[0].ids_in[i], 0);
+		kept += pols[0].n + pols[0].n_in;
 		pol_remove(&pols[0]);
 	}
+	if (n)
+		ike_shell_log(IKE_LOG_WARN, "removing %zu SAs the state machine left "
+			      "installed", n);
 	while (n_sas)
 		sa_del(a, sas[0].proto, sas[0].spi, sas[0].dir, &gone);
+	if (kept)
+		ike_shell_log(IKE_LOG_INFO, "%zu policies stay in the datapath without SA "
+			      "(their traffic is dropped until the agent is back)", kept);
+}
+
+void ike_install_prune(struct ike_agent *a)
+{
+	size_t i = 0, n = 0;
+
+	while (i < n_held) {
+		if (!held[i].conn[0] || conn_loaded(a, held[i].conn)) {
+			i++;
+			continue;
+		}
+		policy_simple(a, "del", held[i].id, 0);
+		held_remove(&held[i]);
+		n++;
+	}
+	if (n)
+		ike_shell_log(IKE_LOG_INFO, "deleted %zu policies of connections no longer "
+			      "loaded", n);
+}
+
+void ike_install_dp_restarted(void)
+{
+	size_t n = 0;
+
+	/* Its SAs are gone; its policies may be too, or restored under the
+	 * same ids: held, a Child SA re-installed takes them over if they
+	 * are there and adds them if not. */
+	while (n_pols) {
+		for (size_t i = 0; i < pols[0].n; i++)
+			n += !held_add(pols[0].ids[i], IKE_INSTALL_OUT, pols[0].conn);
+		for (size_t i = 0; i < pols[0].n_in; i++)
+			n += !held_add(pols[0].ids_in[i], IKE_INSTALL_IN, pols[0].conn);
+		pol_remove(&pols[0]);
+	}
+	n_sas = 0;
+	ike_shell_log(IKE_LOG_INFO, "the datapath restarted: its SAs are gone, %zu "
+		      "policies wait for new Child SAs", n);
+}
+
+bool ike_install_reqid_ours(uint32_t reqid)
+{
+	return reqid >= IKE_REQID_BASE && reqid < IKE_REQID_END;
+}
+
+/* ---------------------------------------------------------- adoption */
+
+struct adopt {
+	struct ike_agent *a;
+	/* (spi, dir) of SAs this agent does not own: their policies are
+	 * someone else's */
+	struct { uint32_t spi; int dir; } *foreign;
+	size_t n_foreign, cap_foreign;
+	struct ike_dp_sa *stale;
+	size_t n_stale, cap_stale;
+	size_t n_adopted;
+	int err;
+};
+
+static int adopt_sa(const struct ike_dp_sa *sa, void *arg)
+{
+	struct adopt *ad = arg;
+
+	if (ike_install_reqid_ours(sa->reqid)) {
+		if (ad->n_stale == ad->cap_stale) {
+			size_t cap = ad->cap_stale ? 2 * ad->cap_stale : 16;
+			struct ike_dp_sa *p = realloc(ad->stale, cap * sizeof(*p));
+
+			if (!p)
+				goto nomem;
+			ad->stale = p;
+			ad->cap_stale = cap;
+		}
+		ad->stale[ad->n_stale++] = *sa;
+		return 0;
+	}
+	if (ad->n_foreign == ad->cap_foreign) {
+		size_t cap = ad->cap_foreign ? 2 * ad->cap_foreign : 16;
+		void *p = realloc(ad->foreign, cap * sizeof(*ad->foreign));
+
+		if (!p)
+			goto nomem;
+		ad->foreign = p;
+		ad->cap_foreign = cap;
+	}
+	ad->foreign[ad->n_foreign].spi = sa->spi;
+	ad->foreign[ad->n_foreign++].dir = sa->dir;
+	return 0;
+nomem:
+	ad->err = -ENOMEM;
+	return 1;
+}
+
+static int adopt_policy(const struct ike_dp_policy *p, void *arg)
+{
+	struct adopt *ad = arg;
+
+	if (p->action != IKE_DP_PROTECT)
+		return 0;
+	for (size_t i = 0; i < ad->n_foreign; i++)
+		if (ad->foreign[i].spi == p->spi && ad->foreign[i].dir == p->dir)
+			return 0;
+	if (held_add(p->id, p->dir, "")) {
+		ad->err = -ENOMEM;
+		return 1;
+	}
+	ad->n_adopted++;
+	return 0;
+}
+
+/* `-j <what> list` parsed with parse; 0 or -errno (logged). */
+static int adopt_list(struct ike_agent *a, char *what,
+		      int (*parse)(const char *, size_t, void *), void *arg)
+{
+	char *argv[] = { "-j", what, "list", NULL };
+	char err[512], *text = NULL;
+	int ret;
+
+	ret = ike_dp_command(a->instance, 3, argv, &text, err, sizeof(err));
+	if (ret) {
+		ike_shell_log(IKE_LOG_WARN, "cannot list the datapath's %ss: %s", what, err);
+		return ret;
+	}
+	ret = parse(text, strlen(text), arg);
+	free(text);
+	if (ret)
+		ike_shell_log(IKE_LOG_WARN, "cannot read the datapath's %s list", what);
+	return ret;
+}
+
+static int parse_sas(const char *json, size_t len, void *arg)
+{
+	return ike_expire_parse(json, len, adopt_sa, arg);
+}
+
+static int parse_policies(const char *json, size_t len, void *arg)
+{
+	return ike_dp_policies_parse(json, len, adopt_policy, arg);
+}
+
+int ike_install_adopt(struct ike_agent *a)
+{
+	struct adopt ad = { .a = a };
+	size_t removed = 0;
+	bool gone;
+	int ret;
+
+	ret = adopt_list(a, "sa", parse_sas, &ad);
+	if (!ret && ad.err)
+		ret = ad.err;
+	if (ret)
+		goto out;
+	/* Keys this process never had: nobody can rekey or delete them at
+	 * the peer; new Child SAs replace them. */
+	for (size_t i = 0; i < ad.n_stale; i++) {
+		const struct ike_dp_sa *s = &ad.stale[i];
+
+		if (!sa_del(a, s->proto, s->spi, s->dir, &gone) && !gone)
+			removed++;
+	}
+	/* Policies after the SAs: the ones naming them now drop. */
+	ret = adopt_list(a, "policy", parse_policies, &ad);
+	if (!ret && ad.err)
+		ret = ad.err;
+out:
+	if (removed || ad.n_adopted)
+		ike_shell_log(IKE_LOG_INFO, "a previous agent left %zu SAs (removed) and "
+			      "%zu protecting policies (kept, dropping, until new Child SAs "
+			      "take them over)", removed, ad.n_adopted);
+	free(ad.foreign);
+	free(ad.stale);
+	return ret;
 }

@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The agent's log: one timestamped line per event on stderr, which the
- * daemon points at its --log file. Callers never pass secrets; addresses
- * and SPIs are fine.
+ * The agent's log: one line per event with its time and level, on stderr
+ * (in the foreground, or the --log file the daemon points stderr at) or
+ * to syslog (a daemon without --log). The state machine's event lines
+ * ("<conn> #<serial> <spi_i>/<spi_r>: ...", agent.h) come through the
+ * same function, so both halves log in one format and obey one
+ * --log-level. Callers never pass secrets; addresses and SPIs are fine.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "shell.h"
 
 static int log_level = IKE_LOG_INFO;
+static bool to_syslog;
 
 static const char *const level_names[] = {
 	[IKE_LOG_ERR] = "error",
@@ -25,6 +30,37 @@ static const char *const level_names[] = {
 void ike_shell_log_level(int level)
 {
 	log_level = level;
+}
+
+int ike_shell_log_level_parse(const char *name)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} names[] = {
+		{ "error", IKE_LOG_ERR }, { "warn", IKE_LOG_WARN },
+		{ "warning", IKE_LOG_WARN }, { "info", IKE_LOG_INFO },
+		{ "debug", IKE_LOG_DEBUG },
+	};
+
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i].name))
+			return names[i].level;
+	return -1;
+}
+
+void ike_shell_log_syslog(bool on)
+{
+	if (on && !to_syslog)
+		openlog("xdpsec-ike", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	else if (!on && to_syslog)
+		closelog();
+	to_syslog = on;
+}
+
+void ike_shell_log_sm_line(int level, const char *line)
+{
+	ike_shell_log(level, "%s", line);
 }
 
 void ike_shell_log(int level, const char *fmt, ...)
@@ -39,6 +75,19 @@ void ike_shell_log(int level, const char *fmt, ...)
 		return;
 	if (level < IKE_LOG_ERR || level > IKE_LOG_DEBUG)
 		level = IKE_LOG_ERR;
+	if (to_syslog) {
+		static const int prio[] = {
+			[IKE_LOG_ERR] = LOG_ERR, [IKE_LOG_WARN] = LOG_WARNING,
+			[IKE_LOG_INFO] = LOG_INFO, [IKE_LOG_DEBUG] = LOG_DEBUG,
+		};
+
+		va_start(ap, fmt);
+		m = vsnprintf(line, sizeof(line), fmt, ap);
+		va_end(ap);
+		if (m >= 0)
+			syslog(prio[level], "%s: %s", level_names[level], line);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);

@@ -3,7 +3,7 @@
  * xdpsec-ike: the IKEv2 agent of one xdpsec datapath instance.
  *
  *   xdpsec-ike [-i INSTANCE] daemon --config FILE [--foreground] [--log FILE]
- *              [--fake-nat]
+ *              [--fake-nat] [--log-level error|warn|info|debug]
  *   xdpsec-ike [-i INSTANCE] [-j] list-sas|initiate|terminate|reload|stats|help
  *
  * `daemon` runs the agent in this process (daemonized unless --foreground,
@@ -12,7 +12,12 @@
  *
  * The agent is one thread around ppoll(): the IKE sockets, the control
  * socket and the earliest timer. SIGTERM/SIGINT tear every SA down and
- * exit; SIGHUP reloads the configuration like `xdpsec-ike reload`.
+ * exit (the connections' policies stay in the datapath, dropping their
+ * traffic, for the next agent: install.c); SIGHUP reloads the
+ * configuration like `xdpsec-ike reload`.
+ *
+ * Logs: stderr in the foreground, the --log file if given, syslog for a
+ * daemon without one (log.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +40,8 @@
 
 /* RFC 7296 §2.6: regenerate the cookie secret "frequently". */
 #define COOKIE_ROTATE_MS (5u * 60u * 1000u)
-/* How often the datapath's SA volume counters are read. */
+/* How often the datapath's SA volume counters are read (and policies of
+ * unloaded connections pruned). */
 #define EXPIRE_POLL_MS 1000u
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -75,6 +81,9 @@ static void expire_poll(struct ike_agent *a, void *arg)
 	(void)arg;
 	ike_timer_arm(a, &expire_timer, EXPIRE_POLL_MS, expire_poll, NULL);
 	ike_expire_poll(a);
+	/* After a reload: the kept policies of connections that are gone
+	 * go too (a connection unloaded is the only way they leave). */
+	ike_install_prune(a);
 }
 
 /* ----------------------------------------------------------------- loop */
@@ -141,16 +150,28 @@ static void run(struct ike_agent *a, struct xs_ctl_srv *srv, const sigset_t *wai
 struct daemon_opts {
 	const char *config;
 	const char *log;
+	int log_level;
 	bool foreground;
 	bool fake_nat;
 };
 
+#define DAEMON_USAGE "daemon --config FILE [--foreground] [--log FILE] " \
+	"[--fake-nat] [--log-level error|warn|info|debug]"
+
 static int parse_daemon_opts(int argc, char **argv, struct daemon_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->log_level = IKE_LOG_INFO;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
 			o->config = argv[++i];
+		} else if (!strcmp(argv[i], "--log-level") && i + 1 < argc) {
+			o->log_level = ike_shell_log_level_parse(argv[++i]);
+			if (o->log_level < 0) {
+				fprintf(stderr, "xdpsec-ike: daemon: --log-level '%s': not one "
+					"of error, warn, info, debug\n", argv[i]);
+				return -EINVAL;
+			}
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			o->log = argv[++i];
 		} else if (!strcmp(argv[i], "--foreground")) {
@@ -159,8 +180,7 @@ static int parse_daemon_opts(int argc, char **argv, struct daemon_opts *o)
 			o->fake_nat = true;
 		} else {
 			fprintf(stderr, "xdpsec-ike: daemon: unknown or incomplete option "
-				"'%s' (usage: daemon --config FILE [--foreground] [--log FILE] "
-				"[--fake-nat])\n", argv[i]);
+				"'%s' (usage: " DAEMON_USAGE ")\n", argv[i]);
 			return -EINVAL;
 		}
 	}
@@ -214,6 +234,7 @@ static void shutdown_agent(struct ike_agent *a)
 	a->cfg = NULL;
 	ike_cookie_wipe(&a->cookie);
 	ike_install_reset();
+	ike_shell_log_syslog(false);
 }
 
 static int daemon_main(const char *instance, int argc, char **argv)
@@ -240,7 +261,8 @@ static int daemon_main(const char *instance, int argc, char **argv)
 	ike_net_init(a);
 	snprintf(a->instance, sizeof(a->instance), "%s", instance);
 	a->fake_nat = o.fake_nat;
-	a->next_reqid = 1;
+	/* The owner tag of what this agent installs (shell.h). */
+	a->next_reqid = IKE_REQID_BASE;
 	/* Absolute: the daemon leaves its working directory. */
 	if (!realpath(o.config, a->cfg_path)) {
 		fprintf(stderr, "xdpsec-ike: %s: %s\n", o.config, strerror(errno));
@@ -297,11 +319,15 @@ static int daemon_main(const char *instance, int argc, char **argv)
 		}
 	}
 	if (logfd >= 0) {
-		/* The state machine's lines land there too. */
 		dup2(logfd, STDERR_FILENO);
 		close(logfd);
 		logfd = -1;
+	} else if (!o.foreground) {
+		ike_shell_log_syslog(true);
 	}
+	ike_shell_log_level(o.log_level);
+	/* The state machine's lines in the same format and place. */
+	ike_sm_log_setup(o.log_level, ike_shell_log_sm_line);
 	/* Paths are absolute by now (config, log). */
 	if (xs_harden_chdir_root())
 		ike_shell_log(IKE_LOG_WARN, "chdir /: %s", strerror(errno));
@@ -346,6 +372,10 @@ static int daemon_main(const char *instance, int argc, char **argv)
 			      instance, instance);
 	else
 		close(dfd);
+	/* What a predecessor that died left: its SAs go, its policies keep
+	 * dropping until the Child SAs below take them over. */
+	if (dfd >= 0)
+		ike_install_adopt(a);
 	tell_parent(&pipefd[1], true, NULL);
 	/* Listening: a Type=notify unit is started (notify.h). */
 	xs_notify_ready();
@@ -355,7 +385,8 @@ static int daemon_main(const char *instance, int argc, char **argv)
 	/* Start actions of the connections loaded. */
 	ike_sa_config_changed(a);
 	run(a, srv, &waitmask);
-	ike_shell_log(IKE_LOG_INFO, "signal %d: deleting SAs and exiting", (int)got_term);
+	ike_shell_log(IKE_LOG_INFO, "signal %d: deleting SAs and exiting (policies stay)",
+		      (int)got_term);
 	ret = 0;
 	xs_notify_stopping();
 	shutdown_agent(a);

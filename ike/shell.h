@@ -33,6 +33,12 @@ enum ike_log_level {
 
 /* Messages above level are dropped (default IKE_LOG_INFO). */
 void ike_shell_log_level(int level);
+/* "error", "warn" ("warning"), "info", "debug" to a level; -1 if none. */
+int ike_shell_log_level_parse(const char *name);
+/* Lines go to syslog (daemon facility) instead of stderr. */
+void ike_shell_log_syslog(bool on);
+/* The state machine's log hook (ike_sm_log_setup): its lines as ours. */
+void ike_shell_log_sm_line(int level, const char *line);
 /* One line to stderr with a timestamp. Never pass a key or a PSK. */
 void ike_shell_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -169,9 +175,31 @@ int ike_install_policies(const struct ike_child_install *c,
 #define IKE_INSTALL_IN 1
 #define IKE_INSTALL_OUT 2
 
+/*
+ * The agent's owner tag in the datapath: the reqids it gives Child SAs
+ * (a->next_reqid counts up from IKE_REQID_BASE). Below the range the
+ * daemon picks for SAs added without a reqid (2^30 up); static SAs must
+ * not use it. A restarted agent removes the SAs of this range it finds.
+ */
+#define IKE_REQID_BASE (1u << 29)
+#define IKE_REQID_END (1u << 30)
+bool ike_install_reqid_ours(uint32_t reqid);
+
+/* Every SA the agent installs carries `time-hard`: the Child SA's life
+ * (life_time, else rekey_time, else the fallback) plus this margin, so
+ * that nothing outlives a dead agent's Child SA by more than the margin
+ * (it covers the inbound grace period and a late rekey exchange). */
+#define IKE_DP_HARD_MARGIN_S 30u
+#define IKE_DP_LIFE_FALLBACK_S (24u * 3600u)
+/* The time-hard seconds of a Child SA of cc (NULL: no config found). */
+uint32_t ike_install_hard_time(const struct ike_conf_child *cc);
+
 /* The `sa add ...` words of c for dir. 0 or -EINVAL/-ENOSPC. */
 int ike_install_sa_words(const struct ike_child_install *c, int dir,
 			 struct ike_words *w);
+/* The same with `limit time-hard hard_s` (0: none). */
+int ike_install_sa_words_life(const struct ike_child_install *c, int dir,
+			      uint32_t hard_s, struct ike_words *w);
 /* `policy add src .. dst .. [proto ..] [sport ..] [dport ..] dir out spi ..` */
 /* dir: IKE_INSTALL_IN writes the inbound mirror (remote src, local dst). */
 int ike_install_policy_words_dir(const struct ike_policy_sel *s, uint32_t spi, int dir,
@@ -197,13 +225,36 @@ int ike_dp_command(const char *instance, int argc, char *const argv[], char **te
 struct ike_install_stats {
 	uint64_t commands, failures;
 	uint32_t sas, policies;
+	uint32_t held;          /* policies kept without SA (fail closed) */
 };
 void ike_install_stats_get(struct ike_install_stats *s);
 /* Forgets every installed SA and policy id (tests; exit). */
 void ike_install_reset(void);
-/* Deletes from the datapath whatever is still installed (exit, after
- * ike_sa_shutdown()). */
+/* Exit, after ike_sa_shutdown(): deletes the SAs still installed; the
+ * policies stay (dropping their flows) for the next agent to take over. */
 void ike_install_flush(struct ike_agent *a);
+/*
+ * Fail closed while configured: the policies of a Child SA that goes
+ * (terminate, DPD, DELETE, expiry, failed install) stay in the datapath,
+ * naming no SA, so their flows are dropped; the next Child SA with the
+ * same selectors takes them over. This deletes the ones of connections
+ * no longer in a->cfg (after a reload).
+ */
+void ike_install_prune(struct ike_agent *a);
+/*
+ * The datapath daemon restarted (a new generation): forgets the SAs it
+ * had and holds every policy, so that the Child SAs re-installed into it
+ * (ike_agent_dp_restarted) take over the policies it kept or add them
+ * again. Call it before ike_agent_dp_restarted().
+ */
+void ike_install_dp_restarted(void);
+/*
+ * At start: removes the datapath SAs of the agent's reqid range (left by
+ * a previous agent that died) and keeps every PROTECT policy that names
+ * no SA of someone else as held, for new Child SAs to take over. 0 or
+ * -errno (logged; e.g. no datapath daemon).
+ */
+int ike_install_adopt(struct ike_agent *a);
 
 /*
  * For the expiry watch: records that the datapath reported the SA (spi,
@@ -219,6 +270,7 @@ bool ike_install_note_expired(uint32_t spi, uint8_t proto, int dir, bool hard,
 /* One SA of `xdpsec -j sa list`. */
 struct ike_dp_sa {
 	uint32_t spi;
+	uint32_t reqid;
 	uint8_t proto;          /* IKE_PROTO_ESP / _AH */
 	int dir;                /* IKE_INSTALL_IN / _OUT */
 	bool soft_expired, hard_expired;
@@ -228,6 +280,20 @@ struct ike_dp_sa {
  * 0 or -EINVAL for text that is not that array. */
 int ike_expire_parse(const char *json, size_t len,
 		     int (*fn)(const struct ike_dp_sa *sa, void *arg), void *arg);
+/* One policy of `xdpsec -j policy list`. */
+#define IKE_DP_PROTECT 1
+#define IKE_DP_OTHER 2
+struct ike_dp_policy {
+	uint32_t id;
+	uint32_t spi;           /* 0: none */
+	int dir;                /* IKE_INSTALL_IN / _OUT */
+	int action;             /* IKE_DP_PROTECT / _OTHER */
+};
+
+/* Parses the JSON array of `policy list`, as ike_expire_parse. */
+int ike_dp_policies_parse(const char *json, size_t len,
+			  int (*fn)(const struct ike_dp_policy *p, void *arg), void *arg);
+
 /* Asks the daemon for its SAs and reports newly expired ones with
  * ike_sa_child_expired(). Nothing is asked while nothing is installed. */
 void ike_expire_poll(struct ike_agent *a);

@@ -21,7 +21,8 @@ SAs reach the datapath only through the agents.
                           stopped, or B's IKE packets dropped (nftables):
                           A's DPD (dpd_delay 2s) removes everything
     test_delete           `xdpsec-ike terminate` on either side empties
-                          both agents and both datapaths
+                          both agents and removes both datapaths' SAs; the
+                          policies stay and drop the flows (fail closed)
     test_custom_port      A's `local_port = 7000` (B's `remote_port =
                           7000`): IKE runs on that port, no NAT is
                           detected, plain ESP, and a Child SA rekey and
@@ -501,8 +502,11 @@ def test_delete(ike_pair):
     pair.a.agent.terminate("c")
     for h in (pair.a, pair.b):
         it.wait_no_sas(h, timeout=10, diag=pair.diag)
-    assert pair.a.ping(pair.addr_b, count=3, timeout=1)["received"] == 3, \
-        "without SAs and policies the hosts talk in the clear again"
+    # Fail closed while configured: the policies stay, naming no SA, and
+    # the flows they protect are dropped, never sent in clear.
+    assert pair.a.ping(pair.addr_b, count=3, timeout=1)["received"] == 0, \
+        "without SAs the hosts must not talk in the clear"
+    assert pair.a.dp_policies() and pair.b.dp_policies(), pair.diag()
 
     # Again, and the responder deletes.
     pair.a.agent.initiate("c")
