@@ -81,6 +81,8 @@ static void expire_poll(struct ike_agent *a, void *arg)
 	(void)arg;
 	ike_timer_arm(a, &expire_timer, EXPIRE_POLL_MS, expire_poll, NULL);
 	ike_expire_poll(a);
+	/* A restarted datapath daemon gets the Child SAs back. */
+	ike_dp_gen_poll(a);
 	/* After a reload: the kept policies of connections that are gone
 	 * go too (a connection unloaded is the only way they leave). */
 	ike_install_prune(a);

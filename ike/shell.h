@@ -249,6 +249,13 @@ void ike_install_prune(struct ike_agent *a);
  */
 void ike_install_dp_restarted(void);
 /*
+ * The daemon's generation (dp_gen.c): once a second; a new generation of an
+ * attached daemon re-installs every Child SA (ike_install_dp_restarted, then
+ * ike_agent_dp_restarted). ike_dp_gen_parse reads `-j status`: 0 or -EINVAL.
+ */
+void ike_dp_gen_poll(struct ike_agent *a);
+int ike_dp_gen_parse(const char *json, uint64_t *generation, bool *attached);
+/*
  * At start: removes the datapath SAs of the agent's reqid range (left by
  * a previous agent that died) and keeps every PROTECT policy that names
  * no SA of someone else as held, for new Child SAs to take over. 0 or
