@@ -31,17 +31,31 @@
 
 /* -------------------------------------------------------------- limits */
 
-/* Responder IKE SAs not yet authenticated: above IKE_HALF_OPEN_COOKIE new
- * IKE_SA_INIT requests must carry a COOKIE (RFC 7296 §2.6); at
- * IKE_HALF_OPEN_MAX they are dropped. */
+/*
+ * Denial of service, RFC 7296 §2.6 and RFC 8019 (docs/ike-config.md,
+ * "Denial of service"). Responder IKE SAs not yet authenticated are
+ * "half-open":
+ * - from IKE_HALF_OPEN_COOKIE on, an IKE_SA_INIT request creates state
+ *   only if it returns a valid COOKIE (§2.6); others get the COOKIE;
+ * - an address holds at most IKE_HALF_OPEN_PER_ADDR of those admitted
+ *   with a cookie: one more evicts its own oldest (RFC 8019 §4.1);
+ * - at IKE_HALF_OPEN_MAX a request with a valid cookie evicts the oldest
+ *   half-open SA of the address holding the most (RFC 8019 §4.1,
+ *   §7.1.2: prefer initiators that proved their address);
+ * - a half-open SA waits IKE_HALF_OPEN_TIMEOUT_MS for IKE_AUTH, only
+ *   IKE_HALF_OPEN_PRESSURE_MS once more than half the table is used.
+ */
 #define IKE_HALF_OPEN_COOKIE 10u
+#define IKE_HALF_OPEN_PER_ADDR 8u
 #define IKE_HALF_OPEN_MAX 100u
-/* A half-open responder SA waits this long for IKE_AUTH. */
 #define IKE_HALF_OPEN_TIMEOUT_MS 30000u
-/* Bounded memory: IKE SAs in all, per peer address, Child SAs per IKE SA,
- * queued operations per IKE SA. */
+#define IKE_HALF_OPEN_PRESSURE_MS 5000u
+/* Bounded memory: IKE SAs in all (no cap per peer address: users behind
+ * one carrier-grade NAT share it), lingering predecessors of one IKE SA
+ * (a peer rekeying in a loop), Child SAs per IKE SA, queued operations
+ * per IKE SA. */
 #define IKE_SA_MAX 4096u
-#define IKE_SA_PER_PEER_MAX 16u
+#define IKE_REKEY_CHAIN_MAX 4u
 #define IKE_CHILD_MAX 32u
 #define IKE_TASK_MAX 16u
 /* Retransmission (§2.1, §2.4): first after 0.5 s, doubling, 5 sends in

@@ -330,6 +330,16 @@ static void test_cookie(void **state)
 	assert_int_equal(n_ike(&moon, "established"), 1);
 	assert_int_equal(n_ike(&sun, "established"), 1);
 	assert_pairs(1);
+	/* moon's address held more than IKE_HALF_OPEN_PER_ADDR: its
+	 * returned cookie displaced its own oldest (RFC 8019 §4.1) */
+	assert_int_equal(sun.a.counters[IKE_AC_HALF_OPEN_EVICTED], 1);
+	assert_int_equal(sun.a.half_open, IKE_HALF_OPEN_COOKIE - 1);
+	{
+		size_t len = craft_init(0x8888, false, buf, sizeof(buf));
+
+		ike_sa_input(&sun.a, &p, buf, len);
+		assert_int_equal(sun.a.half_open, IKE_HALF_OPEN_COOKIE);
+	}
 	/* a flooder without cookies gets nothing but cookies */
 	{
 		size_t len = craft_init(0x9999, false, buf, sizeof(buf));
@@ -356,16 +366,15 @@ static void test_half_open_limit(void **state)
 	s.remote_addrs = "%any";
 	setup_pair(&m, &s);
 	p = moon_to_sun();
-	/* one peer address may not hold more than IKE_SA_PER_PEER_MAX */
-	sun.a.half_open = 0;
-	for (unsigned int i = 0; i < IKE_SA_PER_PEER_MAX + 5; i++) {
+	/* without cookies one address holds at most IKE_HALF_OPEN_COOKIE
+	 * (test_ike_dos.c tests the limits with cookies) */
+	for (unsigned int i = 0; i < IKE_HALF_OPEN_COOKIE + 5; i++) {
 		size_t len = craft_init(0x2000 + i, false, buf, sizeof(buf));
 
 		ike_sa_input(&sun.a, &p, buf, len);
 	}
-	assert_true(n_ike(&sun, NULL) <= IKE_SA_PER_PEER_MAX);
-	assert_true(sun.a.counters[IKE_AC_DROP_HALF_OPEN] +
-		    sun.a.counters[IKE_AC_COOKIE_SENT] >= 5);
+	assert_int_equal(n_ike(&sun, NULL), IKE_HALF_OPEN_COOKIE);
+	assert_int_equal(sun.a.counters[IKE_AC_COOKIE_SENT], 5);
 }
 
 static void test_fake_nat(void **state)

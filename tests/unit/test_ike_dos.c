@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Denial-of-service limits of the responder (RFC 7296 §2.6, RFC 8019;
+ * ike_sa.h's IKE_HALF_OPEN_*): many source addresses returning valid
+ * cookies fill the half-open table and evict each other, never the table
+ * a legitimate initiator needs; one address holds at most
+ * IKE_HALF_OPEN_PER_ADDR of the cookie-admitted SAs; half-open SAs expire
+ * sooner under pressure; established IKE SAs are not capped per address.
+ *
+ * In-process, two agents through the fake shell of ike_sa_harness.h:
+ * "moon" is the legitimate initiator, the flood is crafted here and fed
+ * to "sun" as if from other addresses.
+ */
+#include "ike_sa_harness.h"
+
+#include "dispatch.h"
+
+/* An IKE_SA_INIT request with SPI spi and nonce ni, the COOKIE first
+ * when cookie is non-NULL (§2.6). */
+static size_t craft(uint64_t spi, const uint8_t ni[32], const uint8_t *cookie,
+		    uint8_t *buf, size_t cap)
+{
+	const struct ike_conf_conn *conn = &moon.cfg.conns[0];
+	struct ike_hdr h = { .spi_i = spi, .major = 2, .exch = IKE_EXCH_IKE_SA_INIT,
+			     .flags = IKE_FLAG_INITIATOR };
+	struct ike_sa_pld pl;
+	struct ike_enc e;
+	struct ike_dh *dh;
+	uint8_t pub[256];
+	size_t publen;
+	uint16_t group = ike_prop_first_dh(conn->proposals, conn->n_proposals);
+	int rc;
+
+	assert_int_equal(ike_prop_build(&pl, conn->proposals, conn->n_proposals,
+					NULL, 0, false, 0), 0);
+	dh = ike_dh_new(group);
+	assert_non_null(dh);
+	assert_int_equal(ike_dh_public(dh, pub, sizeof(pub), &publen), 0);
+	ike_dh_free(dh);
+	ike_enc_init(&e, buf, cap, &h);
+	if (cookie)
+		ike_enc_notify(&e, IKE_PROTO_NONE, NULL, 0, IKE_N_COOKIE, cookie,
+			       IKE_COOKIE_LEN);
+	ike_enc_sa(&e, &pl);
+	ike_enc_ke(&e, group, pub, publen);
+	ike_enc_nonce(&e, ni, 32);
+	rc = ike_enc_finish(&e);
+	assert_true(rc > 0);
+	return (size_t)rc;
+}
+
+/* The path from attacker address number i (10.200.x.y) to sun. */
+static struct ike_path from(unsigned int i)
+{
+	struct ike_path p = moon_to_sun();
+	struct sockaddr_in *sin = (struct sockaddr_in *)&p.remote;
+
+	sin->sin_addr.s_addr = htonl(0x0ac80000u + 1 + i);
+	return p;
+}
+
+/* Sun's answers to the flood land in moon's inbox: thrown away. */
+static void flush(struct node *n)
+{
+	while (n->qn) {
+		free(n->q[n->qh].buf);
+		n->q[n->qh].buf = NULL;
+		n->qh = (n->qh + 1) % QMAX;
+		n->qn--;
+	}
+}
+
+/* Sends one IKE_SA_INIT from address i, with the cookie sun would hand
+ * out when with_cookie. */
+static void init_from(unsigned int i, uint64_t spi, bool with_cookie)
+{
+	struct ike_path p = from(i);
+	uint8_t buf[2048], ni[32], sb[8], cookie[IKE_COOKIE_LEN];
+
+	ike_random(ni, sizeof(ni));
+	if (with_cookie) {
+		if (!sun.a.cookie.valid[sun.a.cookie.cur])
+			assert_int_equal(ike_cookie_init(&sun.a.cookie), 0);
+		ike_put64(sb, spi);
+		assert_int_equal(ike_cookie_make(&sun.a.cookie, ni, sizeof(ni),
+						 (const struct sockaddr *)&p.remote,
+						 sb, cookie), 0);
+	}
+	ike_sa_input(&sun.a, &p, buf, craft(spi, ni, with_cookie ? cookie : NULL,
+					     buf, sizeof(buf)));
+	flush(&moon);
+}
+
+static unsigned int half_open_of(unsigned int i)
+{
+	struct ike_path p = from(i);
+	unsigned int n = 0;
+
+	for (struct ike_sa *s = sun.a.sas; s; s = s->next)
+		if (s->half_open && ike_addr_eq(&s->path.remote, &p.remote, false))
+			n++;
+	return n;
+}
+
+static void setup_any(void)
+{
+	struct cfgp m = base_moon(), s = mirror(m);
+
+	s.remote_addrs = "%any";
+	setup_pair(&m, &s);
+}
+
+/* 200 addresses hold half-open SAs with valid cookies; the legitimate
+ * initiator still gets its IKE SA and Child SA. */
+static void test_flood_then_legit(void **state)
+{
+	(void)state;
+	setup_any();
+	for (unsigned int i = 0; i < 200; i++)
+		init_from(i, 0x100000u + i, false);
+	/* §2.6: IKE_HALF_OPEN_COOKIE answered, the rest got a COOKIE */
+	assert_int_equal(sun.a.half_open, IKE_HALF_OPEN_COOKIE);
+	assert_int_equal(sun.a.counters[IKE_AC_COOKIE_SENT], 200 - IKE_HALF_OPEN_COOKIE);
+	for (unsigned int i = IKE_HALF_OPEN_COOKIE; i < 200; i++)
+		init_from(i, 0x200000u + i, true);
+	/* the table full, each newcomer displaced the oldest */
+	assert_int_equal(sun.a.half_open, IKE_HALF_OPEN_MAX);
+	assert_int_equal(sun.a.counters[IKE_AC_HALF_OPEN_EVICTED],
+			 200 - IKE_HALF_OPEN_MAX);
+	assert_int_equal(sun.a.counters[IKE_AC_DROP_HALF_OPEN], 0);
+	/* the oldest went first: the first addresses hold nothing now */
+	assert_int_equal(half_open_of(0), 0);
+	assert_int_equal(half_open_of(199), 1);
+	/* the legitimate initiator: COOKIE, retry, admitted, established */
+	establish();
+	assert_int_equal(n_ike(&moon, "established"), 1);
+	assert_int_equal(n_ike(&sun, "established"), 1);
+	assert_pairs(1);
+	assert_true(moon.a.counters[IKE_AC_DROP_HALF_OPEN] == 0);
+}
+
+/* RFC 8019 §4.1: one address holds at most IKE_HALF_OPEN_PER_ADDR of the
+ * cookie-admitted SAs; a newer one replaces its own oldest, the other
+ * addresses keep theirs. */
+static void test_per_address(void **state)
+{
+	(void)state;
+	setup_any();
+	for (unsigned int i = 0; i < IKE_HALF_OPEN_COOKIE; i++)
+		init_from(i, 0x300000u + i, false);
+	assert_int_equal(sun.a.half_open, IKE_HALF_OPEN_COOKIE);
+	for (unsigned int k = 0; k < IKE_HALF_OPEN_PER_ADDR + 4; k++)
+		init_from(150, 0x400000u + k, true);
+	assert_int_equal(half_open_of(150), IKE_HALF_OPEN_PER_ADDR);
+	assert_int_equal(sun.a.counters[IKE_AC_HALF_OPEN_EVICTED], 4);
+	for (unsigned int i = 0; i < IKE_HALF_OPEN_COOKIE; i++)
+		assert_int_equal(half_open_of(i), 1);
+	/* without a cookie: a COOKIE and no state */
+	init_from(150, 0x500000u, false);
+	assert_int_equal(half_open_of(150), IKE_HALF_OPEN_PER_ADDR);
+	assert_int_equal(sun.a.half_open,
+			 IKE_HALF_OPEN_COOKIE + IKE_HALF_OPEN_PER_ADDR);
+}
+
+/* RFC 8019 §4.1: more than half the table used, new half-open SAs wait
+ * IKE_HALF_OPEN_PRESSURE_MS, and the older ones go once that old. */
+static void test_pressure_expiry(void **state)
+{
+	unsigned int half = IKE_HALF_OPEN_MAX / 2;
+
+	(void)state;
+	setup_any();
+	for (unsigned int i = 0; i < half + 5; i++)
+		init_from(i, 0x600000u + i, i >= IKE_HALF_OPEN_COOKIE);
+	assert_int_equal(sun.a.half_open, half + 5);
+	/* the 5 above half armed the short wait */
+	pump(IKE_HALF_OPEN_PRESSURE_MS + 100);
+	assert_int_equal(sun.a.half_open, half);
+	assert_int_equal(sun.a.counters[IKE_AC_HALF_OPEN_EXPIRED], 5);
+	/* back over half: the long-waiting ones, older than the short wait,
+	 * go at the next admission */
+	init_from(170, 0x700000u, true);
+	init_from(171, 0x700001u, true);
+	assert_int_equal(sun.a.counters[IKE_AC_HALF_OPEN_EXPIRED], 5 + half);
+	assert_int_equal(sun.a.half_open, 2);
+	/* the rest time out with the long wait */
+	pump(IKE_HALF_OPEN_TIMEOUT_MS + 100);
+	assert_int_equal(sun.a.half_open, 0);
+}
+
+/* No cap per peer address on IKE SAs: 25 from one address (users behind
+ * one NAT) all establish. */
+static void test_many_from_one_address(void **state)
+{
+	const uint16_t idx[1] = { 0 };
+
+	(void)state;
+	setup_any();
+	for (unsigned int i = 0; i < 25; i++) {
+		/* a new IKE SA each time, as 25 hosts behind one NAT would */
+		assert_non_null(ike_sa_start_conn(&moon.a, &moon.cfg.conns[0], idx, 1,
+						  0, 0));
+		ike_dispatch_settle(&moon.a);
+		pump(100);
+		/* the harness keeps a few outcomes only */
+		moon.n_outc = sun.n_outc = 0;
+	}
+	pump(5000);
+	assert_int_equal(n_ike(&moon, "established"), 25);
+	assert_int_equal(n_ike(&sun, "established"), 25);
+	assert_int_equal(sun.a.half_open, 0);
+	assert_int_equal(sun.a.counters[IKE_AC_DROP_HALF_OPEN], 0);
+	assert_int_equal(sun.a.counters[IKE_AC_DROP_SA_LIMIT], 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_flood_then_legit, cleanup),
+		cmocka_unit_test_teardown(test_per_address, cleanup),
+		cmocka_unit_test_teardown(test_pressure_expiry, cleanup),
+		cmocka_unit_test_teardown(test_many_from_one_address, cleanup),
+	};
+
+	ike_sa_log_level = IKE_SA_LOG_WARN;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
