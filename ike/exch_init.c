@@ -518,14 +518,16 @@ static bool older(const struct ike_sa *x, const struct ike_sa *y)
 	return (int32_t)(x->serial - y->serial) < 0;
 }
 
-/* The half-open SA to give up for a newcomer with a valid cookie: the
- * oldest of remote's (remote non-NULL), else the oldest of the address
- * holding the most (RFC 8019 §4.1). NULL: none. */
+/* The half-open SA to give up for a newcomer with a valid cookie: of
+ * those at least IKE_HALF_OPEN_EVICT_AGE_MS old, the oldest of remote's
+ * (remote non-NULL), else the oldest of the address holding the most
+ * (RFC 8019 §4.1). NULL: none. */
 static struct ike_sa *half_open_victim(struct ike_agent *a,
 				       const struct sockaddr_storage *remote)
 {
 	struct ike_sa *ho[IKE_HALF_OPEN_MAX + 1], *best = NULL;
 	unsigned int n = 0, best_cnt = 0;
+	uint64_t now = ike_now_ms();
 
 	for (struct ike_sa *s = a->sas; s && n < IKE_HALF_OPEN_MAX + 1; s = s->next)
 		if (is_half_open(s) &&
@@ -534,6 +536,8 @@ static struct ike_sa *half_open_victim(struct ike_agent *a,
 	for (unsigned int i = 0; i < n; i++) {
 		unsigned int cnt = 0;
 
+		if (now - ho[i]->created_ms < IKE_HALF_OPEN_EVICT_AGE_MS)
+			continue;
 		for (unsigned int j = 0; j < n; j++)
 			if (ike_addr_eq(&ho[i]->path.remote, &ho[j]->path.remote, false))
 				cnt++;
@@ -557,13 +561,19 @@ static unsigned int half_open_from(struct ike_agent *a,
 	return n;
 }
 
+static void evict(struct ike_sa *victim)
+{
+	ike_count(victim->agent, IKE_AC_HALF_OPEN_EVICTED);
+	ike_sa_kill(victim, "half-open, displaced by a returned cookie");
+}
+
 /* Whether an IKE_SA_INIT request may create a half-open SA: true, maybe
  * after evicting another; false when refused (a COOKIE answered, or a
  * counted drop). */
 static bool half_open_admit(struct ike_agent *a, const struct ike_path *path,
 			    const struct ike_msg *m, const struct ike_pld *pno)
 {
-	struct ike_sa *victim = NULL;
+	struct ike_sa *victim;
 
 	/* §2.6: below the threshold no cookie is asked for */
 	if (a->half_open < IKE_HALF_OPEN_COOKIE)
@@ -575,21 +585,24 @@ static bool half_open_admit(struct ike_agent *a, const struct ike_path *path,
 	/* RFC 8019 §4.1: shorter waits under pressure */
 	half_open_expire(a);
 	/* RFC 8019 §4.1: one address holds at most IKE_HALF_OPEN_PER_ADDR;
-	 * a valid cookie replaces that address's own oldest */
-	if (half_open_from(a, &path->remote) >= IKE_HALF_OPEN_PER_ADDR)
+	 * a valid cookie displaces that address's own oldest */
+	if (half_open_from(a, &path->remote) >= IKE_HALF_OPEN_PER_ADDR) {
 		victim = half_open_victim(a, &path->remote);
+		if (!victim) {
+			ike_count(a, IKE_AC_DROP_HALF_OPEN_PEER);
+			return false;
+		}
+		evict(victim);
+	}
 	/* RFC 8019 §4.1, §7.1.2: the table full, an initiator that proved
 	 * its address displaces the oldest of the address holding most */
-	else if (a->half_open >= IKE_HALF_OPEN_MAX)
-		victim = half_open_victim(a, NULL);
-	if (victim) {
-		ike_count(a, IKE_AC_HALF_OPEN_EVICTED);
-		ike_sa_kill(victim, "half-open, evicted by a returned cookie");
-	}
-	/* fail closed: nothing could be evicted */
 	if (a->half_open >= IKE_HALF_OPEN_MAX) {
-		ike_count(a, IKE_AC_DROP_HALF_OPEN);
-		return false;
+		victim = half_open_victim(a, NULL);
+		if (!victim) {
+			ike_count(a, IKE_AC_DROP_HALF_OPEN);
+			return false;
+		}
+		evict(victim);
 	}
 	return true;
 }

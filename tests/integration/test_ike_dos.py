@@ -204,7 +204,8 @@ def test_half_open_flood(ike_pair, attacker_ns):
               f"B deltas: cookie_sent {delta(before, after, 'cookie_sent')} "
               f"half_open_evicted {delta(before, after, 'half_open_evicted')} "
               f"half_open_expired {delta(before, after, 'half_open_expired')} "
-              f"drop_half_open {delta(before, after, 'drop_half_open')}; "
+              f"drop_half_open {delta(before, after, 'drop_half_open')} "
+              f"drop_half_open_peer {delta(before, after, 'drop_half_open_peer')}; "
               f"legitimate IKE SA + Child SA in {took:.2f} s")
     print(report)
     # the attack was real: every address held a half-open SA, most of

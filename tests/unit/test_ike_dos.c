@@ -121,26 +121,38 @@ static void test_flood_then_legit(void **state)
 	/* §2.6: IKE_HALF_OPEN_COOKIE answered, the rest got a COOKIE */
 	assert_int_equal(sun.a.half_open, IKE_HALF_OPEN_COOKIE);
 	assert_int_equal(sun.a.counters[IKE_AC_COOKIE_SENT], 200 - IKE_HALF_OPEN_COOKIE);
-	for (unsigned int i = IKE_HALF_OPEN_COOKIE; i < 200; i++)
+	for (unsigned int i = IKE_HALF_OPEN_COOKIE; i < IKE_HALF_OPEN_MAX; i++)
 		init_from(i, 0x200000u + i, true);
-	/* the table full, each newcomer displaced the oldest */
+	assert_int_equal(sun.a.half_open, IKE_HALF_OPEN_MAX);
+	/* the table full: none old enough to give up, refused and counted */
+	init_from(199, 0x250000u, true);
+	assert_int_equal(sun.a.counters[IKE_AC_DROP_HALF_OPEN], 1);
+	assert_int_equal(half_open_of(199), 0);
+	/* a second later each newcomer displaces the oldest */
+	fake_now += IKE_HALF_OPEN_EVICT_AGE_MS;
+	for (unsigned int i = IKE_HALF_OPEN_MAX; i < 200; i++)
+		init_from(i, 0x200000u + i, true);
 	assert_int_equal(sun.a.half_open, IKE_HALF_OPEN_MAX);
 	assert_int_equal(sun.a.counters[IKE_AC_HALF_OPEN_EVICTED],
 			 200 - IKE_HALF_OPEN_MAX);
-	assert_int_equal(sun.a.counters[IKE_AC_DROP_HALF_OPEN], 0);
-	/* the oldest went first: the first addresses hold nothing now */
+	assert_int_equal(sun.a.counters[IKE_AC_DROP_HALF_OPEN], 1);
+	/* the oldest went first */
 	assert_int_equal(half_open_of(0), 0);
+	assert_int_equal(half_open_of(IKE_HALF_OPEN_MAX - 1), 0);
 	assert_int_equal(half_open_of(199), 1);
-	/* the legitimate initiator: COOKIE, retry, admitted, established */
+	/* the legitimate initiator: COOKIE, retry (refused while every
+	 * half-open SA is younger than IKE_HALF_OPEN_EVICT_AGE_MS, then
+	 * retransmitted), admitted, established */
 	establish();
 	assert_int_equal(n_ike(&moon, "established"), 1);
 	assert_int_equal(n_ike(&sun, "established"), 1);
 	assert_pairs(1);
-	assert_true(moon.a.counters[IKE_AC_DROP_HALF_OPEN] == 0);
+	assert_true(sun.a.counters[IKE_AC_DROP_HALF_OPEN] >= 2);
+	assert_true(sun.a.counters[IKE_AC_HALF_OPEN_EVICTED] > 200 - IKE_HALF_OPEN_MAX);
 }
 
 /* RFC 8019 §4.1: one address holds at most IKE_HALF_OPEN_PER_ADDR of the
- * cookie-admitted SAs; a newer one replaces its own oldest, the other
+ * cookie-admitted SAs; a newer one displaces its own oldest, the other
  * addresses keep theirs. */
 static void test_per_address(void **state)
 {
@@ -149,8 +161,14 @@ static void test_per_address(void **state)
 	for (unsigned int i = 0; i < IKE_HALF_OPEN_COOKIE; i++)
 		init_from(i, 0x300000u + i, false);
 	assert_int_equal(sun.a.half_open, IKE_HALF_OPEN_COOKIE);
-	for (unsigned int k = 0; k < IKE_HALF_OPEN_PER_ADDR + 4; k++)
+	for (unsigned int k = 0; k < IKE_HALF_OPEN_PER_ADDR + 1; k++)
 		init_from(150, 0x400000u + k, true);
+	/* the last one found none old enough to give up */
+	assert_int_equal(half_open_of(150), IKE_HALF_OPEN_PER_ADDR);
+	assert_int_equal(sun.a.counters[IKE_AC_DROP_HALF_OPEN_PEER], 1);
+	fake_now += IKE_HALF_OPEN_EVICT_AGE_MS;
+	for (unsigned int k = 0; k < 4; k++)
+		init_from(150, 0x410000u + k, true);
 	assert_int_equal(half_open_of(150), IKE_HALF_OPEN_PER_ADDR);
 	assert_int_equal(sun.a.counters[IKE_AC_HALF_OPEN_EVICTED], 4);
 	for (unsigned int i = 0; i < IKE_HALF_OPEN_COOKIE; i++)
