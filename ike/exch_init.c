@@ -666,9 +666,8 @@ void ike_init_recv_request(struct ike_agent *a, const struct ike_path *path,
 	}
 	sa = ike_sa_new(a, conn, false);
 	if (!sa) {
-		/* bounded memory: IKE_SA_MAX in all */
-		ike_count(a, errno == ENOSPC ? IKE_AC_DROP_SA_LIMIT :
-			  IKE_AC_DROP_HALF_OPEN);
+		/* bounded memory: IKE_SA_MAX in all (or no memory) */
+		ike_count(a, IKE_AC_DROP_SA_LIMIT);
 		goto out;
 	}
 	sa->spi_i = m->hdr.spi_i;

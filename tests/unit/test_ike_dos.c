@@ -231,6 +231,62 @@ static void test_many_from_one_address(void **state)
 	assert_int_equal(sun.a.counters[IKE_AC_DROP_SA_LIMIT], 0);
 }
 
+static struct ike_sa *sa_by_spi(struct node *n, uint64_t spi_i, uint64_t spi_r)
+{
+	for (struct ike_sa *s = n->a.sas; s; s = s->next)
+		if (s->spi_i == spi_i && s->spi_r == spi_r)
+			return s;
+	return NULL;
+}
+
+/* With no cap per address, a peer rekeying in a loop is bounded per IKE
+ * SA: at IKE_REKEY_CHAIN_MAX replaced predecessors still lingering, the
+ * next rekey gets NO_ADDITIONAL_SAS; with fewer it goes through. */
+static void test_rekey_chain(void **state)
+{
+	const uint16_t idx[1] = { 0 };
+	struct ike_sa *chain[IKE_REKEY_CHAIN_MAX + 1], *ms, *last;
+	unsigned int n = 0;
+
+	(void)state;
+	setup_any();
+	for (unsigned int i = 0; i <= IKE_REKEY_CHAIN_MAX; i++) {
+		assert_non_null(ike_sa_start_conn(&moon.a, &moon.cfg.conns[0], idx, 1,
+						  0, 0));
+		ike_dispatch_settle(&moon.a);
+		pump(100);
+		moon.n_outc = sun.n_outc = 0;
+	}
+	for (struct ike_sa *s = sun.a.sas; s && n <= IKE_REKEY_CHAIN_MAX; s = s->next)
+		chain[n++] = s;
+	assert_int_equal(n, IKE_REKEY_CHAIN_MAX + 1);
+	/* sun sees them as one SA rekeyed IKE_REKEY_CHAIN_MAX times */
+	for (unsigned int i = 1; i < n; i++)
+		chain[i]->rekeyed_from = chain[i - 1];
+	last = chain[n - 1];
+	ms = sa_by_spi(&moon, last->spi_i, last->spi_r);
+	assert_non_null(ms);
+	assert_int_equal(ike_sa_task_add(ms, IKE_TASK_IKE_REKEY, 0, 0), 0);
+	pump(200);
+	moon.n_outc = sun.n_outc = 0;
+	/* refused: the SA is still there */
+	assert_ptr_equal(sa_by_spi(&sun, last->spi_i, last->spi_r), last);
+	assert_int_equal(last->state, IKE_SA_ESTABLISHED);
+	assert_int_equal(n_ike(&sun, "established"), IKE_REKEY_CHAIN_MAX + 1);
+	/* one predecessor fewer: the rekey replaces it */
+	{
+		uint64_t si = chain[n - 2]->spi_i, sr = chain[n - 2]->spi_r;
+
+		ms = sa_by_spi(&moon, si, sr);
+		assert_non_null(ms);
+		assert_int_equal(ike_sa_task_add(ms, IKE_TASK_IKE_REKEY, 0, 0), 0);
+		pump(1000);
+		moon.n_outc = sun.n_outc = 0;
+		assert_null(sa_by_spi(&sun, si, sr));
+		assert_int_equal(n_ike(&sun, "established"), IKE_REKEY_CHAIN_MAX + 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +294,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_per_address, cleanup),
 		cmocka_unit_test_teardown(test_pressure_expiry, cleanup),
 		cmocka_unit_test_teardown(test_many_from_one_address, cleanup),
+		cmocka_unit_test_teardown(test_rekey_chain, cleanup),
 	};
 
 	ike_sa_log_level = IKE_SA_LOG_WARN;
