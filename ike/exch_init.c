@@ -521,7 +521,7 @@ static bool older(const struct ike_sa *x, const struct ike_sa *y)
 /* The half-open SA to give up for a newcomer with a valid cookie: of
  * those at least IKE_HALF_OPEN_EVICT_AGE_MS old, the oldest of remote's
  * (remote non-NULL), else the oldest of the address holding the most
- * (RFC 8019 §4.1). NULL: none. */
+ * (RFC 8019 §4.2, §6). NULL: none. */
 static struct ike_sa *half_open_victim(struct ike_agent *a,
 				       const struct sockaddr_storage *remote)
 {
@@ -584,7 +584,7 @@ static bool half_open_admit(struct ike_agent *a, const struct ike_path *path,
 		return false;
 	/* RFC 8019 §4.1: shorter waits under pressure */
 	half_open_expire(a);
-	/* RFC 8019 §4.1: one address holds at most IKE_HALF_OPEN_PER_ADDR;
+	/* RFC 8019 §4.2: one address holds at most IKE_HALF_OPEN_PER_ADDR;
 	 * a valid cookie displaces that address's own oldest */
 	if (half_open_from(a, &path->remote) >= IKE_HALF_OPEN_PER_ADDR) {
 		victim = half_open_victim(a, &path->remote);
@@ -594,7 +594,7 @@ static bool half_open_admit(struct ike_agent *a, const struct ike_path *path,
 		}
 		evict(victim);
 	}
-	/* RFC 8019 §4.1, §7.1.2: the table full, an initiator that proved
+	/* RFC 8019 §6: the table full, an initiator that proved
 	 * its address displaces the oldest of the address holding most */
 	if (a->half_open >= IKE_HALF_OPEN_MAX) {
 		victim = half_open_victim(a, NULL);

@@ -38,15 +38,16 @@
  * - from IKE_HALF_OPEN_COOKIE on, an IKE_SA_INIT request creates state
  *   only if it returns a valid COOKIE (§2.6); others get the COOKIE;
  * - then one address holds at most IKE_HALF_OPEN_PER_ADDR: one more
- *   displaces that address's oldest (RFC 8019 §4.1);
+ *   displaces that address's oldest (RFC 8019 §4.2);
  * - at IKE_HALF_OPEN_MAX a request with a valid cookie displaces the
- *   oldest half-open SA of the address holding the most (RFC 8019 §4.1,
- *   §7.1.2: prefer initiators that proved their address);
+ *   oldest half-open SA of the address holding the most (RFC 8019 §6:
+ *   prefer initiators that proved their address);
  * - only a half-open SA at least IKE_HALF_OPEN_EVICT_AGE_MS old is
  *   displaced (its IKE_AUTH is not on its way any more); without one the
  *   request is dropped and counted, and its initiator retransmits;
  * - a half-open SA waits IKE_HALF_OPEN_TIMEOUT_MS for IKE_AUTH, only
- *   IKE_HALF_OPEN_PRESSURE_MS once more than half the table is used.
+ *   IKE_HALF_OPEN_PRESSURE_MS once more than half the table is used
+ *   (RFC 8019 §4.1).
  */
 #define IKE_HALF_OPEN_COOKIE 10u
 #define IKE_HALF_OPEN_PER_ADDR 16u

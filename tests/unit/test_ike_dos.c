@@ -151,7 +151,7 @@ static void test_flood_then_legit(void **state)
 	assert_true(sun.a.counters[IKE_AC_HALF_OPEN_EVICTED] > 200 - IKE_HALF_OPEN_MAX);
 }
 
-/* RFC 8019 §4.1: one address holds at most IKE_HALF_OPEN_PER_ADDR of the
+/* RFC 8019 §4.2: one address holds at most IKE_HALF_OPEN_PER_ADDR of the
  * cookie-admitted SAs; a newer one displaces its own oldest, the other
  * addresses keep theirs. */
 static void test_per_address(void **state)
