@@ -16,6 +16,9 @@ with remote_addrs = %any). An attacker namespace X on the same bridge owns
                            and ping goes through the tunnel
     test_many_from_one     20 connections (distinct identities) from A's
                            one address all establish (no cap per address)
+    test_many_behind_nat   the same through a masquerading NAT
+                           (ike_topo.NatTopo): 20 IKE SAs from N's one
+                           address and port, NAT-T, R accepting %any
 
 Needs root, bpffs, build/xdpsec and build/xdpsec-ike. About 40 s.
 
@@ -239,6 +242,33 @@ def test_many_from_one(ike_pair):
     assert {s["remote"] for s in sas} == {sas[0]["remote"]}, sas
     assert len({(s["spi_i"], s["spi_r"]) for s in sas}) == 20, sas
     assert len(it.established(pair.a.agent)) == 20, pair.diag()
+
+
+def test_many_behind_nat(bpffs, build_dir, xdpsec_bin, tmp_path):
+    """20 IKE SAs through one masquerading NAT (one public address and
+    port at R, NAT-T): R's connections accept %any, one identity each."""
+    nat = it.NatTopo(build_dir, tmp_path)
+    try:
+        conns_i, conns_r = [], []
+        for i in range(20):
+            psk = it.new_psk()
+            ch = it.IkeChild(f"t{i}", local_ts=(f"10.88.{i}.0/24",),
+                             remote_ts=(f"10.99.{i}.0/24",), start_action="start")
+            ci = it.IkeConn(f"c{i}", nat.addr_i, nat.addr_r, psk,
+                            local_id=f"u{i}.example.org", remote_id="r.example.org",
+                            children=[ch])
+            conns_i.append(ci)
+            conns_r.append(ci.mirrored(remote_addr=None))
+        nat.hr.start_agent(conns_r)
+        nat.hi.start_agent(conns_i)
+        it.wait_for(lambda: len(it.established(nat.hr.agent)) == 20, 30,
+                    "20 established IKE SAs at R", nat.diag)
+        sas = it.established(nat.hr.agent)
+        assert {s["remote"] for s in sas} == {nat.addr_n_r}, sas
+        assert all(s["nat_remote"] for s in sas), sas
+        assert {s["conn"] for s in sas} == {f"c{i}" for i in range(20)}, sas
+    finally:
+        nat.delete()
 
 
 if __name__ == "__main__":
