@@ -10,9 +10,8 @@ in one run, with one and the same load generator.
 
 The load generator is charon (kernel-libipsec, so it installs its Child SAs
 in userspace too) with CONNS connections: ADDRS local addresses times
-PER_ADDR connections each (xdpsec's agent keeps at most 16 IKE SAs per peer
-address, IKE_SA_PER_PEER_MAX in ike/ike_sa.h, so one address cannot carry
-more). Every connection has distinct /32 traffic selectors inside
+PER_ADDR connections each (at most 16 at once per address: both responders
+hold at most 16 half-open SAs per peer address). Every connection has distinct /32 traffic selectors inside
 172.16.0.0/16 <-> 172.17.0.0/16, which both responders narrow to (one
 connection there, remote %any). IKE aes128gcm16-prfsha256-x25519, ESP
 aes128gcm16, PSK.
@@ -32,7 +31,7 @@ Two measurements per responder:
 
 Fairness: both responders demand cookies above 10 half-open SAs (xdpsec:
 IKE_HALF_OPEN_COOKIE; charon: cookie_threshold = 10) and refuse more
-than 16 half-open SAs per peer address (xdpsec: IKE_SA_PER_PEER_MAX;
+than 16 half-open SAs per peer address (xdpsec: IKE_HALF_OPEN_PER_ADDR;
 charon: block_threshold = 16, its default of 5 would make the load
 generator wait for retransmissions). charon's responder runs its default
 16 worker threads; xdpsec's agent is one thread. Both share the machine's

@@ -242,7 +242,11 @@ int ike_sa_foreach(struct ike_agent *a, int (*fn)(const struct ike_sa_info *, vo
 	X(DROP_BAD_ICV, "drop_bad_icv")  \
 	X(DROP_MSGID, "drop_msgid")      \
 	X(DROP_HALF_OPEN, "drop_half_open") \
+	X(DROP_HALF_OPEN_PEER, "drop_half_open_peer") \
+	X(DROP_SA_LIMIT, "drop_sa_limit") \
 	X(COOKIE_SENT, "cookie_sent")    \
+	X(HALF_OPEN_EVICTED, "half_open_evicted") \
+	X(HALF_OPEN_EXPIRED, "half_open_expired") \
 	X(AUTH_FAILED, "auth_failed")    \
 	X(AUTH_CERT_INVALID, "auth_cert_invalid") \
 	X(AUTH_CERT_EXPIRED, "auth_cert_expired") \

@@ -612,6 +612,17 @@ static bool a_has_lowest(const uint8_t *ani, size_t anil, const uint8_t *anr,
 	return ike_nonce_cmp(alo, alol, blo, blol) < 0;
 }
 
+/* How many replaced IKE SAs still linger behind sa (§2.18 rekeys). */
+static unsigned int rekey_chain(const struct ike_sa *sa)
+{
+	unsigned int n = 0;
+
+	for (const struct ike_sa *s = sa->rekeyed_from; s && n <= IKE_REKEY_CHAIN_MAX;
+	     s = s->rekeyed_from)
+		n++;
+	return n;
+}
+
 static void rekey_ike_respond(struct ike_sa *sa, const struct ike_path *path,
 			      struct ike_msg *m, const struct ike_sa_pld *pl)
 {
@@ -640,8 +651,8 @@ static void rekey_ike_respond(struct ike_sa *sa, const struct ike_path *path,
 		return;
 	}
 	/* bounded memory: a peer rekeying in a loop holds at most
-	 * IKE_SA_PER_PEER_MAX IKE SAs (the replaced ones linger a while) */
-	if (ike_sa_count_peer(a, &sa->path.remote) >= IKE_SA_PER_PEER_MAX) {
+	 * IKE_REKEY_CHAIN_MAX replaced IKE SAs (they linger a while) */
+	if (rekey_chain(sa) >= IKE_REKEY_CHAIN_MAX) {
 		ike_sa_respond_notify(sa, path, IKE_EXCH_CREATE_CHILD_SA, msgid,
 				      IKE_N_NO_ADDITIONAL_SAS, IKE_PROTO_NONE, 0,
 				      NULL, 0);

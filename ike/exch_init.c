@@ -445,10 +445,11 @@ static void halfopen_fn(struct ike_agent *a, void *arg)
 {
 	struct ike_sa *sa = arg;
 
-	(void)a;
 	ike_sa_gc();
-	if (ike_sa_alive(sa) && sa->state == IKE_SA_R_INIT)
+	if (ike_sa_alive(sa) && sa->state == IKE_SA_R_INIT) {
+		ike_count(a, IKE_AC_HALF_OPEN_EXPIRED);
 		ike_sa_kill(sa, "no IKE_AUTH (half-open timeout)");
+	}
 }
 
 static bool cookie_ok(struct ike_agent *a, const struct ike_path *path,
@@ -475,6 +476,137 @@ static bool cookie_ok(struct ike_agent *a, const struct ike_path *path,
 	return false;
 }
 
+/* ------------------------------------------------ half-open admission */
+
+/* RFC 8019 §4.1 (docs/ike-config.md, "Denial of service"): how long a new
+ * half-open SA waits for IKE_AUTH — shorter once more than half of the
+ * table is in use. */
+static uint64_t half_open_wait(const struct ike_agent *a)
+{
+	return a->half_open * 2 > IKE_HALF_OPEN_MAX ? IKE_HALF_OPEN_PRESSURE_MS :
+						      IKE_HALF_OPEN_TIMEOUT_MS;
+}
+
+static bool is_half_open(const struct ike_sa *s)
+{
+	return s->half_open && s->state == IKE_SA_R_INIT;
+}
+
+/* Under pressure (RFC 8019 §4.1) the half-open SAs armed with the long
+ * wait before the table filled go once older than the short one. */
+static void half_open_expire(struct ike_agent *a)
+{
+	uint64_t now = ike_now_ms();
+	struct ike_sa *s, *n;
+
+	if (a->half_open * 2 <= IKE_HALF_OPEN_MAX)
+		return;
+	for (s = a->sas; s; s = n) {
+		n = s->next;
+		if (is_half_open(s) &&
+		    now - s->created_ms >= IKE_HALF_OPEN_PRESSURE_MS) {
+			ike_count(a, IKE_AC_HALF_OPEN_EXPIRED);
+			ike_sa_kill(s, "no IKE_AUTH (half-open, under load)");
+		}
+	}
+}
+
+static bool older(const struct ike_sa *x, const struct ike_sa *y)
+{
+	if (x->created_ms != y->created_ms)
+		return x->created_ms < y->created_ms;
+	return (int32_t)(x->serial - y->serial) < 0;
+}
+
+/* The half-open SA to give up for a newcomer with a valid cookie: of
+ * those at least IKE_HALF_OPEN_EVICT_AGE_MS old, the oldest of remote's
+ * (remote non-NULL), else the oldest of the address holding the most
+ * (RFC 8019 §4.2, §6). NULL: none. */
+static struct ike_sa *half_open_victim(struct ike_agent *a,
+				       const struct sockaddr_storage *remote)
+{
+	struct ike_sa *ho[IKE_HALF_OPEN_MAX + 1], *best = NULL;
+	unsigned int n = 0, best_cnt = 0;
+	uint64_t now = ike_now_ms();
+
+	for (struct ike_sa *s = a->sas; s && n < IKE_HALF_OPEN_MAX + 1; s = s->next)
+		if (is_half_open(s) &&
+		    (!remote || ike_addr_eq(&s->path.remote, remote, false)))
+			ho[n++] = s;
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int cnt = 0;
+
+		if (now - ho[i]->created_ms < IKE_HALF_OPEN_EVICT_AGE_MS)
+			continue;
+		for (unsigned int j = 0; j < n; j++)
+			if (ike_addr_eq(&ho[i]->path.remote, &ho[j]->path.remote, false))
+				cnt++;
+		if (!best || cnt > best_cnt ||
+		    (cnt == best_cnt && older(ho[i], best))) {
+			best = ho[i];
+			best_cnt = cnt;
+		}
+	}
+	return best;
+}
+
+static unsigned int half_open_from(struct ike_agent *a,
+				   const struct sockaddr_storage *remote)
+{
+	unsigned int n = 0;
+
+	for (struct ike_sa *s = a->sas; s; s = s->next)
+		if (is_half_open(s) && ike_addr_eq(&s->path.remote, remote, false))
+			n++;
+	return n;
+}
+
+static void evict(struct ike_sa *victim)
+{
+	ike_count(victim->agent, IKE_AC_HALF_OPEN_EVICTED);
+	ike_sa_kill(victim, "half-open, displaced by a returned cookie");
+}
+
+/* Whether an IKE_SA_INIT request may create a half-open SA: true, maybe
+ * after evicting another; false when refused (a COOKIE answered, or a
+ * counted drop). */
+static bool half_open_admit(struct ike_agent *a, const struct ike_path *path,
+			    const struct ike_msg *m, const struct ike_pld *pno)
+{
+	struct ike_sa *victim;
+
+	/* §2.6: below the threshold no cookie is asked for */
+	if (a->half_open < IKE_HALF_OPEN_COOKIE)
+		return true;
+	/* §2.6: above it only requests with a valid cookie create state;
+	 * the others get one (stateless, counted cookie_sent) */
+	if (!cookie_ok(a, path, m, pno))
+		return false;
+	/* RFC 8019 §4.1: shorter waits under pressure */
+	half_open_expire(a);
+	/* RFC 8019 §4.2: one address holds at most IKE_HALF_OPEN_PER_ADDR;
+	 * a valid cookie displaces that address's own oldest */
+	if (half_open_from(a, &path->remote) >= IKE_HALF_OPEN_PER_ADDR) {
+		victim = half_open_victim(a, &path->remote);
+		if (!victim) {
+			ike_count(a, IKE_AC_DROP_HALF_OPEN_PEER);
+			return false;
+		}
+		evict(victim);
+	}
+	/* RFC 8019 §6: the table full, an initiator that proved
+	 * its address displaces the oldest of the address holding most */
+	if (a->half_open >= IKE_HALF_OPEN_MAX) {
+		victim = half_open_victim(a, NULL);
+		if (!victim) {
+			ike_count(a, IKE_AC_DROP_HALF_OPEN);
+			return false;
+		}
+		evict(victim);
+	}
+	return true;
+}
+
 void ike_init_recv_request(struct ike_agent *a, const struct ike_path *path,
 			   struct ike_msg *m)
 {
@@ -499,15 +631,8 @@ void ike_init_recv_request(struct ike_agent *a, const struct ike_path *path,
 		ike_count(a, IKE_AC_DROP_MALFORMED);
 		return;
 	}
-	/* bounded state: half-open SAs and SAs per peer */
-	if (a->half_open >= IKE_HALF_OPEN_MAX ||
-	    ike_sa_count_peer(a, &path->remote) >= IKE_SA_PER_PEER_MAX) {
-		ike_count(a, IKE_AC_DROP_HALF_OPEN);
-		return;
-	}
-	/* §2.6: above the threshold only requests with a valid cookie
-	 * create state */
-	if (a->half_open >= IKE_HALF_OPEN_COOKIE && !cookie_ok(a, path, m, pno))
+	/* RFC 7296 §2.6, RFC 8019: bounded half-open state */
+	if (!half_open_admit(a, path, m, pno))
 		return;
 	peer = malloc(sizeof(*peer));
 	ans = malloc(sizeof(*ans));
@@ -540,8 +665,11 @@ void ike_init_recv_request(struct ike_agent *a, const struct ike_path *path,
 		goto out;
 	}
 	sa = ike_sa_new(a, conn, false);
-	if (!sa)
+	if (!sa) {
+		/* bounded memory: IKE_SA_MAX in all (or no memory) */
+		ike_count(a, IKE_AC_DROP_SA_LIMIT);
 		goto out;
+	}
 	sa->spi_i = m->hdr.spi_i;
 	sa->spi_r = ike_sa_new_spi(a);
 	sa->path = *path;
@@ -616,8 +744,7 @@ void ike_init_recv_request(struct ike_agent *a, const struct ike_path *path,
 		goto fail;
 	ike_sa_send_response(sa, path, o);
 	ike_sa_set_half_open(sa, true);
-	ike_timer_arm(a, &sa->halfopen_timer, IKE_HALF_OPEN_TIMEOUT_MS,
-		      halfopen_fn, sa);
+	ike_timer_arm(a, &sa->halfopen_timer, half_open_wait(a), halfopen_fn, sa);
 	ike_sa_log(sa, 1, "IKE_SA_INIT answered (%s, group %u%s)", ch.encr->name,
 		   ch.dh, sa->nat_local || sa->nat_remote ? ", NAT" : "");
 	goto out;

@@ -374,17 +374,6 @@ struct ike_sa *ike_sa_find(struct ike_agent *a, uint64_t spi_i, uint64_t spi_r)
 	return NULL;
 }
 
-unsigned int ike_sa_count_peer(struct ike_agent *a,
-			       const struct sockaddr_storage *remote)
-{
-	unsigned int n = 0;
-
-	for (struct ike_sa *s = a->sas; s; s = s->next)
-		if (s->state != IKE_SA_DEAD && ike_addr_eq(&s->path.remote, remote, false))
-			n++;
-	return n;
-}
-
 void ike_sa_set_half_open(struct ike_sa *sa, bool on)
 {
 	if (sa->half_open == on)

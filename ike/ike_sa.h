@@ -31,17 +31,36 @@
 
 /* -------------------------------------------------------------- limits */
 
-/* Responder IKE SAs not yet authenticated: above IKE_HALF_OPEN_COOKIE new
- * IKE_SA_INIT requests must carry a COOKIE (RFC 7296 §2.6); at
- * IKE_HALF_OPEN_MAX they are dropped. */
+/*
+ * Denial of service, RFC 7296 §2.6 and RFC 8019 (docs/ike-config.md,
+ * "Denial of service"). Responder IKE SAs not yet authenticated are
+ * "half-open":
+ * - from IKE_HALF_OPEN_COOKIE on, an IKE_SA_INIT request creates state
+ *   only if it returns a valid COOKIE (§2.6); others get the COOKIE;
+ * - then one address holds at most IKE_HALF_OPEN_PER_ADDR: one more
+ *   displaces that address's oldest (RFC 8019 §4.2);
+ * - at IKE_HALF_OPEN_MAX a request with a valid cookie displaces the
+ *   oldest half-open SA of the address holding the most (RFC 8019 §6:
+ *   prefer initiators that proved their address);
+ * - only a half-open SA at least IKE_HALF_OPEN_EVICT_AGE_MS old is
+ *   displaced (its IKE_AUTH is not on its way any more); without one the
+ *   request is dropped and counted, and its initiator retransmits;
+ * - a half-open SA waits IKE_HALF_OPEN_TIMEOUT_MS for IKE_AUTH, only
+ *   IKE_HALF_OPEN_PRESSURE_MS once more than half the table is used
+ *   (RFC 8019 §4.1).
+ */
 #define IKE_HALF_OPEN_COOKIE 10u
+#define IKE_HALF_OPEN_PER_ADDR 16u
 #define IKE_HALF_OPEN_MAX 100u
-/* A half-open responder SA waits this long for IKE_AUTH. */
+#define IKE_HALF_OPEN_EVICT_AGE_MS 1000u
 #define IKE_HALF_OPEN_TIMEOUT_MS 30000u
-/* Bounded memory: IKE SAs in all, per peer address, Child SAs per IKE SA,
- * queued operations per IKE SA. */
+#define IKE_HALF_OPEN_PRESSURE_MS 5000u
+/* Bounded memory: IKE SAs in all (no cap per peer address: users behind
+ * one carrier-grade NAT share it), lingering predecessors of one IKE SA
+ * (a peer rekeying in a loop), Child SAs per IKE SA, queued operations
+ * per IKE SA. */
 #define IKE_SA_MAX 4096u
-#define IKE_SA_PER_PEER_MAX 16u
+#define IKE_REKEY_CHAIN_MAX 4u
 #define IKE_CHILD_MAX 32u
 #define IKE_TASK_MAX 16u
 /* Retransmission (§2.1, §2.4): first after 0.5 s, doubling, 5 sends in
@@ -294,8 +313,6 @@ void ike_sa_gc(void);
 struct ike_sa *ike_sa_take_dead(struct ike_agent *a);
 struct ike_sa *ike_sa_find(struct ike_agent *a, uint64_t spi_i, uint64_t spi_r);
 bool ike_sa_alive(const struct ike_sa *sa);
-unsigned int ike_sa_count_peer(struct ike_agent *a,
-			       const struct sockaddr_storage *remote);
 void ike_sa_set_half_open(struct ike_sa *sa, bool on);
 uint64_t ike_sa_new_spi(struct ike_agent *a);
 uint32_t ike_child_new_spi(struct ike_agent *a);
