@@ -69,4 +69,7 @@ int do_policy_del(struct cmd_ctx *c, int argc, char **argv);
 int do_policy_update(struct cmd_ctx *c, int argc, char **argv);
 int do_policy_list(struct cmd_ctx *c, int argc, char **argv);
 
+/* cmd_metrics.c */
+int do_metrics(struct cmd_ctx *c, int argc, char **argv);
+
 #endif

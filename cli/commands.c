@@ -563,6 +563,7 @@ static const struct xs_cmd cmds[] = {
 	{ "policy", "list", do_policy_list, "", "show every policy with its counters" },
 	{ "stats", NULL, do_stats, "",
 	  "show every counter: xdp, tc, steer, engine drop reasons, per SA" },
+	{ "metrics", NULL, do_metrics, "", "show every counter in the Prometheus text format" },
 	{ "help", NULL, do_help, "", "show this help" },
 };
 
