@@ -25,6 +25,7 @@
 #include <openssl/crypto.h>
 
 #include "ctl.h"
+#include "metrics.h"
 #include "outbuf.h"
 #include "shell.h"
 
@@ -533,6 +534,15 @@ static int do_stats(struct ctl_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+static int do_metrics(struct ctl_ctx *c, int argc, char **argv)
+{
+	char q[48];
+
+	if (argc)
+		return fail(c, -EINVAL, "unknown word '%s' in metrics", quote(argv[0], q));
+	return ike_metrics_write(c->a, c->out);
+}
+
 /* ---------------------------------------------------------------- table */
 
 static int do_help(struct ctl_ctx *c, int argc, char **argv);
@@ -544,6 +554,8 @@ static const struct ctl_cmd cmds[] = {
 	{ "terminate", do_terminate, "CONN", "delete the IKE SAs of CONN and their Child SAs" },
 	{ "reload", do_reload, "", "re-read the configuration file" },
 	{ "stats", do_stats, "[--json]", "show the agent's counters" },
+	{ "metrics", do_metrics, "", "show the agent's state and counters in the Prometheus "
+	  "text format" },
 	{ "help", do_help, "", "show this text" },
 };
 

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* `xdpsec-ike metrics` (metrics.c). */
+#ifndef IKE_METRICS_H
+#define IKE_METRICS_H
+
+#include "outbuf.h"
+
+struct ike_agent;
+
+/* Writes the agent's state and counters in the Prometheus text format,
+ * ended by "# EOF". 0 or -errno (out's error). */
+int ike_metrics_write(struct ike_agent *a, struct xs_outbuf *out);
+
+#endif
