@@ -531,7 +531,7 @@ static int do_help(struct cmd_ctx *c, int argc, char **argv)
 }
 
 static const struct xs_cmd cmds[] = {
-	{ "daemon", NULL, do_daemon, "[--foreground] [--log FILE]",
+	{ "daemon", NULL, do_daemon, "[--foreground] [--log FILE] [--metrics-file FILE]",
 	  "start the daemon of the instance; returns once it serves requests" },
 	{ "attach", NULL, do_attach,
 	  "DEV [mode native|generic|auto] [workers N] [cpus CPU,...]\n"

@@ -30,6 +30,12 @@ void xs_metric_double(struct xs_outbuf *o, const char *name, const char *const *
 void xs_metric_one(struct xs_outbuf *o, const char *name, const char *type,
 		   const char *help, double v);
 void xs_metric_eof(struct xs_outbuf *o);
+
+/* --metrics-file PATH: how often a daemon rewrites it. */
+#define XS_METRICS_FILE_INTERVAL_S 15
+/* Writes text to path atomically (path.tmp, then rename), mode 0644, for
+ * node_exporter's textfile collector. 0 or -errno. */
+int xs_metric_file_write(const char *path, const char *text);
 /* Seconds since the epoch at which this process started (/proc), 0 if
  * unknown. */
 double xs_metric_process_start(void);

@@ -554,8 +554,7 @@ static const struct ctl_cmd cmds[] = {
 	{ "terminate", do_terminate, "CONN", "delete the IKE SAs of CONN and their Child SAs" },
 	{ "reload", do_reload, "", "re-read the configuration file" },
 	{ "stats", do_stats, "[--json]", "show the agent's counters" },
-	{ "metrics", do_metrics, "", "show the agent's state and counters in the Prometheus "
-	  "text format" },
+	{ "metrics", do_metrics, "", "show state and counters, Prometheus text format" },
 	{ "help", do_help, "", "show this text" },
 };
 
@@ -567,7 +566,8 @@ void ike_ctl_usage(struct xs_outbuf *out)
 		IKE_DEFAULT_INSTANCE ")\n"
 		"  -j, --json            JSON output\n"
 		"commands:\n"
-		"  daemon --config FILE [--foreground] [--log FILE] [--fake-nat]\n"
+		"  daemon --config FILE [--foreground] [--log FILE] [--metrics-file FILE]\n"
+		"         [--fake-nat]\n"
 		"                        run the IKE agent of the instance\n");
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		char left[64];

@@ -3,7 +3,7 @@
  * xdpsec-ike: the IKEv2 agent of one xdpsec datapath instance.
  *
  *   xdpsec-ike [-i INSTANCE] daemon --config FILE [--foreground] [--log FILE]
- *              [--fake-nat]
+ *              [--metrics-file FILE] [--fake-nat]
  *   xdpsec-ike [-i INSTANCE] [-j] list-sas|initiate|terminate|reload|stats|help
  *
  * `daemon` runs the agent in this process (daemonized unless --foreground,
@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "metrics.h"
 #include "outbuf.h"
 #include "shell.h"
 #include "version.h"
@@ -135,6 +136,7 @@ static void run(struct ike_agent *a, int lfd, const sigset_t *waitmask)
 struct daemon_opts {
 	const char *config;
 	const char *log;
+	const char *metrics_file;  /* --metrics-file: ike/metrics.c */
 	bool foreground;
 	bool fake_nat;
 };
@@ -147,6 +149,8 @@ static int parse_daemon_opts(int argc, char **argv, struct daemon_opts *o)
 			o->config = argv[++i];
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			o->log = argv[++i];
+		} else if (!strcmp(argv[i], "--metrics-file") && i + 1 < argc) {
+			o->metrics_file = argv[++i];
 		} else if (!strcmp(argv[i], "--foreground")) {
 			o->foreground = true;
 		} else if (!strcmp(argv[i], "--fake-nat")) {
@@ -154,7 +158,7 @@ static int parse_daemon_opts(int argc, char **argv, struct daemon_opts *o)
 		} else {
 			fprintf(stderr, "xdpsec-ike: daemon: unknown or incomplete option "
 				"'%s' (usage: daemon --config FILE [--foreground] [--log FILE] "
-				"[--fake-nat])\n", argv[i]);
+				"[--metrics-file FILE] [--fake-nat])\n", argv[i]);
 			return -EINVAL;
 		}
 	}
@@ -346,6 +350,8 @@ static int daemon_main(const char *instance, int argc, char **argv)
 
 	ike_timer_arm(a, &cookie_timer, COOKIE_ROTATE_MS, cookie_rotate, NULL);
 	ike_timer_arm(a, &expire_timer, EXPIRE_POLL_MS, expire_poll, NULL);
+	if (o.metrics_file)
+		ike_metrics_file_start(a, o.metrics_file);
 	/* Start actions of the connections loaded. */
 	ike_sa_config_changed(a);
 	run(a, lfd, &waitmask);

@@ -156,3 +156,29 @@ int ike_metrics_write(struct ike_agent *a, struct xs_outbuf *o)
 	xs_metric_eof(o);
 	return o->err;
 }
+
+static struct ike_timer file_timer;
+static const char *file_path;
+
+static void file_write(struct ike_agent *a, void *arg)
+{
+	struct xs_outbuf o;
+	int ret;
+
+	(void)arg;
+	ike_timer_arm(a, &file_timer, XS_METRICS_FILE_INTERVAL_S * 1000u, file_write, NULL);
+	xs_outbuf_init(&o);
+	ret = ike_metrics_write(a, &o);
+	if (!ret)
+		ret = xs_metric_file_write(file_path, xs_outbuf_text(&o));
+	if (ret)
+		ike_shell_log(IKE_LOG_WARN, "cannot write metrics to %s: %s", file_path,
+			      strerror(-ret));
+	xs_outbuf_free(&o);
+}
+
+void ike_metrics_file_start(struct ike_agent *a, const char *path)
+{
+	file_path = path;
+	file_write(a, NULL);
+}
