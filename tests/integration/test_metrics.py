@@ -147,3 +147,57 @@ def test_ike_metrics(ike_pair, promtool):
         for d in ("rx", "tx"):
             assert value(m2, "xdpsec_ike_messages_total", direction=d) > \
                 value(m1[h], "xdpsec_ike_messages_total", direction=d)
+
+
+def test_metrics_file(bpffs, xdpsec_bin, build_dir, tmp_path, promtool):
+    """--metrics-file: each daemon writes the file itself (atomically, the
+    datapath daemon within XS_METRICS_FILE_INTERVAL_S = 15 s, the agent at
+    once), and it passes promtool."""
+    import secrets
+    import time
+
+    import netns
+
+    ns = netns.Netns(netns.unique_name("mf"))
+    inst = f"t{secrets.token_hex(4)}m"
+    dfile, ifile = tmp_path / "dp.prom", tmp_path / "ike.prom"
+    conf = tmp_path / "ike.conf"
+    conf.write_text(it.agent_conf([]))
+    conf.chmod(0o600)
+    procs = []
+    try:
+        procs.append(subprocess.Popen(ns.cmd([xdpsec_bin, "-i", inst, "daemon", "--foreground",
+                                              "--log", tmp_path / "dp.log",
+                                              "--metrics-file", dfile]),
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
+        procs.append(subprocess.Popen(ns.cmd([it.agent_path(build_dir), "-i", inst, "daemon",
+                                              "--config", conf, "--foreground", "--log",
+                                              tmp_path / "ike.log", "--metrics-file", ifile]),
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
+        deadline = time.monotonic() + 25
+        while time.monotonic() < deadline and not (dfile.exists() and ifile.exists()):
+            assert all(p.poll() is None for p in procs), \
+                (tmp_path / "dp.log").read_text() if (tmp_path / "dp.log").exists() else ""
+            time.sleep(0.2)
+        assert dfile.exists() and ifile.exists(), (dfile.exists(), ifile.exists())
+        m = check(promtool, dfile.read_text())
+        assert value(m, "xdpsec_daemon_info", instance=inst) == 1
+        m = check(promtool, ifile.read_text())
+        assert value(m, "xdpsec_ike_agent_info", instance=inst) == 1
+        assert not list(tmp_path.glob("*.tmp")), "a temporary file was left"
+    finally:
+        for p in procs:
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(10)
+        ns.delete()
+        for suffix in (".sock", ".lock", "-ike.sock"):
+            try:
+                (netns.RUN_DIR / f"{inst}{suffix}").unlink()
+            except OSError:
+                pass
