@@ -231,7 +231,7 @@ static void policies(struct xsd *d, struct xs_outbuf *o)
 
 struct if_walk {
 	struct xs_outbuf *o;
-	int pass;                  /* 0 attached, 1 workers, 2 rx queues */
+	int pass;                  /* 0 attached, 1 workers, 2 rx queues, 3 dispatcher */
 	uint32_t n;
 };
 
@@ -241,25 +241,27 @@ static int if_one(const struct xs_iface_info *i, void *arg)
 	const char *labels[] = { "interface", i->ifname, "mode",
 				 i->mode == XS_ATTACH_GENERIC ? "generic" : "native", NULL };
 
+	static const char *const names[] = { "xdpsec_interface_attached",
+		"xdpsec_interface_workers", "xdpsec_interface_rx_queues",
+		"xdpsec_interface_xdp_dispatcher" };
+	const uint64_t v[] = { 1, i->workers, i->queues, i->xdp_dispatcher };
+
 	w->n++;
-	if (w->pass == 0)
-		xs_metric_u64(w->o, "xdpsec_interface_attached", labels, 1);
-	else
-		xs_metric_u64(w->o, w->pass == 1 ? "xdpsec_interface_workers" :
-			      "xdpsec_interface_rx_queues", labels, w->pass == 1 ? i->workers :
-			      i->queues);
+	xs_metric_u64(w->o, names[w->pass], labels, v[w->pass]);
 	return 0;
 }
 
 static void interfaces(struct xsd *d, struct xs_outbuf *o)
 {
-	static const char *const names[3][2] = {
+	static const char *const names[4][2] = {
 		{ "xdpsec_interface_attached", "1 for each interface the datapath is attached to." },
 		{ "xdpsec_interface_workers", "Worker threads of the interface." },
 		{ "xdpsec_interface_rx_queues", "Receive queues of the interface." },
+		{ "xdpsec_interface_xdp_dispatcher", "1 if the XDP program is in libxdp's "
+		  "dispatcher (other XDP programs can run beside it), 0 if attached alone." },
 	};
 
-	for (int p = 0; p < 3; p++) {
+	for (int p = 0; p < 4; p++) {
 		struct if_walk w = { o, p, 0 };
 
 		xs_metric_family(o, names[p][0], "gauge", names[p][1]);

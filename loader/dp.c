@@ -672,6 +672,7 @@ void xsd_dp_info(const struct xsd_dp *dp, struct xs_iface_info *info)
 	info->mode = dp->mode;
 	info->queues = (uint16_t)xs_nl_rx_queues(dp->ifname);
 	info->workers = (uint16_t)dp->nworkers;
+	info->xdp_dispatcher = xsd_dp_xdp_dispatched(dp->ifindex);
 }
 
 uint32_t xsd_dp_workers(const struct xsd_dp *dp)

@@ -89,6 +89,7 @@ struct xs_iface_info {
 	char steer_ifname[IF_NAMESIZE];
 	uint16_t queues;
 	uint16_t workers;
+	uint8_t xdp_dispatcher;    /* XDP through libxdp's dispatcher, not alone */
 };
 
 /* A named counter: BPF verdicts/reasons, engine drop reasons. */

@@ -212,6 +212,11 @@ def test_foreign_program_needs_force(link, xdpsec_bin, tmp_path):
         assert pid != foreign_id, "force did not replace the foreign program"
         status = xdp_prog_names(lk.a, lk.dev_a)
         assert "xs_xdp_ingress" in status and "citizen_pass" not in status, status
+        # The metrics say whether XDP is shared, as xdp-loader sees it.
+        shared = [ln for ln in d.cli("metrics").splitlines()
+                  if ln.startswith("xdpsec_interface_xdp_dispatcher{")]
+        assert len(shared) == 1 and \
+            shared[0].endswith(" 1" if "xdp_dispatcher" in status else " 0"), (shared, status)
         d.cli("detach", lk.dev_a)
         d.attached.remove(lk.dev_a)
         assert attached_prog(lk.a, lk.dev_a)[0] is None
