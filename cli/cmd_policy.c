@@ -298,3 +298,145 @@ int do_policy_list(struct cmd_ctx *c, int argc, char **argv)
 	}
 	return 0;
 }
+
+/* ------------------------------------------ ip xfrm policy's habits */
+
+struct pol_count {
+	unsigned long in, out;
+};
+
+static int policy_count_one(const struct xs_policy_info *p, void *arg)
+{
+	struct pol_count *n = arg;
+
+	if (p->req.dir == XS_DIR_IN)
+		n->in++;
+	else
+		n->out++;
+	return 0;
+}
+
+int do_policy_count(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct pol_count n = { 0 };
+	struct xs_json j;
+
+	if (cmd_no_words(c, "policy count", argc, argv))
+		return -EINVAL;
+	xsd_policy_foreach(c->d, policy_count_one, &n);
+	if (!c->json) {
+		xs_outbuf_printf(c->out, "policy count %lu in %lu out %lu\n", n.in + n.out,
+				 n.in, n.out);
+		return 0;
+	}
+	xs_json_init(&j, c->out);
+	xs_json_object_begin(&j);
+	xs_json_kv_u64(&j, "count", n.in + n.out);
+	xs_json_kv_u64(&j, "in", n.in);
+	xs_json_kv_u64(&j, "out", n.out);
+	xs_json_object_end(&j);
+	xs_json_finish(&j);
+	xs_outbuf_puts(c->out, "\n");
+	return 0;
+}
+
+/* Selectors of policy deleteall (flush: dir only); 0 = any. */
+struct pol_match {
+	uint8_t dir, action;
+	bool has_action, has_spi;
+	uint32_t spi;
+	uint32_t ids[XS_SPD_RULES_MAX];
+	unsigned int n;
+};
+
+enum { PDEL_DIR, PDEL_ACTION, PDEL_SPI };
+
+static const struct kw pol_del_kws[] = {
+	[PDEL_DIR] = { "dir", 1, "in or out" },
+	[PDEL_ACTION] = { "action", 1, "protect, bypass or discard" },
+	[PDEL_SPI] = { "spi", 1, "SPI" },
+};
+
+static int pol_match_words(struct cmd_ctx *c, const char *cmd, unsigned int allowed,
+			   int argc, char **argv, struct pol_match *m)
+{
+	unsigned int seen = 0;
+	int i, k, ret;
+
+	for (i = 0; i < argc; i += 2) {
+		const char *v;
+
+		k = cmd_kw_find(c, cmd, pol_del_kws, ARRAY_SIZE(pol_del_kws), argc, argv, i,
+				&seen);
+		if (k < 0)
+			return k;
+		if (!(allowed & (1u << k)))
+			return cmd_fail(c, -EINVAL, "%s takes no %s", cmd, pol_del_kws[k].name);
+		v = argv[i + 1];
+		if (k == PDEL_DIR) {
+			ret = xs_parse_dir(v, &m->dir, c->err, sizeof(c->err));
+		} else if (k == PDEL_ACTION) {
+			ret = xs_parse_action(v, &m->action, c->err, sizeof(c->err));
+			m->has_action = true;
+		} else {
+			ret = xs_parse_spi(v, &m->spi, c->err, sizeof(c->err));
+			m->has_spi = true;
+		}
+		if (ret)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int policy_victim_one(const struct xs_policy_info *p, void *arg)
+{
+	const struct xs_policy_req *r = &p->req;
+	struct pol_match *m = arg;
+
+	if ((m->dir && r->dir != m->dir) || (m->has_action && r->action != m->action) ||
+	    (m->has_spi && (r->action != XS_SPD_PROTECT || r->spi != m->spi)))
+		return 0;
+	if (m->n == XS_SPD_RULES_MAX)
+		return 1;
+	m->ids[m->n++] = r->id;
+	return 0;
+}
+
+static int policy_delete_matching(struct cmd_ctx *c, const char *cmd,
+				  unsigned int allowed, int argc, char **argv)
+{
+	unsigned long done = 0;
+	struct pol_match *m;
+	int ret;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return cmd_fail(c, -ENOMEM, "out of memory");
+	ret = pol_match_words(c, cmd, allowed, argc, argv, m);
+	if (!ret) {
+		xsd_policy_foreach(c->d, policy_victim_one, m);
+		for (unsigned int i = 0; i < m->n && !ret; i++) {
+			ret = xsd_policy_del(c->d, m->ids[i], c->err, sizeof(c->err));
+			if (!ret)
+				done++;
+		}
+		if (ret)
+			cmd_fail(c, ret, "%s: deleted %lu policies, then: %s", cmd, done,
+				 c->err[0] ? c->err : strerror(-ret));
+	}
+	free(m);
+	if (ret)
+		return ret;
+	cmd_print_count(c, "policy deleted", "deleted", done);
+	return 0;
+}
+
+int do_policy_flush(struct cmd_ctx *c, int argc, char **argv)
+{
+	return policy_delete_matching(c, "policy flush", 1u << PDEL_DIR, argc, argv);
+}
+
+int do_policy_deleteall(struct cmd_ctx *c, int argc, char **argv)
+{
+	return policy_delete_matching(c, "policy deleteall", ~0u, argc, argv);
+}

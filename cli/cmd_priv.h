@@ -62,12 +62,25 @@ int do_sa_add(struct cmd_ctx *c, int argc, char **argv);
 int do_sa_del(struct cmd_ctx *c, int argc, char **argv);
 int do_sa_get(struct cmd_ctx *c, int argc, char **argv);
 int do_sa_list(struct cmd_ctx *c, int argc, char **argv);
+/* sa show, count, flush, deleteall: ip xfrm state's habits (cmd_sa.c) */
+int do_sa_show(struct cmd_ctx *c, int argc, char **argv);
+int do_sa_count(struct cmd_ctx *c, int argc, char **argv);
+int do_sa_flush(struct cmd_ctx *c, int argc, char **argv);
+int do_sa_deleteall(struct cmd_ctx *c, int argc, char **argv);
 
 /* policy add|del|update|list (cmd_policy.c) */
 int do_policy_add(struct cmd_ctx *c, int argc, char **argv);
 int do_policy_del(struct cmd_ctx *c, int argc, char **argv);
 int do_policy_update(struct cmd_ctx *c, int argc, char **argv);
 int do_policy_list(struct cmd_ctx *c, int argc, char **argv);
+/* policy count, flush, deleteall (cmd_policy.c) */
+int do_policy_count(struct cmd_ctx *c, int argc, char **argv);
+int do_policy_flush(struct cmd_ctx *c, int argc, char **argv);
+int do_policy_deleteall(struct cmd_ctx *c, int argc, char **argv);
+
+/* Prints "<what> N" or {"<key>": N} for count, flush and deleteall. */
+void cmd_print_count(struct cmd_ctx *c, const char *what, const char *key,
+		     unsigned long n);
 
 /* cmd_metrics.c */
 int do_metrics(struct cmd_ctx *c, int argc, char **argv);

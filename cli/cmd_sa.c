@@ -20,6 +20,16 @@
 
 /* ------------------------------------------------------------------ SA */
 
+/* At most this many SAs go in one flush or deleteall: the daemon's limit. */
+#define XS_SA_DEL_MAX 4096u
+
+static int sa_count_one(const struct xs_sa_info *s, void *arg)
+{
+	(void)s;
+	(*(unsigned long *)arg)++;
+	return 0;
+}
+
 enum sa_add_kw {
 	SA_SRC, SA_DST, SA_PROTO, SA_SPI, SA_MODE, SA_REQID, SA_DIR, SA_ENCAP,
 	SA_REPLAY, SA_FLAG, SA_LIMIT, SA_SEQ, SA_BACKEND,
@@ -550,4 +560,189 @@ int do_sa_list(struct cmd_ctx *c, int argc, char **argv)
 		xs_outbuf_puts(c->out, "\n");
 	}
 	return 0;
+}
+
+/* ------------------------------------------ ip xfrm state's habits */
+
+int do_sa_show(struct cmd_ctx *c, int argc, char **argv)
+{
+	/* ip xfrm state show lists; with an SPI it names one SA. */
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "spi"))
+			return do_sa_get(c, argc, argv);
+	return do_sa_list(c, argc, argv);
+}
+
+int do_sa_count(struct cmd_ctx *c, int argc, char **argv)
+{
+	unsigned long n = 0;
+
+	if (cmd_no_words(c, "sa count", argc, argv))
+		return -EINVAL;
+	xsd_sa_foreach(c->d, sa_count_one, &n);
+	cmd_print_count(c, "sa count", "count", n);
+	return 0;
+}
+
+/* Selectors of sa deleteall (and sa flush: proto only); 0 = any. */
+struct sa_match {
+	uint8_t family;
+	union xs_addr src, dst;
+	bool has_src, has_dst, has_reqid;
+	uint8_t proto, dir, mode;
+	uint32_t reqid;
+};
+
+enum { DEL_SRC, DEL_DST, DEL_PROTO, DEL_REQID, DEL_DIR, DEL_MODE };
+
+static const struct kw sa_del_kws[] = {
+	[DEL_SRC] = { "src", 1, "ADDR" },
+	[DEL_DST] = { "dst", 1, "ADDR" },
+	[DEL_PROTO] = { "proto", 1, "esp or ah" },
+	[DEL_REQID] = { "reqid", 1, "N" },
+	[DEL_DIR] = { "dir", 1, "in or out" },
+	[DEL_MODE] = { "mode", 1, "tunnel or transport" },
+};
+
+/* Parses the selectors; only those in allowed (1 << DEL_*) are taken. */
+static int sa_match_words(struct cmd_ctx *c, const char *cmd, unsigned int allowed,
+			  int argc, char **argv, struct sa_match *m)
+{
+	char *err = c->err;
+	const size_t errlen = sizeof(c->err);
+	unsigned int seen = 0;
+	uint8_t fam = 0;
+	int i, k, ret;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < argc; i += 2) {
+		const char *v;
+
+		k = cmd_kw_find(c, cmd, sa_del_kws, ARRAY_SIZE(sa_del_kws), argc, argv, i,
+				&seen);
+		if (k < 0)
+			return k;
+		if (!(allowed & (1u << k)))
+			return cmd_fail(c, -EINVAL, "%s takes no %s", cmd, sa_del_kws[k].name);
+		v = argv[i + 1];
+		switch (k) {
+		case DEL_SRC:
+			ret = xs_parse_addr(v, "src", &fam, &m->src, err, errlen);
+			if (!ret && m->family && m->family != fam)
+				ret = cmd_fail(c, -EINVAL, "mixed address families");
+			m->family = fam;
+			m->has_src = true;
+			break;
+		case DEL_DST:
+			ret = xs_parse_addr(v, "dst", &fam, &m->dst, err, errlen);
+			if (!ret && m->family && m->family != fam)
+				ret = cmd_fail(c, -EINVAL, "mixed address families");
+			m->family = fam;
+			m->has_dst = true;
+			break;
+		case DEL_PROTO:
+			ret = xs_parse_ipsec_proto(v, &m->proto, err, errlen);
+			break;
+		case DEL_REQID:
+			ret = xs_parse_u32(v, "reqid", &m->reqid, err, errlen);
+			m->has_reqid = true;
+			break;
+		case DEL_DIR:
+			ret = xs_parse_dir(v, &m->dir, err, errlen);
+			break;
+		default:
+			ret = xs_parse_mode(v, &m->mode, err, errlen);
+			break;
+		}
+		if (ret)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static bool addr_eq(uint8_t family, const union xs_addr *a, const union xs_addr *b)
+{
+	return !memcmp(a, b, family == AF_INET6 ? 16 : 4);
+}
+
+static bool sa_matches(const struct sa_match *m, const struct xs_sa_info *s)
+{
+	const struct xs_sa_config *cfg = &s->cfg;
+
+	if ((m->has_src || m->has_dst) && cfg->family != m->family)
+		return false;
+	return (!m->has_src || addr_eq(m->family, &m->src, &cfg->src)) &&
+	       (!m->has_dst || addr_eq(m->family, &m->dst, &cfg->dst)) &&
+	       (!m->proto || cfg->proto == m->proto) &&
+	       (!m->has_reqid || s->reqid == m->reqid) &&
+	       (!m->dir || s->dir == m->dir) &&
+	       (!m->mode || cfg->mode == m->mode);
+}
+
+/* The SAs to delete, collected first: deleting inside the walk would
+ * reorder the table under it. */
+struct sa_victims {
+	const struct sa_match *m;
+	struct { uint32_t spi; uint8_t proto, dir; } v[XS_SA_DEL_MAX];
+	unsigned int n;
+};
+
+static int sa_victim_one(const struct xs_sa_info *s, void *arg)
+{
+	struct sa_victims *t = arg;
+
+	if (!sa_matches(t->m, s))
+		return 0;
+	if (t->n == XS_SA_DEL_MAX)
+		return 1;
+	t->v[t->n].spi = s->cfg.spi;
+	t->v[t->n].proto = s->cfg.proto;
+	t->v[t->n].dir = s->dir;
+	t->n++;
+	return 0;
+}
+
+static int sa_delete_matching(struct cmd_ctx *c, const struct sa_match *m,
+			      const char *what)
+{
+	struct sa_victims *t;
+	unsigned long done = 0;
+	int ret = 0;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return cmd_fail(c, -ENOMEM, "out of memory");
+	t->m = m;
+	xsd_sa_foreach(c->d, sa_victim_one, t);
+	for (unsigned int i = 0; i < t->n; i++) {
+		ret = xsd_sa_del(c->d, t->v[i].spi, t->v[i].proto, t->v[i].dir, c->err,
+				 sizeof(c->err));
+		if (ret)
+			break;
+		done++;
+	}
+	free(t);
+	if (ret)
+		return cmd_fail(c, ret, "%s: deleted %lu SAs, then: %s", what, done,
+				c->err[0] ? c->err : strerror(-ret));
+	cmd_print_count(c, "sa deleted", "deleted", done);
+	return 0;
+}
+
+int do_sa_flush(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct sa_match m;
+
+	if (sa_match_words(c, "sa flush", 1u << DEL_PROTO, argc, argv, &m))
+		return -EINVAL;
+	return sa_delete_matching(c, &m, "sa flush");
+}
+
+int do_sa_deleteall(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct sa_match m;
+
+	if (sa_match_words(c, "sa deleteall", ~0u, argc, argv, &m))
+		return -EINVAL;
+	return sa_delete_matching(c, &m, "sa deleteall");
 }

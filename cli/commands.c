@@ -551,7 +551,16 @@ static const struct xs_cmd cmds[] = {
 	  "delete an SA" },
 	{ "sa", "get", do_sa_get, "spi SPI [proto esp|ah] [dir in|out]",
 	  "show one SA" },
+	{ "sa", "show", do_sa_show, "[spi SPI] [proto esp|ah] [dir in|out]",
+	  "sa get with spi, else sa list (ip xfrm's show)" },
 	{ "sa", "list", do_sa_list, "", "show every SA with its counters (never keys)" },
+	{ "sa", "count", do_sa_count, "", "the number of SAs" },
+	{ "sa", "flush", do_sa_flush, "[proto esp|ah]",
+	  "delete every SA (of proto); policies stay and drop without them" },
+	{ "sa", "deleteall", do_sa_deleteall,
+	  "[src ADDR] [dst ADDR] [proto esp|ah] [reqid N] [dir in|out]\n"
+	  "        [mode tunnel|transport]",
+	  "delete every SA that matches all the selectors given" },
 	{ "policy", "add", do_policy_add,
 	  "src PREFIX dst PREFIX [proto tcp|udp|icmp|icmpv6|NUM|any]\n"
 	  "        [sport N|N-M] [dport N|N-M] dir out|in\n"
@@ -561,6 +570,13 @@ static const struct xs_cmd cmds[] = {
 	{ "policy", "update", do_policy_update, "id ID spi SPI",
 	  "point a protect policy at another SA (atomic, for rekeys)" },
 	{ "policy", "list", do_policy_list, "", "show every policy with its counters" },
+	{ "policy", "show", do_policy_list, "", "the same as policy list" },
+	{ "policy", "count", do_policy_count, "", "the number of policies, in and out" },
+	{ "policy", "flush", do_policy_flush, "[dir in|out]",
+	  "delete every policy (of dir)" },
+	{ "policy", "deleteall", do_policy_deleteall,
+	  "[dir in|out] [action protect|bypass|discard] [spi SPI]",
+	  "delete every policy that matches all the selectors given" },
 	{ "stats", NULL, do_stats, "",
 	  "show every counter: xdp, tc, steer, engine drop reasons, per SA" },
 	{ "metrics", NULL, do_metrics, "", "show every counter in the Prometheus text format" },
@@ -571,9 +587,13 @@ void xs_cmd_usage(struct xs_outbuf *out)
 {
 	xs_outbuf_puts(out,
 		"usage: xdpsec [-i|--instance NAME] [-j|--json] COMMAND [ARGS]\n"
+		"       xdpsec [-i|--instance NAME] [-j|--json] [-force] -batch FILE\n"
 		"\n"
 		"  -i, --instance NAME  the daemon instance (default \"default\")\n"
-		"  -j, --json           JSON output\n"
+		"  -j, -json, --json    JSON output (anywhere on the line)\n"
+		"  -b, -batch FILE      run the commands in FILE (- for stdin), one a\n"
+		"                       line, # starts a comment; stop at the first error\n"
+		"  -force               with -batch: go on after an error (exit 1 at end)\n"
 		"\n"
 		"commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
@@ -596,8 +616,39 @@ void xs_cmd_usage(struct xs_outbuf *out)
 	for (unsigned int s = 0; s < XS_SUITE_MAX; s++)
 		xs_outbuf_printf(out, " %s", xs_suite_info(s)->name);
 	xs_outbuf_puts(out,
-		"\nKEY is 0x followed by hex digits. Limit NAMEs: byte-soft byte-hard\n"
-		"packet-soft packet-hard time-soft time-hard (seconds).\n");
+		"\nKEY is 0x followed by hex digits (other users can read a command line:\n"
+		"for tests only), @FILE (a file holding that text), or - (the next line\n"
+		"of standard input). Limit NAMEs: byte-soft byte-hard packet-soft\n"
+		"packet-hard time-soft time-hard (seconds).\n"
+		"\n"
+		"aliases:\n"
+		"  state  sa\n");
+}
+
+bool xs_cmd_is_json_opt(const char *word)
+{
+	return !strcmp(word, "-j") || !strcmp(word, "-json") || !strcmp(word, "--json");
+}
+
+void xs_cmd_hoist_opts(int argc, char **argv)
+{
+	int cmd = 0;
+
+	/* The command word: the first word not an option or its value. */
+	while (cmd < argc && argv[cmd][0] == '-' && strcmp(argv[cmd], "--")) {
+		const char *a = argv[cmd];
+
+		cmd += (!strcmp(a, "-i") || !strcmp(a, "--instance") || !strcmp(a, "-b") ||
+			!strcmp(a, "-batch") || !strcmp(a, "--batch")) ? 2 : 1;
+	}
+	for (int i = cmd + 1; i < argc; i++) {
+		char *w = argv[i];
+
+		if (!xs_cmd_is_json_opt(w))
+			continue;
+		memmove(argv + cmd + 1, argv + cmd, (size_t)(i - cmd) * sizeof(*argv));
+		argv[cmd++] = w;
+	}
 }
 
 int xs_cmd_parse_global(int argc, char **argv, struct xs_cmd_opts *opts,
@@ -613,8 +664,16 @@ int xs_cmd_parse_global(int argc, char **argv, struct xs_cmd_opts *opts,
 		if (!strcmp(a, "--")) {
 			i++;
 			break;
-		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+		} else if (xs_cmd_is_json_opt(a)) {
 			opts->json = true;
+		} else if (!strcmp(a, "-force") || !strcmp(a, "--force")) {
+			opts->force = true;
+		} else if (!strcmp(a, "-b") || !strcmp(a, "-batch") || !strcmp(a, "--batch")) {
+			if (i + 1 >= argc) {
+				xs_errf(err, errlen, "%s needs a file (- for stdin)", a);
+				return -EINVAL;
+			}
+			opts->batch = argv[++i];
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			opts->help = true;
 		} else if (!strcmp(a, "-i") || !strcmp(a, "--instance")) {
@@ -645,14 +704,16 @@ int xs_cmd_parse_global(int argc, char **argv, struct xs_cmd_opts *opts,
 static const struct xs_cmd *cmd_find(struct cmd_ctx *c, int argc, char **argv,
 				     int *used)
 {
-	char q[XS_QUOTE_MAX], verbs[96] = "";
+	char q[XS_QUOTE_MAX], verbs[160] = "";
+	/* ip xfrm's word for an SA. */
+	const char *name = !strcmp(argv[0], "state") ? "sa" : argv[0];
 	bool known = false;
 	size_t len = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		const struct xs_cmd *cmd = &cmds[i];
 
-		if (strcmp(cmd->name, argv[0]))
+		if (strcmp(cmd->name, name))
 			continue;
 		known = true;
 		if (!cmd->verb) {
@@ -671,10 +732,10 @@ static const struct xs_cmd *cmd_find(struct cmd_ctx *c, int argc, char **argv,
 		cmd_fail(c, -EINVAL, "unknown command '%s' (try: xdpsec help)",
 			 xs_quote(argv[0], q));
 	else if (argc > 1)
-		cmd_fail(c, -EINVAL, "unknown %s command '%s' (expected %s)", argv[0],
+		cmd_fail(c, -EINVAL, "unknown %s command '%s' (expected %s)", name,
 			 xs_quote(argv[1], q), verbs);
 	else
-		cmd_fail(c, -EINVAL, "%s needs one of: %s", argv[0], verbs);
+		cmd_fail(c, -EINVAL, "%s needs one of: %s", name, verbs);
 	return NULL;
 }
 
@@ -686,9 +747,15 @@ int xs_cmd_run(struct xsd *d, int argc, char **argv, struct xs_outbuf *out)
 	int idx, used = 0, ret;
 
 	xs_outbuf_reset(out);
+	xs_cmd_hoist_opts(argc, argv);
 	idx = xs_cmd_parse_global(argc, argv, &opts, c.err, sizeof(c.err));
 	if (idx < 0) {
 		ret = idx;
+		goto out;
+	}
+	if (opts.batch || opts.force) {
+		ret = cmd_fail(&c, -EINVAL, "-batch and -force are for the xdpsec command "
+			       "line, which sends the daemon one command at a time");
 		goto out;
 	}
 	c.json = opts.json;
@@ -726,4 +793,21 @@ out:
 	}
 	OPENSSL_cleanse(c.err, sizeof(c.err));
 	return ret;
+}
+
+void cmd_print_count(struct cmd_ctx *c, const char *what, const char *key,
+		     unsigned long n)
+{
+	struct xs_json j;
+
+	if (!c->json) {
+		xs_outbuf_printf(c->out, "%s %lu\n", what, n);
+		return;
+	}
+	xs_json_init(&j, c->out);
+	xs_json_object_begin(&j);
+	xs_json_kv_u64(&j, key, n);
+	xs_json_object_end(&j);
+	xs_json_finish(&j);
+	xs_outbuf_puts(c->out, "\n");
 }

@@ -17,12 +17,25 @@ struct xsd;
 /* The global options in front of a command. */
 struct xs_cmd_opts {
 	const char *instance;   /* -i/--instance NAME; NULL if not given */
-	bool json;              /* -j/--json */
+	bool json;              /* -j/-json/--json */
 	bool help;              /* -h/--help */
+	const char *batch;      /* -b/-batch/--batch FILE ("-": stdin); CLI only */
+	bool force;             /* -force/--force: a batch goes on after errors */
 };
 
+/* Whether word is -j, -json or --json (allowed anywhere on the line). */
+bool xs_cmd_is_json_opt(const char *word);
+
 /*
- * Parses the global options at the start of argv. Returns the index of the
+ * Moves every -j/-json/--json that follows the command word in front of
+ * it (keeping the order of the other words), as `ip` takes -j anywhere.
+ * No value of any command starts with '-' but the stdin key word "-".
+ */
+void xs_cmd_hoist_opts(int argc, char **argv);
+
+/*
+ * Parses the global options at the start of argv (xs_cmd_hoist_opts first
+ * for a -j later on the line). Returns the index of the
  * command word (argc if there is none), or -EINVAL with a one-line reason
  * in err (bad option, bad instance name).
  */

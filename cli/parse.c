@@ -31,10 +31,33 @@ void xs_errf(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool xs_word_may_be_key(const char *word)
+{
+	size_t run = 0;
+
+	/* Keys are typed as hex (0x...), and a base64 one would be a long
+	 * run of letters and digits: any such run hides the word. Names,
+	 * numbers, addresses and paths break into short runs. */
+	for (; *word; word++) {
+		unsigned char c = (unsigned char)*word;
+		bool keyish = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			      (c >= 'A' && c <= 'Z') || c == '+' || c == '=';
+
+		run = keyish ? run + 1 : 0;
+		if (run >= XS_KEYISH_RUN)
+			return true;
+	}
+	return false;
+}
+
 const char *xs_quote(const char *word, char buf[XS_QUOTE_MAX])
 {
 	size_t i, room = XS_QUOTE_MAX - 4;
 
+	if (xs_word_may_be_key(word)) {
+		snprintf(buf, XS_QUOTE_MAX, "<%zu characters not shown>", strlen(word));
+		return buf;
+	}
 	for (i = 0; word[i] && i < room; i++) {
 		unsigned char c = (unsigned char)word[i];
 
@@ -203,7 +226,10 @@ int xs_parse_hex_key(const char *word, uint8_t *key, size_t cap, size_t *len,
 		return 0;
 	}
 	if (word[0] != '0' || (word[1] != 'x' && word[1] != 'X')) {
-		xs_errf(err, errlen, "bad key: expected 0x followed by hex digits");
+		/* @FILE and - are read by the xdpsec command, not here. */
+		xs_errf(err, errlen, "bad key: expected 0x followed by hex digits%s",
+			word[0] == '@' || !strcmp(word, "-") ?
+			" (@FILE and - work on the xdpsec command line only)" : "");
 		return -EINVAL;
 	}
 	word += 2;

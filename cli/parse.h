@@ -28,10 +28,21 @@
 void xs_errf(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* A user word made safe to quote in a one-line message: at most
- * XS_QUOTE_MAX - 4 bytes, non-printable bytes as '?', "..." when cut. */
+/*
+ * A user word made safe to quote in a one-line message: at most
+ * XS_QUOTE_MAX - 4 bytes, non-printable bytes as '?', "..." when cut.
+ * A word that may be key material (xs_word_may_be_key: a key typed in the
+ * wrong place) is never quoted: "<N characters not shown>" stands for it.
+ * Every message that names a user word goes through here.
+ */
 #define XS_QUOTE_MAX 48
 const char *xs_quote(const char *word, char buf[XS_QUOTE_MAX]);
+
+/* A run of this many letters, digits, '+' or '=' makes a word key-like:
+ * 8 bytes in hex; the shortest key taken is 16 bytes. Names, numbers up
+ * to 2^53, IPv4/IPv6 addresses and paths have shorter runs. */
+#define XS_KEYISH_RUN 16
+bool xs_word_may_be_key(const char *word);
 
 /* what names the value in messages, e.g. "reqid". */
 int xs_parse_u64(const char *word, const char *what, uint64_t max, uint64_t *out,

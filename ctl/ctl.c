@@ -2,9 +2,10 @@
 /*
  * The control protocol (ctl.h): framing over a UNIX stream socket.
  *
- * Every read and write is non-blocking and waits in poll() against one
- * deadline per message, so a client that stalls cannot hold the daemon
- * (which serves one connection at a time) for longer than the deadline.
+ * The client's reads and writes are non-blocking and wait in poll()
+ * against one deadline per message. The server side (server.c) never
+ * blocks: it parses what has arrived (xs_ctl_req_parse) and frames its
+ * replies (xs_ctl_reply_frame) here.
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,8 +21,6 @@
 
 #include "ctl.h"
 
-/* The daemon gives a client this long to send a request or take a reply. */
-#define CTL_SERVER_TIMEOUT_MS 5000
 /* A client waits this long for the reply: attach may reset a NIC. */
 #define CTL_CLIENT_TIMEOUT_MS 120000
 
@@ -220,7 +219,13 @@ int xs_ctl_send_req(int fd, int argc, char *const argv[])
 
 int xs_ctl_recv_reply(int fd, int *status, char **text, size_t *len)
 {
-	int64_t deadline = now_ms() + CTL_CLIENT_TIMEOUT_MS;
+	return xs_ctl_recv_reply_ms(fd, status, text, len, 0);
+}
+
+int xs_ctl_recv_reply_ms(int fd, int *status, char **text, size_t *len,
+			 unsigned int timeout_ms)
+{
+	int64_t deadline = now_ms() + (timeout_ms ? timeout_ms : CTL_CLIENT_TIMEOUT_MS);
 	uint8_t hdr[REPLY_HDR_LEN];
 	int32_t st;
 	uint32_t n;
@@ -267,14 +272,21 @@ int xs_ctl_client_run(const struct xs_ctl_client *cl, const char *instance,
 		char hint[64] = "";
 
 		if (fd == -EACCES)
-			snprintf(hint, sizeof(hint), " (%s needs root)", cl->prog);
+			snprintf(hint, sizeof(hint),
+				 " (%s needs root with CAP_NET_ADMIN)", cl->prog);
 		fprintf(stderr, "%s: cannot connect to %s: %s%s\n", cl->prog,
 			path ? path : "the control socket", strerror(-fd), hint);
 		return 1;
 	}
 	ret = xs_ctl_send_req(fd, argc, argv);
-	if (!ret)
-		ret = xs_ctl_recv_reply(fd, &status, &text, &len);
+	/* A server that refuses (permission, too many clients) answers and
+	 * closes without reading: its answer may be there all the same. */
+	if (!ret || ret == -EPIPE || ret == -ECONNRESET) {
+		int r2 = xs_ctl_recv_reply_ms(fd, &status, &text, &len, cl->timeout_ms);
+
+		if (!ret || !r2)
+			ret = r2;
+	}
 	close(fd);
 	if (ret == -E2BIG) {
 		fprintf(stderr, "%s: request too long (at most %d words, %u bytes)\n",
@@ -306,75 +318,51 @@ int xs_ctl_client_run(const struct xs_ctl_client *cl, const char *instance,
 
 /* ------------------------------------------------------------- server */
 
-int xs_ctl_recv_req(int fd, int *argc, char *argv[XS_CTL_ARGS_MAX + 1],
-		    char *buf, size_t buflen)
+int xs_ctl_req_parse(char *buf, size_t have, int *argc, char *argv[XS_CTL_ARGS_MAX + 1])
 {
-	int64_t deadline = now_ms() + CTL_SERVER_TIMEOUT_MS;
-	size_t limit = XS_CTL_REQ_MAX - REQ_HDR_LEN, have = 0, off;
 	uint32_t n, nuls = 0;
-	int ret;
+	size_t off;
 
-	if (buflen < limit)
-		limit = buflen;
-	ret = read_full(fd, &n, sizeof(n), deadline);
-	if (ret)
-		return ret;
+	if (have < REQ_HDR_LEN)
+		return 0;
+	memcpy(&n, buf, sizeof(n));
 	if (n > XS_CTL_ARGS_MAX)
 		return -E2BIG;
-	/* The client sends nothing after its request, so reading whatever
-	 * is there never takes bytes of a later message. */
-	while (nuls < n) {
-		ssize_t got;
-
-		if (have == limit) {
-			ret = -E2BIG;
-			goto fail;
-		}
-		got = read_some(fd, buf + have, limit - have, deadline);
-		if (got <= 0) {
-			ret = got ? (int)got : -ECONNRESET;
-			goto fail;
-		}
-		for (size_t i = have; i < have + (size_t)got; i++) {
-			if (buf[i])
-				continue;
-			/* Bytes after the last word: not this protocol. */
-			if (++nuls == n && i + 1 != have + (size_t)got) {
-				ret = -EPROTO;
-				have += (size_t)got;
-				goto fail;
-			}
-		}
-		have += (size_t)got;
-	}
-	off = 0;
+	for (off = REQ_HDR_LEN; off < have && nuls < n; off++)
+		nuls += !buf[off];
+	if (nuls < n)
+		return have >= XS_CTL_REQ_MAX ? -E2BIG : 0;
+	/* The client sends nothing after its request: bytes after the
+	 * last word are not this protocol. */
+	if (off != have)
+		return -EPROTO;
+	off = REQ_HDR_LEN;
 	for (uint32_t i = 0; i < n; i++) {
 		argv[i] = buf + off;
 		off += strlen(buf + off) + 1;
 	}
 	argv[n] = NULL;
 	*argc = (int)n;
-	return 0;
-fail:
-	/* A partial request may hold keys too. */
-	OPENSSL_cleanse(buf, have);
-	return ret;
+	return 1;
 }
 
-int xs_ctl_send_reply(int fd, int status, const char *text, size_t len)
+int xs_ctl_reply_frame(int status, const char *text, size_t len, uint8_t **frame,
+		       size_t *frame_len)
 {
-	int64_t deadline = now_ms() + CTL_SERVER_TIMEOUT_MS;
-	uint8_t hdr[REPLY_HDR_LEN];
 	int32_t st = status;
 	uint32_t n = (uint32_t)len;
-	int ret;
+	uint8_t *f;
 
 	if (status > 0 || status < -4095 || len > XS_CTL_REPLY_MAX)
 		return -EINVAL;
-	memcpy(hdr, &st, sizeof(st));
-	memcpy(hdr + 4, &n, sizeof(n));
-	ret = write_full(fd, hdr, sizeof(hdr), deadline);
-	if (!ret && len)
-		ret = write_full(fd, text, len, deadline);
-	return ret;
+	f = malloc(REPLY_HDR_LEN + len);
+	if (!f)
+		return -ENOMEM;
+	memcpy(f, &st, sizeof(st));
+	memcpy(f + 4, &n, sizeof(n));
+	if (len)
+		memcpy(f + REPLY_HDR_LEN, text, len);
+	*frame = f;
+	*frame_len = REPLY_HDR_LEN + len;
+	return 0;
 }

@@ -8,7 +8,7 @@
  * command line, global options included (e.g. "--json" "sa" "list").
  * Reply: i32 status (0 or -errno), u32 length, then length bytes of text:
  * the output on success, a one-line error otherwise. One request per
- * connection.
+ * connection. Only root with CAP_NET_ADMIN is served (server.h).
  */
 #ifndef XSD_CTL_H
 #define XSD_CTL_H
@@ -36,14 +36,18 @@ int xs_ctl_connect(const char *instance);     /* fd or -errno */
 /* The socket at path (NULL: -EINVAL); fd or -errno. */
 int xs_ctl_connect_path(const char *path);
 int xs_ctl_send_req(int fd, int argc, char *const argv[]);
-/* *text is malloc'ed and NUL-terminated; the caller frees it. */
+/* *text is malloc'ed and NUL-terminated; the caller frees it. Waits at
+ * most timeout_ms (0: the default, 120 s). */
 int xs_ctl_recv_reply(int fd, int *status, char **text, size_t *len);
+int xs_ctl_recv_reply_ms(int fd, int *status, char **text, size_t *len,
+			 unsigned int timeout_ms);
 
 /* How a command-line client names itself and the process it talks to. */
 struct xs_ctl_client {
 	const char *prog;       /* "xdpsec" */
 	const char *peer;       /* "daemon" */
 	const char *start;      /* the command that starts the peer: "daemon" */
+	unsigned int timeout_ms;        /* for the reply; 0: the default */
 };
 
 /*
@@ -55,9 +59,16 @@ struct xs_ctl_client {
 int xs_ctl_client_run(const struct xs_ctl_client *cl, const char *instance,
 		      const char *path, int argc, char **argv);
 
-/* Server side. argv points into buf; argv[argc] is NULL. */
-int xs_ctl_recv_req(int fd, int *argc, char *argv[XS_CTL_ARGS_MAX + 1],
-		    char *buf, size_t buflen);
-int xs_ctl_send_reply(int fd, int status, const char *text, size_t len);
+/*
+ * Server side (server.c serves the socket). A request is the have bytes
+ * received so far in buf: 1 once complete (argv points into buf,
+ * argv[argc] is NULL), 0 while more is needed, -E2BIG past the limits,
+ * -EPROTO for bytes after the last word.
+ */
+int xs_ctl_req_parse(char *buf, size_t have, int *argc, char *argv[XS_CTL_ARGS_MAX + 1]);
+/* A reply frame: header and text in one malloc'ed buffer (the caller
+ * frees it). 0, -EINVAL (status > 0 or < -4095, text too long), -ENOMEM. */
+int xs_ctl_reply_frame(int status, const char *text, size_t len, uint8_t **frame,
+		       size_t *frame_len);
 
 #endif

@@ -102,6 +102,23 @@ double xs_metric_process_start(void)
 	return btime ? (double)btime + (double)ticks / (double)hz : 0;
 }
 
+int xs_metric_file_path(const char *in, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (!in[0])
+		return -EINVAL;
+	if (in[0] == '/') {
+		n = snprintf(out, len, "%s", in);
+	} else {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return -errno;
+		n = snprintf(out, len, "%s/%s", cwd, in);
+	}
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int xs_metric_file_write(const char *path, const char *text)
 {
 	size_t len = strlen(text), done = 0;

@@ -33,6 +33,9 @@ void xs_metric_eof(struct xs_outbuf *o);
 
 /* --metrics-file PATH: how often a daemon rewrites it. */
 #define XS_METRICS_FILE_INTERVAL_S 15
+/* in made absolute against the working directory (daemons leave theirs
+ * for /) into out. 0 or -errno. */
+int xs_metric_file_path(const char *in, char *out, size_t len);
 /* Writes text to path atomically (path.tmp, then rename), mode 0644, for
  * node_exporter's textfile collector. 0 or -errno. */
 int xs_metric_file_write(const char *path, const char *text);

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "crypto.h"
+#include "keymem.h"
 
 #define SHA256_BLOCK 64u
 #define SHA256_STATE 32u
@@ -117,8 +118,7 @@ static void imb_teardown(struct xs_cipher *c)
 
 	if (!p)
 		return;
-	OPENSSL_cleanse(p, sizeof(*p));
-	free(p);
+	xs_keymem_free(p);
 	c->priv = NULL;
 }
 
@@ -150,7 +150,7 @@ static int imb_setup(struct xs_cipher *c, const uint8_t *ekey, size_t ekey_len,
 	/* Longer HMAC keys would need hashing first (RFC 2104 §2). */
 	if (akey_len > SHA256_BLOCK)
 		return -EINVAL;
-	p = aligned_alloc(64, (sizeof(*p) + 63) & ~(size_t)63);
+	p = xs_keymem_alloc(sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	memset(p, 0, sizeof(*p));

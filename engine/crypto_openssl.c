@@ -28,6 +28,7 @@
 #include <openssl/sha.h>
 
 #include "crypto.h"
+#include "keymem.h"
 
 #define SHA256_BLOCK 64u
 
@@ -82,8 +83,7 @@ static void ossl_teardown(struct xs_cipher *c)
 		EVP_CIPHER_CTX_free(p->slot[i].enc);
 		EVP_CIPHER_CTX_free(p->slot[i].dec);
 	}
-	OPENSSL_cleanse(p, sizeof(*p));
-	free(p);
+	xs_keymem_free(p);
 	c->priv = NULL;
 }
 
@@ -169,7 +169,7 @@ static int ossl_setup(struct xs_cipher *c, const uint8_t *ekey, size_t ekey_len,
 	struct ossl_priv *p;
 	int ret = -ENOMEM;
 
-	p = aligned_alloc(64, (sizeof(*p) + 63) & ~(size_t)63);
+	p = xs_keymem_alloc(sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	memset(p, 0, sizeof(*p));

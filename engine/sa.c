@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "keymem.h"
 #include "sa.h"
 #include "tunnel.h"
 
@@ -78,7 +79,8 @@ struct xs_sa *xs_sa_new(const struct xs_sa_config *cfg)
 		errno = ENOTSUP;
 		return NULL;
 	}
-	sa = aligned_alloc(64, (sizeof(*sa) + 63) & ~(size_t)63);
+	/* Keys pass through here; the cipher state holds them after. */
+	sa = xs_keymem_alloc(sizeof(*sa));
 	if (!sa) {
 		errno = ENOMEM;
 		return NULL;
@@ -97,8 +99,7 @@ struct xs_sa *xs_sa_new(const struct xs_sa_config *cfg)
 	OPENSSL_cleanse(sa->cfg.enc_key, sizeof(sa->cfg.enc_key));
 	OPENSSL_cleanse(sa->cfg.auth_key, sizeof(sa->cfg.auth_key));
 	if (ret) {
-		OPENSSL_cleanse(sa, sizeof(*sa));
-		free(sa);
+		xs_keymem_free(sa);
 		errno = -ret;
 		return NULL;
 	}
@@ -123,8 +124,7 @@ void xs_sa_free(struct xs_sa *sa)
 	if (!sa)
 		return;
 	sa->cipher.be->teardown(&sa->cipher);
-	OPENSSL_cleanse(sa, sizeof(*sa));
-	free(sa);
+	xs_keymem_free(sa);
 }
 
 void xs_sa_set_iv_fn(struct xs_sa *sa, xs_iv_fn fn, void *arg)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The agent's control socket, XS_CTL_RUN_DIR/<instance>-ike.sock: the same
- * framing as the datapath daemon's (ctl/ctl.h), root-only, one request
- * per connection. Commands are a table of do_<verb>() handlers; the client
+ * The agent's control socket, XS_CTL_RUN_DIR/<instance>-ike.sock, served
+ * by the one control server (ctl/server.h) with the datapath daemon's
+ * framing (ctl/ctl.h). Commands are a table of do_<verb>() handlers;
+ * initiate and terminate answer once the outcome is known. The client
  * side sends the words of its command line and prints the answer.
  *
  * Nothing here prints a key or a PSK: listings come from ike_sa_foreach(),
@@ -10,16 +11,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -27,13 +24,19 @@
 #include "ctl.h"
 #include "metrics.h"
 #include "outbuf.h"
+#include "server.h"
 #include "shell.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define CTL_TIMEOUT_S 5
+/* initiate/terminate: how long the client waits for the outcome. */
+#define CTL_WAIT_DEFAULT_S 30u
+#define CTL_WAIT_MAX_S 3600u
+/* A handler's answer comes later (initiate, terminate). */
+#define CTL_DEFERRED 1
 
 struct ctl_ctx {
 	struct ike_agent *a;
+	struct xs_ctl_srv_client *cl;   /* NULL: not from the socket */
 	struct xs_outbuf *out;
 	bool json;
 	char *err;
@@ -376,19 +379,189 @@ static int do_list_sas(struct ctl_ctx *c, int argc, char **argv)
 
 /* ------------------------------------------------------------- actions */
 
+/*
+ * initiate and terminate wait for their outcome, like swanctl: the
+ * client's request is deferred (ctl/server.h) and answered from
+ * ike_shell_initiate_done() / ike_shell_terminate_done(). The agent
+ * reports every initiate and terminate that it accepted, in the order
+ * they were made for a connection (agent.h, outcomes), so each one gets a
+ * record here in that order, waited for or not: id 0 once nobody waits
+ * (--timeout 0, a client that left or gave up, or no socket at all).
+ */
+struct waiting {
+	struct waiting *next;
+	bool terminate;
+	uint64_t id;            /* the deferred client (ctl/server.h) */
+	char conn[IKE_CONF_NAME_MAX];
+};
+
+static struct waiting *waiting_head;
+
+static struct waiting *waiting_add(bool terminate, const char *conn)
+{
+	struct waiting *w = calloc(1, sizeof(*w)), **pp;
+
+	if (!w)
+		return NULL;
+	w->terminate = terminate;
+	snprintf(w->conn, sizeof(w->conn), "%s", conn);
+	for (pp = &waiting_head; *pp; pp = &(*pp)->next)
+		;
+	*pp = w;
+	return w;
+}
+
+/* Unlinks w if it is still listed (a report may have taken it) and frees
+ * it; returns its id, 0 if it was gone. */
+static uint64_t waiting_take(struct waiting *w)
+{
+	for (struct waiting **pp = &waiting_head; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			uint64_t id = w->id;
+
+			*pp = w->next;
+			free(w);
+			return id;
+		}
+	}
+	return 0;
+}
+
+/* The oldest record of that kind for conn: the one a report is for. */
+static struct waiting *waiting_first(bool terminate, const char *conn)
+{
+	for (struct waiting *w = waiting_head; w; w = w->next)
+		if (w->terminate == terminate && !strcmp(w->conn, conn))
+			return w;
+	return NULL;
+}
+
+static struct xs_ctl_srv *srv;          /* one agent per process */
+
+static void answer(bool terminate, const char *conn, int status, const char *text)
+{
+	struct waiting *w = waiting_first(terminate, conn);
+	uint64_t id;
+
+	if (!w)
+		return;
+	id = waiting_take(w);
+	if (id && srv)
+		xs_ctl_srv_reply_id(srv, id, status, text, strlen(text));
+}
+
+void ike_shell_initiate_done(struct ike_agent *a, const char *conn, const char *child,
+			     int status, const char *why)
+{
+	char text[IKE_CONF_NAME_MAX * 2 + 512], what[IKE_CONF_NAME_MAX * 2 + 16];
+
+	(void)a;
+	if (child)
+		snprintf(what, sizeof(what), "%s child %s", conn, child);
+	else
+		snprintf(what, sizeof(what), "%s", conn);
+	if (status)
+		snprintf(text, sizeof(text), "initiate %s failed: %s", what, why);
+	else
+		snprintf(text, sizeof(text), "initiate %s: established\n", what);
+	answer(false, conn, status, text);
+}
+
+void ike_shell_terminate_done(struct ike_agent *a, const char *conn, int status,
+			      const char *why)
+{
+	char text[IKE_CONF_NAME_MAX + 512];
+
+	(void)a;
+	if (status)
+		snprintf(text, sizeof(text), "terminate %s failed: %s", conn, why);
+	else
+		snprintf(text, sizeof(text), "terminate %s: %s\n", conn, why);
+	answer(true, conn, status, text);
+}
+
+/* Takes --timeout SECONDS (or --timeout=SECONDS) out of the words;
+ * *secs is CTL_WAIT_DEFAULT_S without it. */
+static int wait_words(struct ctl_ctx *c, const char *cmd, int *argc, char **argv,
+		      unsigned int *secs)
+{
+	int n = 0;
+	char q[48];
+
+	*secs = CTL_WAIT_DEFAULT_S;
+	for (int i = 0; i < *argc; i++) {
+		const char *v = NULL;
+		char *end;
+		unsigned long x;
+
+		if (!strcmp(argv[i], "--timeout") || !strcmp(argv[i], "-t")) {
+			if (i + 1 >= *argc)
+				return fail(c, -EINVAL, "%s: %s needs SECONDS", cmd, argv[i]);
+			v = argv[++i];
+		} else if (!strncmp(argv[i], "--timeout=", 10)) {
+			v = argv[i] + 10;
+		} else if (argv[i][0] == '-') {
+			return fail(c, -EINVAL, "%s: unknown option '%s'", cmd,
+				    quote(argv[i], q));
+		} else {
+			argv[n++] = argv[i];
+			continue;
+		}
+		errno = 0;
+		x = strtoul(v, &end, 10);
+		if (errno || end == v || *end || v[0] == '-' || x > CTL_WAIT_MAX_S)
+			return fail(c, -EINVAL, "%s: --timeout takes 0-%u seconds, not '%s'",
+				    cmd, CTL_WAIT_MAX_S, quote(v, q));
+		*secs = (unsigned int)x;
+	}
+	*argc = n;
+	return 0;
+}
+
+/* Registers what the report will be for, and defers the client. */
+static struct waiting *wait_for(struct ctl_ctx *c, bool terminate, const char *conn,
+				unsigned int secs, bool *deferred)
+{
+	struct waiting *w = waiting_add(terminate, conn);
+	char msg[IKE_CONF_NAME_MAX + 96];
+
+	*deferred = false;
+	if (!w || !c->cl || !secs)
+		return w;
+	snprintf(msg, sizeof(msg), "%s %s: no outcome within %u s (the exchange goes on in the agent)",
+		 terminate ? "terminate" : "initiate", conn, secs);
+	w->id = xs_ctl_srv_defer(c->cl, secs * 1000u, msg);
+	*deferred = true;
+	return w;
+}
+
 static int do_initiate(struct ctl_ctx *c, int argc, char **argv)
 {
+	struct waiting *w;
+	unsigned int secs;
+	bool deferred;
 	int ret;
 
+	ret = wait_words(c, "initiate", &argc, argv, &secs);
+	if (ret)
+		return ret;
 	if (argc < 1 || argc > 2)
-		return fail(c, -EINVAL, "usage: initiate CONN [CHILD]");
+		return fail(c, -EINVAL, "usage: initiate [--timeout SECONDS] CONN [CHILD]");
+	w = wait_for(c, false, argv[0], secs, &deferred);
+	if (!w)
+		return fail(c, -ENOMEM, "out of memory");
 	c->err[0] = '\0';
+	/* The outcome may be reported before this returns (w is then gone). */
 	ret = ike_sa_initiate(c->a, argv[0], argc > 1 ? argv[1] : NULL, c->err, c->errlen);
 	if (ret) {
+		/* Refused: nothing will be reported. */
+		waiting_take(w);
 		if (!c->err[0])
 			fail(c, ret, "initiate failed: %s", strerror(-ret));
 		return ret;
 	}
+	if (deferred)
+		return CTL_DEFERRED;
 	if (argc > 1)
 		xs_outbuf_printf(c->out, "initiating %s child %s\n", argv[0], argv[1]);
 	else
@@ -398,17 +571,29 @@ static int do_initiate(struct ctl_ctx *c, int argc, char **argv)
 
 static int do_terminate(struct ctl_ctx *c, int argc, char **argv)
 {
+	struct waiting *w;
+	unsigned int secs;
+	bool deferred;
 	int ret;
 
+	ret = wait_words(c, "terminate", &argc, argv, &secs);
+	if (ret)
+		return ret;
 	if (argc != 1)
-		return fail(c, -EINVAL, "usage: terminate CONN");
+		return fail(c, -EINVAL, "usage: terminate [--timeout SECONDS] CONN");
+	w = wait_for(c, true, argv[0], secs, &deferred);
+	if (!w)
+		return fail(c, -ENOMEM, "out of memory");
 	c->err[0] = '\0';
 	ret = ike_sa_terminate(c->a, argv[0], c->err, c->errlen);
 	if (ret) {
+		waiting_take(w);
 		if (!c->err[0])
 			fail(c, ret, "terminate failed: %s", strerror(-ret));
 		return ret;
 	}
+	if (deferred)
+		return CTL_DEFERRED;
 	xs_outbuf_printf(c->out, "terminating %s\n", argv[0]);
 	return 0;
 }
@@ -549,9 +734,10 @@ static int do_help(struct ctl_ctx *c, int argc, char **argv);
 
 static const struct ctl_cmd cmds[] = {
 	{ "list-sas", do_list_sas, "[--json]", "show IKE SAs and their Child SAs" },
-	{ "initiate", do_initiate, "CONN [CHILD]",
-	  "start connection CONN (only its Child SA CHILD if given)" },
-	{ "terminate", do_terminate, "CONN", "delete the IKE SAs of CONN and their Child SAs" },
+	{ "initiate", do_initiate, "[-t S] CONN [CHILD]",
+	  "start CONN (only its Child SA CHILD if given); waits for the outcome" },
+	{ "terminate", do_terminate, "[-t S] CONN",
+	  "delete the IKE SAs of CONN and their Child SAs; waits" },
 	{ "reload", do_reload, "", "re-read the configuration file" },
 	{ "stats", do_stats, "[--json]", "show the agent's counters" },
 	{ "metrics", do_metrics, "", "show state and counters, Prometheus text format" },
@@ -573,8 +759,16 @@ void ike_ctl_usage(struct xs_outbuf *out)
 		char left[64];
 
 		snprintf(left, sizeof(left), "%s %s", cmds[i].name, cmds[i].args);
-		xs_outbuf_printf(out, "  %-21s %s\n", left, cmds[i].help);
+		/* a long syntax gets its own line, as daemon's */
+		if (strlen(left) > 21)
+			xs_outbuf_printf(out, "  %s\n%24s%s\n", left, "", cmds[i].help);
+		else
+			xs_outbuf_printf(out, "  %-21s %s\n", left, cmds[i].help);
 	}
+	xs_outbuf_puts(out,
+		"initiate and terminate exit 0 once done, 1 with the reason if not:\n"
+		"  -t, --timeout S       wait at most S seconds (default 30, at most 3600;\n"
+		"                        0: only start, do not wait)\n");
 }
 
 static int do_help(struct ctl_ctx *c, int argc, char **argv)
@@ -585,10 +779,10 @@ static int do_help(struct ctl_ctx *c, int argc, char **argv)
 	return 0;
 }
 
-int ike_ctl_run(struct ike_agent *a, int argc, char **argv, struct xs_outbuf *out,
-		char *err, size_t errlen)
+static int ctl_run(struct ike_agent *a, struct xs_ctl_srv_client *cl, int argc, char **argv,
+		   struct xs_outbuf *out, char *err, size_t errlen)
 {
-	struct ctl_ctx c = { .a = a, .out = out, .err = err, .errlen = errlen };
+	struct ctl_ctx c = { .a = a, .cl = cl, .out = out, .err = err, .errlen = errlen };
 	struct ike_ctl_opts o;
 	char q[48];
 	int idx;
@@ -617,88 +811,24 @@ int ike_ctl_run(struct ike_agent *a, int argc, char **argv, struct xs_outbuf *ou
 		    quote(argv[idx], q));
 }
 
+int ike_ctl_run(struct ike_agent *a, int argc, char **argv, struct xs_outbuf *out,
+		char *err, size_t errlen)
+{
+	return ctl_run(a, NULL, argc, argv, out, err, errlen);
+}
+
 /* --------------------------------------------------------------- server */
 
-int ike_ctl_lock_path(const char *instance, char *buf, size_t len)
+static void ctl_request(void *arg, struct xs_ctl_srv_client *cl, int argc, char **argv)
 {
-	int n = snprintf(buf, len, "%s/%s-ike.lock", XS_CTL_RUN_DIR, instance);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-int ike_ctl_listen(const char *instance, char *err, size_t errlen)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char lock_path[128];
-	mode_t old_mask;
-	int fd, lock_fd, ret;
-
-	if (mkdir(XS_CTL_RUN_DIR, 0700) && errno != EEXIST) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot create %s: %s", XS_CTL_RUN_DIR, strerror(-ret));
-		return ret;
-	}
-	if (ike_ctl_path(instance, sun.sun_path, sizeof(sun.sun_path))) {
-		snprintf(err, errlen, "bad instance name %s", instance);
-		return -EINVAL;
-	}
-	ike_ctl_lock_path(instance, lock_path, sizeof(lock_path));
-	/* Held (and inherited by nothing) for the agent's life. */
-	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {
-		snprintf(err, errlen, "the IKE agent of instance %s is already running",
-			 instance);
-		if (lock_fd >= 0)
-			close(lock_fd);
-		return -EBUSY;
-	}
-	unlink(sun.sun_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		ret = -errno;
-		close(lock_fd);
-		return ret;
-	}
-	/* Root-only, as the daemon's socket. */
-	old_mask = umask(077);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(sun.sun_path, 0600) ||
-	    listen(fd, 16)) {
-		ret = -errno;
-		umask(old_mask);
-		snprintf(err, errlen, "cannot listen on %s: %s", sun.sun_path, strerror(-ret));
-		close(fd);
-		close(lock_fd);
-		return ret;
-	}
-	umask(old_mask);
-	/* lock_fd stays open (and locked) until the process exits. */
-	return fd;
-}
-
-void ike_ctl_serve(struct ike_agent *a, int lfd)
-{
-	static char buf[XS_CTL_REQ_MAX];
-	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
-	char *argv[XS_CTL_ARGS_MAX + 1], err[IKE_CONF_ERR_MAX + 64];
+	char err[IKE_CONF_ERR_MAX + 64];
 	struct xs_outbuf out;
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
-	int fd, argc, status;
+	int status;
 
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	xs_outbuf_init(&out);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || cred.uid != 0) {
-		xs_ctl_send_reply(fd, -EPERM, "permission denied: root only", 28);
+	status = ctl_run(arg, cl, argc, argv, &out, err, sizeof(err));
+	if (status == CTL_DEFERRED)
 		goto out;
-	}
-	if (xs_ctl_recv_req(fd, &argc, argv, buf, sizeof(buf))) {
-		xs_ctl_send_reply(fd, -EINVAL, "malformed request", 17);
-		goto out;
-	}
-	status = ike_ctl_run(a, argc, argv, &out, err, sizeof(err));
 	if (!status && out.err) {
 		status = out.err;
 		snprintf(err, sizeof(err), "output too large: %s", strerror(-out.err));
@@ -706,24 +836,62 @@ void ike_ctl_serve(struct ike_agent *a, int lfd)
 	if (status) {
 		if (!err[0])
 			snprintf(err, sizeof(err), "%s", strerror(-status));
-		xs_ctl_send_reply(fd, status, err, strlen(err));
+		xs_ctl_srv_reply(cl, status, err, strlen(err));
 	} else {
-		xs_ctl_send_reply(fd, 0, xs_outbuf_text(&out), strlen(xs_outbuf_text(&out)));
+		xs_ctl_srv_reply(cl, 0, xs_outbuf_text(&out), strlen(xs_outbuf_text(&out)));
 	}
-	OPENSSL_cleanse(buf, sizeof(buf));
 out:
 	xs_outbuf_free(&out);
-	close(fd);
+}
+
+struct xs_ctl_srv *ike_ctl_listen(struct ike_agent *a, const char *instance, char *err,
+				  size_t errlen)
+{
+	char who[96];
+
+	snprintf(who, sizeof(who), "the IKE agent of instance %s", instance);
+	srv = xs_ctl_srv_open(instance, "-ike", who, ctl_request, a, err, errlen);
+	return srv;
+}
+
+void ike_ctl_close(void)
+{
+	static const char bye[] = "the agent is exiting";
+	struct waiting *w;
+
+	while ((w = waiting_head)) {
+		waiting_head = w->next;
+		if (w->id && srv)
+			xs_ctl_srv_reply_id(srv, w->id, -ESHUTDOWN, bye, sizeof(bye) - 1);
+		free(w);
+	}
+	xs_ctl_srv_close(srv);
+	srv = NULL;
 }
 
 /* --------------------------------------------------------------- client */
 
 int ike_ctl_client(const char *instance, int argc, char **argv)
 {
-	static const struct xs_ctl_client cl = {
+	struct xs_ctl_client cl = {
 		.prog = "xdpsec-ike", .peer = "agent", .start = "daemon --config FILE",
 	};
+	unsigned long secs = CTL_WAIT_DEFAULT_S;
 	char path[128];
+
+	/* initiate/terminate --timeout: wait longer than the agent does, so
+	 * its own answer (the outcome or "no outcome within") arrives. */
+	for (int i = 0; i < argc; i++) {
+		const char *v = !strncmp(argv[i], "--timeout=", 10) ? argv[i] + 10 :
+				(!strcmp(argv[i], "--timeout") || !strcmp(argv[i], "-t")) &&
+				i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (v && strtoul(v, NULL, 10) <= CTL_WAIT_MAX_S)
+			secs = strtoul(v, NULL, 10);
+	}
+	cl.timeout_ms = (unsigned int)(secs + 10) * 1000u;
+	if (cl.timeout_ms < 120000u)
+		cl.timeout_ms = 0;      /* the library's default, 120 s */
 
 	return xs_ctl_client_run(&cl, instance,
 				 ike_ctl_path(instance, path, sizeof(path)) ? NULL : path,

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,8 +27,12 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "harden.h"
 #include "metrics.h"
+#include "metrics_fmt.h"
+#include "notify.h"
 #include "outbuf.h"
+#include "server.h"
 #include "shell.h"
 #include "version.h"
 
@@ -83,14 +88,14 @@ static bool agent_fd(const struct ike_agent *a, int fd)
 			   fd == a->fd6_4500);
 }
 
-static void run(struct ike_agent *a, int lfd, const sigset_t *waitmask)
+static void run(struct ike_agent *a, struct xs_ctl_srv *srv, const sigset_t *waitmask)
 {
 	while (!got_term) {
 		struct pollfd pfd[5];
 		struct timespec ts, *tsp = NULL;
 		const int fds[4] = { a->fd4_500, a->fd4_4500, a->fd6_500, a->fd6_4500 };
 		nfds_t n = 0;
-		int timeout, r;
+		int timeout, ctl_timeout, r;
 
 		if (got_hup) {
 			char err[IKE_CONF_ERR_MAX + 64];
@@ -105,8 +110,11 @@ static void run(struct ike_agent *a, int lfd, const sigset_t *waitmask)
 		for (int i = 0; i < 4; i++)
 			if (fds[i] >= 0)
 				pfd[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = xs_ctl_srv_fd(srv), .events = POLLIN };
 		timeout = ike_timer_next_ms(a, ike_now_ms());
+		ctl_timeout = xs_ctl_srv_timeout_ms(srv);
+		if (ctl_timeout >= 0 && (timeout < 0 || ctl_timeout < timeout))
+			timeout = ctl_timeout;
 		if (timeout >= 0) {
 			ts.tv_sec = timeout / 1000;
 			ts.tv_nsec = (long)(timeout % 1000) * 1000000L;
@@ -126,8 +134,8 @@ static void run(struct ike_agent *a, int lfd, const sigset_t *waitmask)
 		for (nfds_t i = 0; i + 1 < n; i++)
 			if (pfd[i].revents && agent_fd(a, pfd[i].fd))
 				ike_net_recv(a, pfd[i].fd);
-		if (pfd[n - 1].revents & POLLIN)
-			ike_ctl_serve(a, lfd);
+		/* Every control client at once; none holds up IKE. */
+		xs_ctl_srv_work(srv);
 	}
 }
 
@@ -150,7 +158,13 @@ static int parse_daemon_opts(int argc, char **argv, struct daemon_opts *o)
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			o->log = argv[++i];
 		} else if (!strcmp(argv[i], "--metrics-file") && i + 1 < argc) {
-			o->metrics_file = argv[++i];
+			static char path[PATH_MAX];
+
+			if (xs_metric_file_path(argv[++i], path, sizeof(path))) {
+				fprintf(stderr, "xdpsec-ike: daemon: bad --metrics-file path\n");
+				return -EINVAL;
+			}
+			o->metrics_file = path;
 		} else if (!strcmp(argv[i], "--foreground")) {
 			o->foreground = true;
 		} else if (!strcmp(argv[i], "--fake-nat")) {
@@ -197,24 +211,16 @@ static int wait_child(int fd)
 	return 1;
 }
 
-static void shutdown_agent(struct ike_agent *a, int lfd, const char *instance,
-			   const char *sock)
+static void shutdown_agent(struct ike_agent *a)
 {
-	char lock[128];
-
 	ike_sa_shutdown(a);
 	/* No key outlives the agent in the datapath. */
 	ike_install_flush(a);
 	ike_timer_cancel(a, &cookie_timer);
 	ike_timer_cancel(a, &expire_timer);
 	ike_net_close(a);
-	if (lfd >= 0) {
-		/* Only the agent that listened holds the lock: its files go. */
-		close(lfd);
-		unlink(sock);
-		if (!ike_ctl_lock_path(instance, lock, sizeof(lock)))
-			unlink(lock);
-	}
+	/* Only the agent that listened holds the lock: its files go. */
+	ike_ctl_close();
 	ike_config_free(a->cfg);
 	free(a->cfg);
 	a->cfg = NULL;
@@ -229,8 +235,13 @@ static int daemon_main(const char *instance, int argc, char **argv)
 	struct ike_agent *a;
 	struct sigaction sa;
 	sigset_t block, waitmask;
-	int pipefd[2] = { -1, -1 }, logfd = -1, lfd = -1, ret = 1, dfd;
+	int pipefd[2] = { -1, -1 }, logfd = -1, ret = 1, dfd;
+	struct xs_ctl_srv *srv;
 
+	/* IKE keys live here: no core dumps, no ptrace from the unprivileged;
+	 * nothing inherited from whoever started us (harden.h). */
+	xs_harden_secrets();
+	xs_harden_close_fds(NULL, 0);
 	if (parse_daemon_opts(argc, argv, &o))
 		return 1;
 	a = calloc(1, sizeof(*a));
@@ -288,8 +299,6 @@ static int daemon_main(const char *instance, int argc, char **argv)
 		close(pipefd[0]);
 		pipefd[0] = -1;
 		setsid();
-		if (chdir("/"))
-			ike_shell_log(IKE_LOG_WARN, "chdir /: %s", strerror(errno));
 		dfd = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (dfd >= 0) {
 			dup2(dfd, STDIN_FILENO);
@@ -305,6 +314,9 @@ static int daemon_main(const char *instance, int argc, char **argv)
 		close(logfd);
 		logfd = -1;
 	}
+	/* Paths are absolute by now (config, log). */
+	if (xs_harden_chdir_root())
+		ike_shell_log(IKE_LOG_WARN, "chdir /: %s", strerror(errno));
 	if (ike_cookie_init(&a->cookie)) {
 		tell_parent(&pipefd[1], false, "cannot make a cookie secret");
 		goto out_free;
@@ -314,8 +326,8 @@ static int daemon_main(const char *instance, int argc, char **argv)
 		tell_parent(&pipefd[1], false, err);
 		goto out_free;
 	}
-	lfd = ike_ctl_listen(instance, err, sizeof(err));
-	if (lfd < 0) {
+	srv = ike_ctl_listen(a, instance, err, sizeof(err));
+	if (!srv) {
 		ike_shell_log(IKE_LOG_ERR, "%s", err);
 		tell_parent(&pipefd[1], false, err);
 		goto out_net;
@@ -347,6 +359,8 @@ static int daemon_main(const char *instance, int argc, char **argv)
 	else
 		close(dfd);
 	tell_parent(&pipefd[1], true, NULL);
+	/* Listening: a Type=notify unit is started (notify.h). */
+	xs_notify_ready();
 
 	ike_timer_arm(a, &cookie_timer, COOKIE_ROTATE_MS, cookie_rotate, NULL);
 	ike_timer_arm(a, &expire_timer, EXPIRE_POLL_MS, expire_poll, NULL);
@@ -354,10 +368,11 @@ static int daemon_main(const char *instance, int argc, char **argv)
 		ike_metrics_file_start(a, o.metrics_file);
 	/* Start actions of the connections loaded. */
 	ike_sa_config_changed(a);
-	run(a, lfd, &waitmask);
+	run(a, srv, &waitmask);
 	ike_shell_log(IKE_LOG_INFO, "signal %d: deleting SAs and exiting", (int)got_term);
 	ret = 0;
-	shutdown_agent(a, lfd, instance, sock);
+	xs_notify_stopping();
+	shutdown_agent(a);
 	free(a);
 	return ret;
 

@@ -247,13 +247,14 @@ int ike_ctl_parse_global(int argc, char **argv, struct ike_ctl_opts *o, char *er
 			 size_t errlen);
 /* XS_CTL_RUN_DIR/<instance>-ike.sock */
 int ike_ctl_path(const char *instance, char *buf, size_t len);
-/* XS_CTL_RUN_DIR/<instance>-ike.lock, held by the running agent */
-int ike_ctl_lock_path(const char *instance, char *buf, size_t len);
-/* Listens on the agent's control socket (mode 0600); refuses when
- * another agent answers there. fd or -errno + err. */
-int ike_ctl_listen(const char *instance, char *err, size_t errlen);
-/* Accepts one connection on lfd, runs its request, answers. */
-void ike_ctl_serve(struct ike_agent *a, int lfd);
+/* Serves the agent's control socket (ctl/server.h; lock
+ * XS_CTL_RUN_DIR/<instance>-ike.lock); refuses when another agent holds
+ * the lock. The server, or NULL + err. */
+struct xs_ctl_srv;
+struct xs_ctl_srv *ike_ctl_listen(struct ike_agent *a, const char *instance, char *err,
+				  size_t errlen);
+/* Closes the server (answers nobody still waiting), removes its files. */
+void ike_ctl_close(void);
 /* Runs one request (words as the client sent them): 0 with the output in
  * out, or -errno with a one-line message in err. */
 int ike_ctl_run(struct ike_agent *a, int argc, char **argv, struct xs_outbuf *out,

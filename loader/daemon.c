@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The daemon's life: instance lock, control socket, the request loop, time
+ * The daemon's life: the control server (ctl/server.h), the event loop, time
  * lifetimes, and shutdown. On exit (signal or crash) the BPF programs stay
  * attached with their pinned maps, so protected traffic is dropped until a
  * daemon is back (fail-closed).
@@ -23,13 +23,16 @@
 #include "commands.h"
 #include "ctl.h"
 #include "dp.h"
+#include "harden.h"
 #include "metrics_fmt.h"
+#include "notify.h"
 #include "outbuf.h"
-
-#define CTL_TIMEOUT_S 5
+#include "parse.h"
+#include "server.h"
 
 static volatile sig_atomic_t got_signal;
-static const char *metrics_file;	/* --metrics-file */
+static const char *metrics_file;	/* --metrics-file, absolute */
+static char metrics_path[PATH_MAX];
 
 /* `metrics` (cli/cmd_metrics.c) into the file, for node_exporter. */
 static void metrics_file_write(struct xsd *d)
@@ -53,78 +56,28 @@ static void on_signal(int sig)
 	got_signal = sig;
 }
 
-static int ctl_listen(struct xsd *d, char *err, size_t errlen)
+/* One request from the control server (ctl/server.h): the CLI's words. */
+static void ctl_request(void *arg, struct xs_ctl_srv_client *c, int argc, char **argv)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char lock_path[PATH_MAX];
-	int fd;
+	struct xsd *d = arg;
+	struct xs_outbuf out;
+	int status;
 
-	if (mkdir(XS_CTL_RUN_DIR, 0700) && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", XS_CTL_RUN_DIR, strerror(errno));
-		return -errno;
-	}
-	if (snprintf(lock_path, sizeof(lock_path), "%s/%s.lock", XS_CTL_RUN_DIR,
-		     d->instance) >= (int)sizeof(lock_path))
-		return -ENAMETOOLONG;
-	d->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB)) {
-		snprintf(err, errlen, "instance %s is already running", d->instance);
-		return -EBUSY;
-	}
-	d->locked = true;
-	if (xs_ctl_path(d->instance, d->sock_path, sizeof(d->sock_path)) ||
-	    strlen(d->sock_path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "bad instance name %s", d->instance);
-		return -EINVAL;
-	}
-	strcpy(sun.sun_path, d->sock_path);
-	unlink(d->sock_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* Root-only: the socket carries keys. */
-	umask(077);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(d->sock_path, 0600) ||
-	    listen(fd, 16)) {
-		snprintf(err, errlen, "cannot listen on %s: %s", d->sock_path, strerror(errno));
-		close(fd);
-		return -errno;
-	}
-	d->ctl_fd = fd;
-	return 0;
+	xs_outbuf_init(&out);
+	status = xs_cmd_run(d, argc, argv, &out);
+	xs_ctl_srv_reply(c, status, xs_outbuf_text(&out), strlen(xs_outbuf_text(&out)));
+	xs_outbuf_free(&out);
+	/* the datapath may have been attached or changed */
+	xsd_dp_ike_autodetect(d->dp);
 }
 
-static void ctl_serve_one(struct xsd *d)
+static int ctl_listen(struct xsd *d, char *err, size_t errlen)
 {
-	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
-	char *argv[XS_CTL_ARGS_MAX + 1];
-	static char buf[XS_CTL_REQ_MAX];
-	struct xs_outbuf out;
-	int fd, argc, status;
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
+	char who[96];
 
-	fd = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	xs_outbuf_init(&out);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || cred.uid != 0) {
-		xs_ctl_send_reply(fd, -EPERM, "permission denied: root only", 28);
-		goto out;
-	}
-	if (xs_ctl_recv_req(fd, &argc, argv, buf, sizeof(buf))) {
-		xs_ctl_send_reply(fd, -EINVAL, "malformed request", 17);
-		goto out;
-	}
-	status = xs_cmd_run(d, argc, argv, &out);
-	xs_ctl_send_reply(fd, status, xs_outbuf_text(&out), strlen(xs_outbuf_text(&out)));
-	/* Requests may carry keys. */
-	explicit_bzero(buf, sizeof(buf));
-out:
-	xs_outbuf_free(&out);
-	close(fd);
+	snprintf(who, sizeof(who), "instance %s", d->instance);
+	d->srv = xs_ctl_srv_open(d->instance, "", who, ctl_request, d, err, errlen);
+	return d->srv ? 0 : -errno;
 }
 
 static void xsd_free(struct xsd *d)
@@ -134,44 +87,34 @@ static void xsd_free(struct xsd *d)
 		xsd_dp_detach(d->dp, true);
 	for (uint32_t i = 0; i < d->nsas; i++)
 		xs_sa_free(d->sas[i].sa);
-	if (d->ctl_fd >= 0) {
-		close(d->ctl_fd);
-		unlink(d->sock_path);
-	}
-	if (d->lock_fd >= 0) {
-		/* Only the daemon holding the lock removes the file. */
-		char lock_path[PATH_MAX];
-
-		if (d->locked &&
-		    snprintf(lock_path, sizeof(lock_path), "%s/%s.lock", XS_CTL_RUN_DIR,
-			     d->instance) < (int)sizeof(lock_path))
-			unlink(lock_path);
-		close(d->lock_fd);
-	}
+	/* Removes the socket and lock files only if the lock was ours. */
+	xs_ctl_srv_close(d->srv);
 	free(d);
 }
 
 static void run(struct xsd *d)
 {
-	struct pollfd pfd[3] = { { .fd = d->ctl_fd, .events = POLLIN }, { .events = POLLIN },
-				 { .events = POLLIN } };
+	struct pollfd pfd[3] = { { .fd = xs_ctl_srv_fd(d->srv), .events = POLLIN },
+				 { .events = POLLIN }, { .events = POLLIN } };
 	time_t last = 0;
 
 	while (!got_signal) {
+		int timeout = xs_ctl_srv_timeout_ms(d->srv);
+
 		/* The datapath's address watch (IKE bypass) and its events
 		 * (acquires, audit records), docs/bpf.md. */
 		pfd[1].fd = xsd_dp_addr_fd(d->dp);
 		pfd[2].fd = xsd_dp_acquire_fd(d->dp);
-		if (poll(pfd, 3, 1000) > 0) {
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000;
+		if (poll(pfd, 3, timeout) > 0) {
 			if (pfd[1].revents & POLLIN)
 				xsd_dp_addr_event(d->dp);
 			if (pfd[2].revents & POLLIN)
 				xsd_dp_acquire_read(d->dp, xsd_dp_acquire_log, NULL);
-			if (pfd[0].revents & POLLIN) {
-				ctl_serve_one(d);
-				xsd_dp_ike_autodetect(d->dp);
-			}
 		}
+		/* Many clients at once, none able to hold the others up. */
+		xs_ctl_srv_work(d->srv);
 		if (time(NULL) != last) {
 			last = time(NULL);
 			xsd_sa_expire(d);
@@ -183,23 +126,79 @@ static void run(struct xsd *d)
 	syslog(LOG_INFO, "instance %s: signal %d, exiting", d->instance, (int)got_signal);
 }
 
+/* The --log file, absolute (the daemon leaves its working directory);
+ * SIGHUP reopens it, for log rotation. */
+static char log_path[PATH_MAX];
+
+static void reopen_log(void)
+{
+	int fd;
+
+	if (!log_path[0])
+		return;
+	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+}
+
+/* SIGHUP: reopen the log (open, dup2, close are async-signal-safe). The
+ * daemon has no configuration file: SAs and policies come over the
+ * control socket, so there is nothing else to reload. */
+static void on_hup(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	reopen_log();
+	errno = saved;
+}
+
+/* An absolute path for a --log given relative to the starting directory. */
+static int log_path_set(const char *log)
+{
+	char cwd[PATH_MAX];
+
+	if (log[0] == '/')
+		return snprintf(log_path, sizeof(log_path), "%s", log) <
+		       (int)sizeof(log_path) ? 0 : -ENAMETOOLONG;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	return snprintf(log_path, sizeof(log_path), "%s/%s", cwd, log) <
+	       (int)sizeof(log_path) ? 0 : -ENAMETOOLONG;
+}
+
 int xsd_main(const char *instance, int argc, char **argv)
 {
 	bool foreground = false;
 	const char *log = NULL;
 	char err[256] = "";
 	int pipefd[2] = { -1, -1 };
+	struct sigaction sa;
 	struct xsd *d;
 
+	/* Keys will live here: no core dumps, no ptrace from the unprivileged;
+	 * nothing inherited from whoever started us (harden.h). */
+	xs_harden_secrets();
+	xs_harden_close_fds(NULL, 0);
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--foreground")) {
 			foreground = true;
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			log = argv[++i];
 		} else if (!strcmp(argv[i], "--metrics-file") && i + 1 < argc) {
-			metrics_file = argv[++i];
+			if (xs_metric_file_path(argv[++i], metrics_path, sizeof(metrics_path))) {
+				fprintf(stderr, "xdpsec: daemon: bad --metrics-file path\n");
+				return 1;
+			}
+			metrics_file = metrics_path;
 		} else {
-			fprintf(stderr, "xdpsec: daemon: unknown option %s\n", argv[i]);
+			char q[XS_QUOTE_MAX];
+
+			fprintf(stderr, "xdpsec: daemon: unknown option '%s'\n",
+				xs_quote(argv[i], q));
 			return 1;
 		}
 	}
@@ -207,11 +206,15 @@ int xsd_main(const char *instance, int argc, char **argv)
 		fprintf(stderr, "xdpsec: bad instance name %s\n", instance);
 		return 1;
 	}
+	if (log && log_path_set(log)) {
+		fprintf(stderr, "xdpsec: daemon: --log %s: path too long\n", log);
+		return 1;
+	}
 	if (!foreground) {
 		pid_t pid;
 		char c = 1;
 
-		if (pipe(pipefd))
+		if (pipe2(pipefd, O_CLOEXEC))
 			return 1;
 		pid = fork();
 		if (pid < 0)
@@ -242,24 +245,22 @@ int xsd_main(const char *instance, int argc, char **argv)
 			close(nul);
 		}
 	}
-	if (log) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-	}
+	reopen_log();
+	if (xs_harden_chdir_root())
+		fprintf(stderr, "xdpsec: chdir /: %s\n", strerror(errno));
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return 1;
-	d->lock_fd = d->ctl_fd = -1;
 	snprintf(d->instance, sizeof(d->instance), "%s", instance);
 	snprintf(d->pin_dir, sizeof(d->pin_dir), "/sys/fs/bpf/xdpsec/%s", instance);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_hup;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
 	if (ctl_listen(d, err, sizeof(err))) {
 		if (pipefd[1] >= 0) {
 			char c = 1;
@@ -280,8 +281,12 @@ int xsd_main(const char *instance, int argc, char **argv)
 		close(pipefd[1]);
 	}
 	openlog("xdpsec", LOG_PID, LOG_DAEMON);
-	fprintf(stderr, "xdpsec: instance %s listening on %s\n", d->instance, d->sock_path);
+	fprintf(stderr, "xdpsec: instance %s listening on %s\n", d->instance,
+		xs_ctl_srv_path(d->srv));
+	/* Serving requests: a Type=notify unit is started (notify.h). */
+	xs_notify_ready();
 	run(d);
+	xs_notify_stopping();
 	xsd_free(d);
 	return 0;
 }

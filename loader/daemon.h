@@ -21,6 +21,7 @@
 
 struct xsd_worker;
 struct xsd_dp;
+struct xs_ctl_srv;
 
 /* An SA the daemon holds: the engine SA plus bookkeeping. */
 struct xsd_sa {
@@ -40,10 +41,7 @@ struct xsd_policy {
 struct xsd {
 	char instance[64];
 	char pin_dir[PATH_MAX];
-	char sock_path[PATH_MAX];
-	int lock_fd;
-	bool locked;                    /* we hold the instance lock */
-	int ctl_fd;
+	struct xs_ctl_srv *srv;         /* control socket and instance lock */
 	volatile int stop;
 
 	struct xsd_sa sas[XSD_SA_MAX];

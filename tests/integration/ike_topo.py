@@ -264,11 +264,21 @@ class Agent:
     def counter(self, group, name):
         return int(self.stats()[group][name])
 
-    def initiate(self, conn, child=None):
-        return self.cli("initiate", conn, *([child] if child else []))
+    @staticmethod
+    def _wait_words(wait, timeout):
+        if not wait:
+            return ["--timeout", "0"]
+        return ["--timeout", str(timeout)] if timeout is not None else []
 
-    def terminate(self, conn):
-        return self.cli("terminate", conn)
+    def initiate(self, conn, child=None, wait=True, timeout=None):
+        """Waits for the outcome (raises AgentError if it fails) unless
+        wait=False (--timeout 0: returns once the exchange is started)."""
+        return self.cli("initiate", *self._wait_words(wait, timeout), conn,
+                        *([child] if child else []), timeout=(timeout or 30) + 30)
+
+    def terminate(self, conn, wait=True, timeout=None):
+        return self.cli("terminate", *self._wait_words(wait, timeout), conn,
+                        timeout=(timeout or 30) + 30)
 
     def reload(self):
         return self.cli("reload")

@@ -17,7 +17,9 @@ import os
 import re
 import resource
 import shlex
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -138,26 +140,42 @@ class Unit:
             return f.read()
 
     def start(self, ready_socket):
-        """ExecStart in the background; ready once the control socket is up
-        (the daemons do not send READY=1 yet), then ExecStartPost."""
+        """ExecStart in the background; ready as for Type=notify: READY=1 on
+        $NOTIFY_SOCKET, and by then the control socket is up; then
+        ExecStartPost."""
         for d in self.keys.get("RuntimeDirectory", []):
             os.makedirs(f"/run/{d}", mode=0o700, exist_ok=True)
         assert len(self.keys["ExecStart"]) == 1
+        assert self.keys.get("Type") == ["notify"], self.keys.get("Type")
         argv, _ = self.argv(self.keys["ExecStart"][0])
+        nsdir = tempfile.mkdtemp(prefix="xs-notify-")
+        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        notify.bind(f"{nsdir}/notify")
+        notify.settimeout(0.1)
         log = open(self.log, "a")
         self.main = subprocess.Popen(self.sandbox(argv), stdin=subprocess.DEVNULL,
                                      stdout=log, stderr=subprocess.STDOUT,
-                                     env=dict(os.environ, **self.env),
+                                     env=dict(os.environ, NOTIFY_SOCKET=f"{nsdir}/notify",
+                                              **self.env),
                                      preexec_fn=self.preexec)
         log.close()
         deadline = time.monotonic() + 30
-        while not os.path.exists(ready_socket):
-            if self.main.poll() is not None:
-                raise AssertionError(f"{self.name} exited {self.main.returncode}:\n"
-                                     f"{self.logtext()}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{self.name}: no {ready_socket}\n{self.logtext()}")
-            time.sleep(0.1)
+        try:
+            while True:
+                try:
+                    if "READY=1" in notify.recv(4096).decode().split("\n"):
+                        break
+                except socket.timeout:
+                    pass
+                if self.main.poll() is not None:
+                    raise AssertionError(f"{self.name} exited {self.main.returncode}:\n"
+                                         f"{self.logtext()}")
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{self.name}: no READY=1\n{self.logtext()}")
+        finally:
+            notify.close()
+            shutil.rmtree(nsdir, ignore_errors=True)
+        assert os.path.exists(ready_socket), f"READY=1 before {ready_socket} exists"
         self.exec_line("ExecStartPost")
 
     def reload(self):

@@ -383,7 +383,7 @@ def test_unknown_critical_payload(env):
 def test_wrong_psk(env):
     before = env.stats()
     stream = Stream(env)
-    env.c.agent.initiate("rw")
+    env.c.agent.initiate("rw", wait=False)
     it.wait_for(lambda: delta(before, env.stats(), "ike", "auth_failed") >= 1, 15,
                 "B counting the wrong PSK (auth_failed)", env.diag)
     it.wait_for(lambda: not env.c.agent.list_sas(), 10, "C giving up its IKE SA", env.diag)

@@ -353,7 +353,7 @@ def test_cert_refused(link, interop, certs, initiator, case):
                            check=False, timeout=20)
         assert p.returncode != 0, f"charon got through:\n{p.stdout}\n{diag()}"
     else:
-        host.agent.initiate("c")
+        host.agent.initiate("c", wait=False)
     st = it.wait_for(lambda: (lambda s: s if s[counter] == 1 else None)(
         host.agent.stats()["ike"]), 10, f"{counter} counted", diag)
     assert st["auth_failed"] == 1, st
@@ -392,7 +392,7 @@ def test_cert_refused_by_charon(link, interop, certs, initiator):
         it.wait_for(lambda: "peer reports AUTHENTICATION_FAILED" in
                     host.agent.log_text(), 10, "charon's INFORMATIONAL", diag)
     else:
-        host.agent.initiate("c")
+        host.agent.initiate("c", wait=False)
         it.wait_for(lambda: host.agent.stats()["ike"]["auth_failed"] == 1, 10,
                     "AUTHENTICATION_FAILED from charon", diag)
         assert "peer sent AUTHENTICATION_FAILED" in host.agent.log_text(), diag()
@@ -561,7 +561,7 @@ def test_fragmentation_xdpsec(link, build_dir, xdpsec_bin, ike_bin, big_certs,
         rx_b = hb.agent.stats()["ike"]["rx"]
         pcap2 = tmp_path / "nofrag.pcap"
         cap = link.capture(f"host {a} and host {b}", pcap=str(pcap2))
-        ha.agent.initiate("c")
+        ha.agent.initiate("c", wait=False)
         time.sleep(3)
         cap.stop()
         assert not it.established(ha.agent, "c", 0), diag()

@@ -174,7 +174,7 @@ def test_units_verify(prefix_install):
 UNIT_CAPS = {
     "xdpsec@.service": {"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_BPF", "CAP_PERFMON",
                         "CAP_IPC_LOCK", "CAP_SYS_ADMIN"},
-    "xdpsec-ike@.service": {"CAP_NET_BIND_SERVICE"},
+    "xdpsec-ike@.service": {"CAP_NET_BIND_SERVICE", "CAP_NET_ADMIN"},
 }
 
 
@@ -246,18 +246,21 @@ def test_completion_follows_help(build_dir):
     for prog in ("xdpsec", "xdpsec-ike"):
         opts, syns = help_syntax(help_text(build_dir, prog))
         firsts = {s.split()[0] for s in syns}
-        assert complete(build_dir, prog, "") == firsts
+        aliases = set(re.findall(r"^  ([a-z][a-z0-9-]*)  +[a-z]", help_text(build_dir, prog)
+                                 .partition("\naliases:\n")[2].partition("\n\n")[0], re.M))
+        assert complete(build_dir, prog, "") == firsts | aliases
         assert set(opts) | {"--version", "-V"} <= complete(build_dir, prog, "-")
         # Global options anywhere before the command.
-        assert complete(build_dir, prog, "-j", "") == firsts
+        assert complete(build_dir, prog, "-j", "") == firsts | aliases
         # Every keyword of every command, after the command's words.
         for s in syns:
             # The command's words: the first, and a second that a plain
-            # word follows ("sa add src ADDR"; not "attach DEV").
+            # word or an optional group follows ("sa add src ADDR", "sa
+            # flush [proto ...]"; not "attach DEV").
             words = s.split()
             head = words[:1]
             if len(words) > 1 and re.fullmatch(r"[a-z][a-z-]*", words[1]) and \
-                    (len(words) == 2 or re.fullmatch(r"[a-z][a-z-]*", words[2])):
+                    (len(words) == 2 or re.fullmatch(r"[a-z][a-z-]*|\[.*", words[2])):
                 head.append(words[1])
             kws = set(re.findall(r"\[(-{0,2}[a-z][a-z0-9-]*)", s))
             # A placeholder right after them (attach DEV) takes a word.
@@ -272,8 +275,18 @@ def test_completion_values(build_dir, tmp_path):
     (tmp_path / "vpn0.conf").write_text("")
     (tmp_path / "sub").mkdir()
     c = lambda *w: complete(build_dir, "xdpsec", *w)  # noqa: E731
-    assert c("sa", "") == {"add", "del", "get", "list"}
-    assert c("policy", "") == {"add", "del", "list", "update"}
+    sa_verbs = {"add", "del", "get", "show", "list", "count", "flush", "deleteall"}
+    assert c("sa", "") == sa_verbs
+    assert c("policy", "") == {"add", "del", "list", "show", "update", "count", "flush",
+                               "deleteall"}
+    # ip xfrm's name for an SA: an alias, completed like sa.
+    assert "state" in c("st")
+    assert c("state", "") == sa_verbs
+    assert c("state", "add", "proto", "") == {"esp", "ah"}
+    assert c("sa", "deleteall", "") == {"src", "dst", "proto", "reqid", "dir", "mode"}
+    # -j after the command does not disturb it; -batch takes a file.
+    assert c("sa", "-j", "flush", "") == {"proto"}
+    assert complete(build_dir, "xdpsec", "-batch", "", cwd=tmp_path) == {"sub", "vpn0.conf"}
     assert c("sa", "add", "proto", "") == {"esp", "ah"}
     assert c("sa", "add", "mode", "t") == {"tunnel", "transport"}
     assert c("sa", "add", "backend", "") == {"auto", "openssl", "ipsecmb"}
@@ -298,6 +311,9 @@ def test_completion_values(build_dir, tmp_path):
 
 def test_completion_column_help(build_dir):
     """xdpsec-ike's help puts descriptions in a column, one space after
-    'initiate CONN [CHILD]': none of its words is taken for a keyword."""
-    assert complete(build_dir, "xdpsec-ike", "initiate", "conn", "") == set()
+    'terminate [-t S] CONN', or on the next line after the longer
+    'initiate [-t S] CONN [CHILD]': none of its words is taken for a
+    keyword (only the option -t is offered)."""
+    assert complete(build_dir, "xdpsec-ike", "initiate", "conn", "") == {"-t"}
+    assert complete(build_dir, "xdpsec-ike", "terminate", "conn", "") == {"-t"}
     assert complete(build_dir, "xdpsec-ike", "list-sas", "") == {"--json"}

@@ -5,9 +5,8 @@ scratch root by pkg_scratch.py (see there: overlays in a private mount
 namespace; systemd is not PID 1 on this machine or in CI, so the units'
 Exec lines run by hand, with their capability bounding sets).
 
-Also: debian/changelog names the version in VERSION, and strict
-expected-failures that start passing the day the daemons send READY=1
-(their units are Type=notify; ctl/notify.c is not called yet).
+Also: debian/changelog names the version in VERSION, and both daemons
+send READY=1 once they serve requests (their units are Type=notify).
 """
 import os
 import pathlib
@@ -122,18 +121,12 @@ def wait_ready(argv, sockpath, tmp_path, env=None):
     return "READY=1" in msg.split("\n")
 
 
-NOT_WIRED = "ctl/notify.c's xs_notify_ready() is not called by the daemons yet " \
-    "(control-plane track): drop this mark when it is, and wait for READY=1 in pkg_scratch.py"
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NOT_WIRED)
 def test_datapath_sends_ready(build_dir, tmp_path):
     name = f"nt{os.getpid()}"
     assert wait_ready(["unshare", "--net", str(build_dir / "xdpsec"), "-i", name, "daemon",
                        "--foreground"], f"/run/xdpsec/{name}.sock", tmp_path)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NOT_WIRED)
 def test_agent_sends_ready(build_dir, tmp_path):
     name = f"nt{os.getpid()}"
     conf = tmp_path / "a.conf"

@@ -567,8 +567,23 @@ static const struct err_row err_rows[] = {
 	{ "sa get spi 0x9999", "no SA with spi 0x00009999", -ENOENT },
 	{ "sa get spi zzz", "bad spi 'zzz'", -EINVAL },
 	{ "sa list all", "unknown word 'all' in sa list", -EINVAL },
-	{ "sa flush", "unknown sa command 'flush' (expected add, del, get, list)", -EINVAL },
-	{ "sa", "sa needs one of: add, del, get, list", -EINVAL },
+	{ "sa frob", "unknown sa command 'frob' (expected add, del, get, show, list, count, "
+	  "flush, deleteall)", -EINVAL },
+	{ "state frob", "unknown sa command 'frob'", -EINVAL },
+	{ "sa count x", "unknown word 'x' in sa count", -EINVAL },
+	{ "sa flush dir in", "sa flush takes no dir", -EINVAL },
+	{ "sa flush proto udp", "bad proto 'udp'", -EINVAL },
+	{ "sa deleteall src 10.0.0.1 dst 2001:db8::1", "mixed address families", -EINVAL },
+	{ "sa deleteall spi 0x1000", "unknown word 'spi' in sa deleteall", -EINVAL },
+	{ "policy flush action bypass", "policy flush takes no action", -EINVAL },
+	{ "policy deleteall spi 12", "bad spi '12'", -EINVAL },
+	{ "policy count -", "unknown word '-' in policy count", -EINVAL },
+	{ "-batch x sa list", "-batch and -force are for the xdpsec command line", -EINVAL },
+	{ "sa list -force", "unknown word '-force' in sa list", -EINVAL },
+	/* A key in the wrong place is never echoed (issue #11 item 5). */
+	{ "sa add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1000 aead " K20 " rfc4106(gcm(aes)) 128",
+	  "unknown aead algorithm '<42 characters not shown>'", -EINVAL },
+	{ "sa", "sa needs one of: add, del, get, show, list, count, flush, deleteall", -EINVAL },
 	/* policy */
 	{ "policy add src 10.0.0.0/24 dst 10.1.0.0/24 dir out spi 0x7777",
 	  "policy names missing SA spi 0x00007777", -ENOENT },
@@ -615,8 +630,9 @@ static const struct err_row err_rows[] = {
 	{ "policy update spi 0x1000", "policy update needs id ID spi SPI", -EINVAL },
 	{ "policy update id 99 spi 0x1000", "no policy 99", -ENOENT },
 	{ "policy update id 1 spi 0x10", "reserved", -EINVAL },
-	{ "policy frob", "unknown policy command 'frob' (expected add, del, update, list)", -EINVAL },
-	{ "policy", "policy needs one of: add, del, update, list", -EINVAL },
+	{ "policy frob", "unknown policy command 'frob' (expected add, del, update, list, show", -EINVAL },
+	{ "policy", "policy needs one of: add, del, update, list, show, count, flush, deleteall",
+	  -EINVAL },
 	/* attach / detach */
 	{ "attach", "attach needs DEV", -EINVAL },
 	{ "attach nodev0", "no such device nodev0", -ENODEV },
@@ -698,14 +714,21 @@ static void test_errors_hostile_words(void **state)
 	assert_null(strchr(xs_outbuf_text(&out), '\n'));
 	assert_non_null(strstr(xs_outbuf_text(&out), "unknown command 'fro?b'"));
 
-	memset(big, 'q', sizeof(big) - 1);
+	/* Long, but in short runs: quoted, cut. */
+	for (size_t i = 0; i < sizeof(big) - 1; i++)
+		big[i] = i % 4 == 3 ? '.' : 'q';
 	big[sizeof(big) - 1] = '\0';
 	char *a2[] = { sa, add, src, big };
 
 	assert_int_equal(xs_cmd_run(d, 4, a2, &out), -EINVAL);
 	assert_true(out.len < XS_ERR_MAX);
-	assert_non_null(strstr(xs_outbuf_text(&out), "malformed src address 'qqq"));
+	assert_non_null(strstr(xs_outbuf_text(&out), "malformed src address 'qqq.qqq"));
 	assert_non_null(strstr(xs_outbuf_text(&out), "...'"));
+	/* One long run could be a key: not quoted at all. */
+	memset(big, 'q', sizeof(big) - 1);
+	assert_int_equal(xs_cmd_run(d, 4, a2, &out), -EINVAL);
+	assert_string_equal(xs_outbuf_text(&out),
+			    "malformed src address '<5999 characters not shown>'");
 	assert_int_equal(d->changes, 0);
 
 	/* A failing state call without a message still answers one line. */
@@ -1180,6 +1203,28 @@ static void test_keys_never_printed(void **state)
 		assert_int_equal(run(d, &out, line), -EEXIST);
 		assert_no_keys(xs_outbuf_text(&out), out.len);
 	}
+	/* Keys in every wrong place a hurried hand puts them: the errors
+	 * name the place, never the key. */
+	static const char *const misplaced[] = {
+		"sa add src " K20 " dst 10.0.0.2 proto esp spi 0x5000",
+		"sa add src 10.0.0.1 dst 10.0.0.2 proto esp spi " K36,
+		"sa add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x5000 aead " K36
+		" rfc4106(gcm(aes)) 128",
+		"sa add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x5000 enc cbc(aes) " K16
+		" auth-trunc " K32A " hmac(sha256) 128",
+		"sa add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x5000 alg " K32B,
+		"sa add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x5000 " K32B,
+		"sa add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x5000 reqid " K20,
+		"sa add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x5000 limit " K16 " 5",
+		"sa add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x5000 mode " K16,
+		"state " K20, K32A " sa list", "sa del spi " K16, "policy add src " K36,
+		"-i " K20 " sa list", "sa deleteall src " K20, "sa " K32B,
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(misplaced); i++) {
+		assert_true(run(d, &out, misplaced[i]) < 0);
+		assert_true(out.len > 0);
+		assert_no_keys(xs_outbuf_text(&out), out.len);
+	}
 	/* The fake keeps the last keys as the daemon received them: the
 	 * check below would catch them if they leaked into a listing. */
 	assert_int_equal(d->last_sa.cfg.auth_key[0], 0x91);
@@ -1203,6 +1248,103 @@ static void test_keys_never_printed(void **state)
 }
 
 /* -------------------------------------------------- options and help */
+
+/* ---------------------------------------------- ip xfrm habits */
+
+static void test_ip_xfrm_habits(void **state)
+{
+	struct xsd *d = fake_new();
+	struct xs_outbuf out;
+	char line[512];
+	(void)state;
+
+	xs_outbuf_init(&out);
+	/* state is sa; -j and -json anywhere on the line. */
+	for (unsigned int i = 0; i < 6; i++) {
+		snprintf(line, sizeof(line), "%s add src 10.0.0.%u dst 10.0.0.9 proto %s "
+			 "spi 0x%x reqid %u mode %s %s", i % 2 ? "state" : "sa", 1 + i % 3,
+			 i < 4 ? "esp" : "ah", 0x6000 + i, i % 2 ? 1 : 2,
+			 i % 2 ? "tunnel" : "transport",
+			 i < 4 ? "aead rfc4106(gcm(aes)) " K20 " 128" :
+			 "auth-trunc hmac(sha256) " K32A " 128");
+		ok(d, &out, line);
+	}
+	assert_string_equal(ok(d, &out, "sa count"), "sa count 6\n");
+	assert_string_equal(ok(d, &out, "state count -j"), "{\"count\":6}\n");
+	assert_string_equal(ok(d, &out, "sa -json count"), "{\"count\":6}\n");
+	/* show: one SA with spi, every SA without; get is the same. */
+	assert_non_null(strstr(ok(d, &out, "state show spi 0x6001"), "spi 0x00006001"));
+	assert_null(strstr(xs_outbuf_text(&out), "spi 0x00006002"));
+	assert_non_null(strstr(ok(d, &out, "sa show"), "spi 0x00006005"));
+	assert_non_null(strstr(xs_outbuf_text(&out), "spi 0x00006000"));
+	assert_non_null(strstr(ok(d, &out, "state get spi 0x6004 -j"), "\"spi\":\"0x00006004\""));
+	/* deleteall: every selector must match. */
+	assert_string_equal(ok(d, &out, "state deleteall src 10.0.0.1 proto esp"),
+			    "sa deleted 2\n");          /* 0x6000, 0x6003 */
+	assert_string_equal(ok(d, &out, "sa deleteall reqid 1 mode tunnel -j"),
+			    "{\"deleted\":2}\n");    /* 0x6001, 0x6005 */
+	assert_string_equal(ok(d, &out, "sa deleteall dst 10.0.0.8"), "sa deleted 0\n");
+	assert_string_equal(ok(d, &out, "sa count"), "sa count 2\n");
+	/* flush by proto, then all. */
+	assert_string_equal(ok(d, &out, "sa flush proto ah"), "sa deleted 1\n");
+	assert_non_null(fake_sa_find(d, 0x6002, XS_PROTO_ESP, XS_DIR_ANY));
+	assert_string_equal(ok(d, &out, "state flush"), "sa deleted 1\n");
+	assert_int_equal(d->nsas, 0);
+	assert_string_equal(ok(d, &out, "sa flush"), "sa deleted 0\n");
+
+	/* Policies: count by direction, deleteall by action, flush by dir. */
+	ok(d, &out, "sa add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x7000 dir out "
+	   "aead rfc4106(gcm(aes)) " K20 " 128");
+	ok(d, &out, "policy add src 10.1.0.0/16 dst 10.2.0.0/16 dir out spi 0x7000");
+	ok(d, &out, "policy add src 10.3.0.0/16 dst 10.2.0.0/16 dir out action bypass");
+	ok(d, &out, "policy add src 10.2.0.0/16 dst 10.1.0.0/16 dir in action discard");
+	ok(d, &out, "policy add src 10.4.0.0/16 dst 10.1.0.0/16 dir in action bypass");
+	assert_string_equal(ok(d, &out, "policy count"), "policy count 4 in 2 out 2\n");
+	assert_string_equal(ok(d, &out, "-j policy count"),
+			    "{\"count\":4,\"in\":2,\"out\":2}\n");
+	assert_non_null(strstr(ok(d, &out, "policy show"), "action discard"));
+	assert_string_equal(ok(d, &out, "policy deleteall action bypass dir in"),
+			    "policy deleted 1\n");
+	assert_string_equal(ok(d, &out, "policy deleteall spi 0x7000"), "policy deleted 1\n");
+	assert_string_equal(ok(d, &out, "policy flush dir out"), "policy deleted 1\n");
+	assert_string_equal(ok(d, &out, "policy count"), "policy count 1 in 1 out 0\n");
+	assert_string_equal(ok(d, &out, "policy flush"), "policy deleted 1\n");
+	assert_int_equal(d->nsas, 1);
+	xs_outbuf_free(&out);
+	free(d);
+}
+
+static void test_hoist_json(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} rows[] = {
+		{ "sa list -j", "-j sa list" },
+		{ "-i x sa -json list", "-i x -json sa list" },
+		{ "sa list", "sa list" },
+		{ "-j sa list --json", "-j --json sa list" },
+		/* The stdin key word stays where it is. */
+		{ "sa add aead n - 128 -j", "-j sa add aead n - 128" },
+		{ "-b f -j", "-b f -j" },
+		{ "-i -j sa list", "-i -j sa list" },   /* -j is -i's value */
+	};
+	(void)state;
+
+	for (size_t r = 0; r < ARRAY_SIZE(rows); r++) {
+		char copy[128], joined[128] = "", *argv[16];
+		int argc;
+
+		snprintf(copy, sizeof(copy), "%s", rows[r].in);
+		argc = split(copy, argv, 16);
+		xs_cmd_hoist_opts(argc, argv);
+		for (int i = 0; i < argc; i++)
+			snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
+				 i ? " " : "", argv[i]);
+		if (strcmp(joined, rows[r].out))
+			fail_msg("row %zu: '%s' gave '%s', want '%s'", r, rows[r].in, joined,
+				 rows[r].out);
+	}
+}
 
 static void test_global_options(void **state)
 {
@@ -1313,6 +1455,8 @@ int main(void)
 		cmocka_unit_test(test_stats_text),
 		cmocka_unit_test(test_json_outputs),
 		cmocka_unit_test(test_keys_never_printed),
+		cmocka_unit_test(test_ip_xfrm_habits),
+		cmocka_unit_test(test_hoist_json),
 		cmocka_unit_test(test_global_options),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_output_limit),

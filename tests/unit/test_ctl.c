@@ -27,6 +27,44 @@ static void pair(int sv[2])
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 }
 
+/* The server's side, blocking: reads until the parser has a request. */
+static int recv_req(int fd, int *argc, char *argv[XS_CTL_ARGS_MAX + 1], char *buf,
+		    size_t buflen)
+{
+	size_t have = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + have, buflen - have);
+		int ret;
+
+		if (n <= 0)
+			return -ECONNRESET;
+		have += (size_t)n;
+		ret = xs_ctl_req_parse(buf, have, argc, argv);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
+}
+
+static int send_reply(int fd, int status, const char *text, size_t len)
+{
+	uint8_t *f;
+	size_t n, off = 0;
+	int ret = xs_ctl_reply_frame(status, text, len, &f, &n);
+
+	while (!ret && off < n) {
+		ssize_t w = write(fd, f + off, n - off);
+
+		if (w <= 0)
+			ret = -EIO;
+		else
+			off += (size_t)w;
+	}
+	if (!ret || ret == -EIO)
+		free(f);
+	return ret;
+}
+
 static void test_instance_names(void **state)
 {
 	static const struct {
@@ -81,7 +119,7 @@ static void test_request_round_trip(void **state)
 
 	pair(sv);
 	assert_int_equal(xs_ctl_send_req(sv[0], ARRAY_SIZE(words), words), 0);
-	assert_int_equal(xs_ctl_recv_req(sv[1], &argc, argv, buf, sizeof(buf)), 0);
+	assert_int_equal(recv_req(sv[1], &argc, argv, buf, sizeof(buf)), 0);
 	assert_int_equal(argc, ARRAY_SIZE(words));
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		assert_string_equal(argv[i], words[i]);
@@ -89,7 +127,7 @@ static void test_request_round_trip(void **state)
 
 	/* No words at all is a valid frame (the daemon answers "no command"). */
 	assert_int_equal(xs_ctl_send_req(sv[0], 0, words), 0);
-	assert_int_equal(xs_ctl_recv_req(sv[1], &argc, argv, buf, sizeof(buf)), 0);
+	assert_int_equal(recv_req(sv[1], &argc, argv, buf, sizeof(buf)), 0);
 	assert_int_equal(argc, 0);
 	assert_null(argv[0]);
 	close(sv[0]);
@@ -112,7 +150,7 @@ static void test_request_limits(void **state)
 		words[i] = word;
 	pair(sv);
 	assert_int_equal(xs_ctl_send_req(sv[0], XS_CTL_ARGS_MAX, words), 0);
-	assert_int_equal(xs_ctl_recv_req(sv[1], &argc, argv, buf, sizeof(buf)), 0);
+	assert_int_equal(recv_req(sv[1], &argc, argv, buf, sizeof(buf)), 0);
 	assert_int_equal(argc, XS_CTL_ARGS_MAX);
 	assert_string_equal(argv[XS_CTL_ARGS_MAX - 1], word);
 
@@ -123,69 +161,46 @@ static void test_request_limits(void **state)
 	assert_int_equal(xs_ctl_send_req(sv[0], 1, words), -E2BIG);
 	word[XS_CTL_REQ_MAX - 5] = '\0';
 	assert_int_equal(xs_ctl_send_req(sv[0], 1, words), 0);
-	assert_int_equal(xs_ctl_recv_req(sv[1], &argc, argv, buf, sizeof(buf)), 0);
+	assert_int_equal(recv_req(sv[1], &argc, argv, buf, sizeof(buf)), 0);
 	assert_int_equal(strlen(argv[0]), XS_CTL_REQ_MAX - 5);
 	assert_int_equal(xs_ctl_send_req(sv[0], -1, words), -EINVAL);
 	close(sv[0]);
 	close(sv[1]);
 }
 
-/* Raw frames a broken or hostile client might send. */
+/* Raw frames a broken or hostile client might send, parsed as they
+ * arrive (the server calls the parser after every read). */
 static void test_request_malformed(void **state)
 {
-	char buf[XS_CTL_REQ_MAX], *argv[XS_CTL_ARGS_MAX + 1];
-	int sv[2], argc = 1234;
-	uint32_t n;
+	static const struct {
+		const char *bytes;
+		size_t len;
+		int want;
+	} rows[] = {
+		{ "\x61\0\0\0", 4, -E2BIG },              /* 97 words announced */
+		{ "\1\0\0\0sa\0xx", 9, -EPROTO },        /* bytes after the last word */
+		{ "\2\0\0\0sa\0sec", 10, 0 },            /* incomplete: wait */
+		{ "\1\0", 2, 0 },                           /* inside the count */
+		{ "\0\0\0\0", 4, 1 },                     /* no words: complete */
+		{ "\0\0\0\0x", 5, -EPROTO },
+		{ "\2\0\0\0a\0\0", 7, 1 },              /* an empty word */
+	};
+	static char big[XS_CTL_REQ_MAX];
+	char buf[64], *argv[XS_CTL_ARGS_MAX + 1];
+	int argc = 1234;
+	uint32_t n = 1;
 	(void)state;
 
-	/* Too many words announced. */
-	pair(sv);
-	n = XS_CTL_ARGS_MAX + 1;
-	assert_int_equal(write(sv[0], &n, 4), 4);
-	assert_int_equal(xs_ctl_recv_req(sv[1], &argc, argv, buf, sizeof(buf)), -E2BIG);
-	assert_int_equal(argc, 1234);
-	close(sv[0]);
-	close(sv[1]);
-
-	/* Bytes after the last word. */
-	pair(sv);
-	n = 1;
-	assert_int_equal(write(sv[0], &n, 4), 4);
-	assert_int_equal(write(sv[0], "sa\0xx", 5), 5);
-	assert_int_equal(xs_ctl_recv_req(sv[1], &argc, argv, buf, sizeof(buf)), -EPROTO);
-	close(sv[0]);
-	close(sv[1]);
-
-	/* The client closes before its words are complete; the partial
-	 * request is wiped from the buffer. */
-	pair(sv);
-	n = 2;
-	memset(buf, 0, sizeof(buf));
-	assert_int_equal(write(sv[0], &n, 4), 4);
-	assert_int_equal(write(sv[0], "sa\0sec", 6), 6);
-	close(sv[0]);
-	assert_int_equal(xs_ctl_recv_req(sv[1], &argc, argv, buf, sizeof(buf)),
-			 -ECONNRESET);
-	assert_null(memchr(buf, 's', 8));
-	close(sv[1]);
-
-	/* Closed inside the count. */
-	pair(sv);
-	assert_int_equal(write(sv[0], "\1\0", 2), 2);
-	close(sv[0]);
-	assert_int_equal(xs_ctl_recv_req(sv[1], &argc, argv, buf, sizeof(buf)),
-			 -ECONNRESET);
-	close(sv[1]);
-
-	/* Words longer than the buffer the server offers. */
-	pair(sv);
-	n = 1;
-	assert_int_equal(write(sv[0], &n, 4), 4);
-	assert_int_equal(write(sv[0], "0123456789abcdef", 16), 16);
-	assert_int_equal(xs_ctl_recv_req(sv[1], &argc, argv, buf, 8), -E2BIG);
-	close(sv[0]);
-	close(sv[1]);
-	assert_int_equal(argc, 1234);
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		memcpy(buf, rows[i].bytes, rows[i].len);
+		if (xs_ctl_req_parse(buf, rows[i].len, &argc, argv) != rows[i].want)
+			fail_msg("row %zu", i);
+	}
+	/* One word filling the whole buffer without its NUL. */
+	memcpy(big, &n, 4);
+	memset(big + 4, 'w', sizeof(big) - 4);
+	assert_int_equal(xs_ctl_req_parse(big, sizeof(big), &argc, argv), -E2BIG);
+	assert_int_equal(xs_ctl_req_parse(big, sizeof(big) - 1, &argc, argv), 0);
 }
 
 struct big_reply {
@@ -199,7 +214,7 @@ static void *send_big(void *arg)
 {
 	struct big_reply *b = arg;
 
-	b->ret = xs_ctl_send_reply(b->fd, 0, b->text, b->len);
+	b->ret = send_reply(b->fd, 0, b->text, b->len);
 	return NULL;
 }
 
@@ -213,7 +228,7 @@ static void test_reply_round_trip(void **state)
 	(void)state;
 
 	pair(sv);
-	assert_int_equal(xs_ctl_send_reply(sv[1], -ENOENT, "no SA with spi 0x00001000", 25),
+	assert_int_equal(send_reply(sv[1], -ENOENT, "no SA with spi 0x00001000", 25),
 			 0);
 	assert_int_equal(xs_ctl_recv_reply(sv[0], &status, &text, &len), 0);
 	assert_int_equal(status, -ENOENT);
@@ -221,7 +236,7 @@ static void test_reply_round_trip(void **state)
 	assert_string_equal(text, "no SA with spi 0x00001000");
 	free(text);
 
-	assert_int_equal(xs_ctl_send_reply(sv[1], 0, NULL, 0), 0);
+	assert_int_equal(send_reply(sv[1], 0, NULL, 0), 0);
 	assert_int_equal(xs_ctl_recv_reply(sv[0], &status, &text, &len), 0);
 	assert_int_equal(status, 0);
 	assert_int_equal(len, 0);
@@ -246,8 +261,8 @@ static void test_reply_round_trip(void **state)
 	free(b.text);
 
 	/* The server refuses what the protocol cannot carry. */
-	assert_int_equal(xs_ctl_send_reply(sv[1], 1, "x", 1), -EINVAL);
-	assert_int_equal(xs_ctl_send_reply(sv[1], 0, "x", XS_CTL_REPLY_MAX + 1), -EINVAL);
+	assert_int_equal(send_reply(sv[1], 1, "x", 1), -EINVAL);
+	assert_int_equal(send_reply(sv[1], 0, "x", XS_CTL_REPLY_MAX + 1), -EINVAL);
 	close(sv[0]);
 	close(sv[1]);
 }

@@ -1319,7 +1319,7 @@ static void test_control(void **state)
 	assert_int_equal(run_ctl(a, "-i test stats", &out, err, sizeof(err)), 0);
 	assert_int_equal(run_ctl(a, "list-sas extra", &out, err, sizeof(err)), -EINVAL);
 	assert_int_equal(run_ctl(a, "help", &out, err, sizeof(err)), 0);
-	assert_non_null(strstr(xs_outbuf_text(&out), "  initiate CONN [CHILD]"));
+	assert_non_null(strstr(xs_outbuf_text(&out), "  initiate [-t S] CONN [CHILD]"));
 
 	/* Reload: ephemeral ports so no privilege is needed. */
 	ike_net_set_ports(0, 0);

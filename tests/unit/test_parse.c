@@ -5,7 +5,9 @@
  * protocols, keywords, CPU lists, and the ip-xfrm algorithm specs, which
  * are also checked against the engine (xs_sa_new accepts what they build).
  * Every refusal must leave the output untouched and name the problem,
- * and no message may quote a key.
+ * and no message may quote a key. Also the words of the xdpsec command
+ * line itself: keys read from files and stdin (cli/keyarg.c) and batch
+ * lines (cli/batch.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,11 +20,15 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include <xdpsec/abi.h>
 
+#include "batch.h"
+#include "keyarg.h"
 #include "parse.h"
 #include "sa.h"
 #include "state.h"
@@ -555,11 +561,227 @@ static void test_quote(void **state)
 
 	assert_string_equal(xs_quote("eth0", q), "eth0");
 	assert_string_equal(xs_quote("a\nb\tc\x7f" "d\xc3\xa9", q), "a?b?c?d??");
-	memset(long_word, 'x', sizeof(long_word) - 1);
+	for (size_t i = 0; i < sizeof(long_word) - 1; i++)
+		long_word[i] = i % 8 == 7 ? '/' : 'x';
 	long_word[sizeof(long_word) - 1] = '\0';
 	xs_quote(long_word, q);
 	assert_int_equal(strlen(q), XS_QUOTE_MAX - 1);
 	assert_string_equal(q + XS_QUOTE_MAX - 4, "...");
+}
+
+/* Words that may be keys are never quoted; names, numbers, addresses and
+ * paths are. */
+static void test_quote_keys(void **state)
+{
+	static const struct {
+		const char *word;
+		bool key;
+	} rows[] = {
+		{ "0xa1b2c3d4e5f60718293a4b5c6d7e8f9011223344", true },
+		{ "0XA1B2C3D4E5F60718", true },         /* 8 bytes, typed in upper case */
+		{ "a1b2c3d4e5f60718293a", true },      /* without 0x */
+		{ "yJ2kq8Zr+0f3nW1bL7Qx9s==", true },  /* base64 */
+		{ "0x0123456789abc", false },          /* 15 characters */
+		{ "0x12345678", false },
+		{ "rfc7539esp(chacha20,poly1305)", false },
+		{ "2001:0db8:0000:0000:0000:ff00:0042:8329", false },
+		{ "192.0.2.1", false },
+		{ "/etc/xdpsec/keys/vpn0-out.key", false },
+		{ "999999999999999", false },          /* 15 digits */
+		{ "9999999999999999", true },          /* 16: could be a key */
+		{ "", false },
+	};
+	char q[XS_QUOTE_MAX];
+	(void)state;
+
+	for (size_t r = 0; r < ARRAY_SIZE(rows); r++) {
+		if (xs_word_may_be_key(rows[r].word) != rows[r].key)
+			fail_msg("row %zu '%s': may be key %d", r, rows[r].word, !rows[r].key);
+		xs_quote(rows[r].word, q);
+		if (rows[r].key) {
+			char want[XS_QUOTE_MAX];
+
+			snprintf(want, sizeof(want), "<%zu characters not shown>",
+				 strlen(rows[r].word));
+			assert_string_equal(q, want);
+		} else {
+			assert_string_equal(q, rows[r].word);
+		}
+	}
+}
+
+/* ------------------------------------------------------------ batches */
+
+static void test_batch_split(void **state)
+{
+	static const struct {
+		const char *line;
+		int n;                  /* < 0: the error */
+		const char *words[6];
+	} rows[] = {
+		{ "sa list\n", 2, { "sa", "list" } },
+		{ "  \t \n", 0, { NULL } },
+		{ "# a comment", 0, { NULL } },
+		{ "sa count # trailing", 2, { "sa", "count" } },
+		{ "sa count# glued", 2, { "sa", "count" } },
+		{ "enc cipher_null \"\" auth", 4, { "enc", "cipher_null", "", "auth" } },
+		{ "aead 'rfc4106(gcm(aes))' x", 3, { "aead", "rfc4106(gcm(aes))", "x" } },
+		{ "a \"b c\"d e", 3, { "a", "b cd", "e" } },
+		{ "a \"#b\"", 2, { "a", "#b" } },
+		{ "a \"b", -EINVAL, { NULL } },
+		{ "1 2 3 4 5", -E2BIG, { NULL } },
+		{ "1 2 3 4", 4, { "1", "2", "3", "4" } },
+	};
+	(void)state;
+
+	for (size_t r = 0; r < ARRAY_SIZE(rows); r++) {
+		char line[128], err[XS_ERR_MAX] = "", *w[4];
+		int n;
+
+		snprintf(line, sizeof(line), "%s", rows[r].line);
+		n = xs_batch_split(line, w, 4, err, sizeof(err));
+		if (n != rows[r].n)
+			fail_msg("row %zu '%s': %d words, want %d (%s)", r, rows[r].line, n,
+				 rows[r].n, err);
+		if (n < 0)
+			assert_one_line(err);
+		for (int i = 0; i < n; i++)
+			assert_string_equal(w[i], rows[r].words[i]);
+	}
+}
+
+struct batch_log {
+	int calls;
+	int fail_at;            /* the call that fails (1-based), 0: none */
+	char seen[8][32];
+};
+
+static int batch_fn(int argc, char **argv, void *arg)
+{
+	struct batch_log *l = arg;
+
+	snprintf(l->seen[l->calls], sizeof(l->seen[0]), "%s/%d", argv[0], argc);
+	return ++l->calls == l->fail_at;
+}
+
+static void test_batch_run(void **state)
+{
+	static char text[] = "# SAs\nsa add one\n\nsa add two # 2\nbad\nsa list\n";
+	struct batch_log l;
+	FILE *f;
+	(void)state;
+
+	/* Stops at the failing line: the ones after it do not run. */
+	memset(&l, 0, sizeof(l));
+	l.fail_at = 3;
+	f = fmemopen(text, sizeof(text) - 1, "r");
+	assert_int_equal(xs_batch_run(f, "t", false, batch_fn, &l), 1);
+	fclose(f);
+	assert_int_equal(l.calls, 3);
+	assert_string_equal(l.seen[2], "bad/1");
+	/* -force: all run, the status still says one failed. */
+	memset(&l, 0, sizeof(l));
+	l.fail_at = 3;
+	f = fmemopen(text, sizeof(text) - 1, "r");
+	assert_int_equal(xs_batch_run(f, "t", true, batch_fn, &l), 1);
+	fclose(f);
+	assert_int_equal(l.calls, 4);
+	assert_string_equal(l.seen[1], "sa/3");
+	/* All good. */
+	memset(&l, 0, sizeof(l));
+	f = fmemopen(text, sizeof(text) - 1, "r");
+	assert_int_equal(xs_batch_run(f, "t", false, batch_fn, &l), 0);
+	fclose(f);
+	assert_int_equal(l.calls, 4);
+}
+
+/* ------------------------------------------------------ keys from files */
+
+#define KEYHEX "0xa1b2c3d4e5f60718293a4b5c6d7e8f9011223344"
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+static void test_keyargs(void **state)
+{
+	char dir[] = "/tmp/xs-keyargs-XXXXXX", kf[64], kf2[64], bad[64], at[80], at2[80],
+	     atbad[80], atmissing[80], err[XS_ERR_MAX];
+	struct xs_keyargs k;
+	FILE *in;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(kf, sizeof(kf), "%s/k", dir);
+	snprintf(kf2, sizeof(kf2), "%s/k2", dir);
+	snprintf(bad, sizeof(bad), "%s/bad", dir);
+	write_file(kf, "  " KEYHEX "\n", 0600);
+	write_file(kf2, KEYHEX, 0600);
+	write_file(bad, KEYHEX " " KEYHEX "\n", 0600);
+	snprintf(at, sizeof(at), "@%s", kf);
+	snprintf(at2, sizeof(at2), "@%s", kf2);
+	snprintf(atbad, sizeof(atbad), "@%s", bad);
+	snprintf(atmissing, sizeof(atmissing), "@%s/none", dir);
+
+	/* @FILE in the aead key place, - in the auth-trunc one. */
+	char *argv[] = { "-i", "x", "state", "add", "src", "@notakey", "enc", "cbc(aes)", at,
+			 "auth-trunc", "hmac(sha256)", "-", "128", "-j", NULL };
+	int argc = (int)ARRAY_SIZE(argv) - 1;
+	static char stdin_text[] = "0x0102\n0x0304\n";
+
+	in = fmemopen(stdin_text, sizeof(stdin_text) - 1, "r");
+	assert_int_equal(xs_keyargs_resolve(&k, argc, argv, in, err, sizeof(err)), 0);
+	assert_string_equal(argv[8], KEYHEX);
+	assert_string_equal(argv[11], "0x0102");
+	assert_string_equal(argv[5], "@notakey");       /* not a key place */
+	assert_int_equal(k.n, 2);
+	xs_keyargs_free(&k);
+	assert_string_equal(argv[8], at);                /* put back */
+	assert_string_equal(argv[11], "-");
+	fclose(in);
+
+	/* Short form: key and authkey; a file without a newline. */
+	char *shortf[] = { "sa", "add", "alg", "x", "key", at2, "authkey", at, NULL };
+
+	assert_int_equal(xs_keyargs_resolve(&k, 8, shortf, NULL, err, sizeof(err)), 0);
+	assert_string_equal(shortf[5], KEYHEX);
+	assert_string_equal(shortf[7], KEYHEX);
+	xs_keyargs_free(&k);
+
+	/* Other commands are left alone. */
+	char *other[] = { "sa", "del", "key", at, NULL };
+
+	assert_int_equal(xs_keyargs_resolve(&k, 4, other, NULL, err, sizeof(err)), 0);
+	assert_string_equal(other[3], at);
+
+	/* Refusals name the file, never its content, and undo what was done. */
+	char *e1[] = { "sa", "add", "aead", "n", atmissing, NULL };
+	char *e2[] = { "sa", "add", "aead", "n", at, "auth-trunc", "n", atbad, NULL };
+	char *e3[] = { "sa", "add", "aead", "n", "-", NULL };
+
+	assert_int_equal(xs_keyargs_resolve(&k, 5, e1, NULL, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "cannot read key file"));
+	assert_int_equal(xs_keyargs_resolve(&k, 8, e2, NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, bad));
+	assert_null(strstr(err, "a1b2c3d4"));
+	assert_string_equal(e2[4], at);
+	assert_int_equal(k.n, 0);
+	assert_int_equal(xs_keyargs_resolve(&k, 5, e3, NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "-batch"));
+	in = fmemopen(stdin_text, 0, "r");
+	assert_int_equal(xs_keyargs_resolve(&k, 5, e3, in, err, sizeof(err)), -ENODATA);
+	fclose(in);
+
+	unlink(kf);
+	unlink(kf2);
+	unlink(bad);
+	rmdir(dir);
 }
 
 /* --------------------------------------------------------- algorithms */
@@ -816,6 +1038,10 @@ int main(void)
 		cmocka_unit_test(test_ifnames),
 		cmocka_unit_test(test_cpu_lists),
 		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_quote_keys),
+		cmocka_unit_test(test_batch_split),
+		cmocka_unit_test(test_batch_run),
+		cmocka_unit_test(test_keyargs),
 		cmocka_unit_test(test_alg_specs),
 		cmocka_unit_test(test_alg_spec_wipe),
 	};
