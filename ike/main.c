@@ -16,7 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
+#include <linux/limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
