@@ -82,4 +82,7 @@ int do_policy_deleteall(struct cmd_ctx *c, int argc, char **argv);
 void cmd_print_count(struct cmd_ctx *c, const char *what, const char *key,
 		     unsigned long n);
 
+/* cmd_metrics.c */
+int do_metrics(struct cmd_ctx *c, int argc, char **argv);
+
 #endif

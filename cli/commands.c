@@ -93,13 +93,15 @@ int cmd_no_words(struct cmd_ctx *c, const char *cmd, int argc, char **argv)
 
 /* ------------------------------------------------------ attach, detach */
 
-enum att_kw { ATT_MODE, ATT_WORKERS, ATT_CPUS, ATT_UNKNOWN_SPI };
+enum att_kw { ATT_MODE, ATT_WORKERS, ATT_CPUS, ATT_UNKNOWN_SPI, ATT_FORCE, ATT_FORCE_OPT };
 
 static const struct kw attach_kws[] = {
 	[ATT_MODE] = { "mode", 1, "native, generic or auto" },
 	[ATT_WORKERS] = { "workers", 1, "N" },
 	[ATT_CPUS] = { "cpus", 1, "CPU[,CPU...]" },
 	[ATT_UNKNOWN_SPI] = { "unknown-spi", 1, "drop or pass" },
+	[ATT_FORCE] = { "force", 0, "" },
+	[ATT_FORCE_OPT] = { "--force", 0, "" },
 };
 
 struct iface_find {
@@ -140,15 +142,20 @@ static int attach_words(struct cmd_ctx *c, struct xs_attach_req *req, int argc,
 		return cmd_fail(c, -EINVAL, "attach needs DEV");
 	if (xs_parse_ifname(argv[0], req->ifname, err, errlen))
 		return -EINVAL;
-	for (i = 1; i < argc; i += 2) {
+	for (i = 1; i < argc; i += 1 + attach_kws[k].nvals) {
 		const char *v;
 
 		k = cmd_kw_find(c, "attach", attach_kws, ARRAY_SIZE(attach_kws), argc, argv,
 				i, &seen);
 		if (k < 0)
 			return k;
-		v = argv[i + 1];
+		v = argv[i + attach_kws[k].nvals];
 		switch (k) {
+		case ATT_FORCE:
+		case ATT_FORCE_OPT:
+			req->force = 1;
+			ret = 0;
+			break;
 		case ATT_MODE:
 			ret = xs_parse_attach_mode(v, &req->mode, err, errlen);
 			break;
@@ -526,12 +533,13 @@ static int do_help(struct cmd_ctx *c, int argc, char **argv)
 }
 
 static const struct xs_cmd cmds[] = {
-	{ "daemon", NULL, do_daemon, "[--foreground] [--log FILE]",
+	{ "daemon", NULL, do_daemon, "[--foreground] [--log FILE] [--metrics-file FILE]",
 	  "start the daemon of the instance; returns once it serves requests" },
 	{ "attach", NULL, do_attach,
 	  "DEV [mode native|generic|auto] [workers N] [cpus CPU,...]\n"
-	  "        [unknown-spi drop|pass]",
-	  "attach the datapath to DEV (auto: native, else generic with a warning)" },
+	  "        [unknown-spi drop|pass] [force]",
+	  "attach the datapath to DEV (auto: native, else generic with a warning);\n"
+	  "      force replaces an XDP program attached without libxdp's dispatcher" },
 	{ "detach", NULL, do_detach, "DEV", "detach the datapath from DEV" },
 	{ "status", NULL, do_status, "",
 	  "show the instance, its pin directory, devices and object counts" },
@@ -573,6 +581,7 @@ static const struct xs_cmd cmds[] = {
 	  "delete every policy that matches all the selectors given" },
 	{ "stats", NULL, do_stats, "",
 	  "show every counter: xdp, tc, steer, engine drop reasons, per SA" },
+	{ "metrics", NULL, do_metrics, "", "show every counter in the Prometheus text format" },
 	{ "help", NULL, do_help, "", "show this help" },
 };
 

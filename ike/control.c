@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 
 #include "ctl.h"
+#include "metrics.h"
 #include "outbuf.h"
 #include "server.h"
 #include "shell.h"
@@ -718,6 +719,15 @@ static int do_stats(struct ctl_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+static int do_metrics(struct ctl_ctx *c, int argc, char **argv)
+{
+	char q[48];
+
+	if (argc)
+		return fail(c, -EINVAL, "unknown word '%s' in metrics", quote(argv[0], q));
+	return ike_metrics_write(c->a, c->out);
+}
+
 /* ---------------------------------------------------------------- table */
 
 static int do_help(struct ctl_ctx *c, int argc, char **argv);
@@ -730,6 +740,7 @@ static const struct ctl_cmd cmds[] = {
 	  "delete the IKE SAs of CONN and their Child SAs; waits" },
 	{ "reload", do_reload, "", "re-read the configuration file" },
 	{ "stats", do_stats, "[--json]", "show the agent's counters" },
+	{ "metrics", do_metrics, "", "show state and counters, Prometheus text format" },
 	{ "help", do_help, "", "show this text" },
 };
 
@@ -741,7 +752,8 @@ void ike_ctl_usage(struct xs_outbuf *out)
 		IKE_DEFAULT_INSTANCE ")\n"
 		"  -j, --json            JSON output\n"
 		"commands:\n"
-		"  daemon --config FILE [--foreground] [--log FILE] [--fake-nat] [--log-level LEVEL]\n"
+		"  daemon --config FILE [--foreground] [--log FILE] [--log-level LEVEL]\n"
+		"         [--metrics-file FILE] [--fake-nat]\n"
 		"                        run the IKE agent of the instance\n");
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		char left[64];

@@ -3,7 +3,7 @@
  * xdpsec-ike: the IKEv2 agent of one xdpsec datapath instance.
  *
  *   xdpsec-ike [-i INSTANCE] daemon --config FILE [--foreground] [--log FILE]
- *              [--fake-nat] [--log-level error|warn|info|debug]
+ *              [--log-level error|warn|info|debug] [--metrics-file FILE] [--fake-nat]
  *   xdpsec-ike [-i INSTANCE] [-j] list-sas|initiate|terminate|reload|stats|help
  *
  * `daemon` runs the agent in this process (daemonized unless --foreground,
@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@
 
 #include "ctl.h"
 #include "harden.h"
+#include "metrics.h"
+#include "metrics_fmt.h"
 #include "notify.h"
 #include "outbuf.h"
 #include "server.h"
@@ -153,12 +156,13 @@ struct daemon_opts {
 	const char *config;
 	const char *log;
 	int log_level;
+	const char *metrics_file;  /* --metrics-file: ike/metrics.c */
 	bool foreground;
 	bool fake_nat;
 };
 
 #define DAEMON_USAGE "daemon --config FILE [--foreground] [--log FILE] " \
-	"[--fake-nat] [--log-level error|warn|info|debug]"
+	"[--log-level error|warn|info|debug] [--metrics-file FILE] [--fake-nat]"
 
 static int parse_daemon_opts(int argc, char **argv, struct daemon_opts *o)
 {
@@ -176,6 +180,14 @@ static int parse_daemon_opts(int argc, char **argv, struct daemon_opts *o)
 			}
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			o->log = argv[++i];
+		} else if (!strcmp(argv[i], "--metrics-file") && i + 1 < argc) {
+			static char path[PATH_MAX];
+
+			if (xs_metric_file_path(argv[++i], path, sizeof(path))) {
+				fprintf(stderr, "xdpsec-ike: daemon: bad --metrics-file path\n");
+				return -EINVAL;
+			}
+			o->metrics_file = path;
 		} else if (!strcmp(argv[i], "--foreground")) {
 			o->foreground = true;
 		} else if (!strcmp(argv[i], "--fake-nat")) {
@@ -384,6 +396,8 @@ static int daemon_main(const char *instance, int argc, char **argv)
 
 	ike_timer_arm(a, &cookie_timer, COOKIE_ROTATE_MS, cookie_rotate, NULL);
 	ike_timer_arm(a, &expire_timer, EXPIRE_POLL_MS, expire_poll, NULL);
+	if (o.metrics_file)
+		ike_metrics_file_start(a, o.metrics_file);
 	/* Start actions of the connections loaded. */
 	ike_sa_config_changed(a);
 	run(a, srv, &waitmask);

@@ -24,12 +24,32 @@
 #include "ctl.h"
 #include "dp.h"
 #include "harden.h"
+#include "metrics_fmt.h"
 #include "notify.h"
 #include "outbuf.h"
 #include "parse.h"
 #include "server.h"
 
 static volatile sig_atomic_t got_signal;
+static const char *metrics_file;	/* --metrics-file, absolute */
+static char metrics_path[PATH_MAX];
+
+/* `metrics` (cli/cmd_metrics.c) into the file, for node_exporter. */
+static void metrics_file_write(struct xsd *d)
+{
+	char word[] = "metrics", *argv[] = { word };
+	struct xs_outbuf out;
+	int ret;
+
+	xs_outbuf_init(&out);
+	ret = xs_cmd_run(d, 1, argv, &out);
+	if (!ret)
+		ret = xs_metric_file_write(metrics_file, xs_outbuf_text(&out));
+	if (ret)
+		syslog(LOG_WARNING, "instance %s: cannot write metrics to %s: %s", d->instance,
+		       metrics_file, strerror(-ret));
+	xs_outbuf_free(&out);
+}
 
 static void on_signal(int sig)
 {
@@ -101,6 +121,8 @@ static void run(struct xsd *d)
 			xsd_sa_expire(d);
 			xsd_state_sync(d);
 			xsd_dp_ike_autodetect(d->dp);
+			if (metrics_file && last % XS_METRICS_FILE_INTERVAL_S == 0)
+				metrics_file_write(d);
 		}
 	}
 	syslog(LOG_INFO, "instance %s: signal %d, exiting", d->instance, (int)got_signal);
@@ -168,6 +190,12 @@ int xsd_main(const char *instance, int argc, char **argv)
 			foreground = true;
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			log = argv[++i];
+		} else if (!strcmp(argv[i], "--metrics-file") && i + 1 < argc) {
+			if (xs_metric_file_path(argv[++i], metrics_path, sizeof(metrics_path))) {
+				fprintf(stderr, "xdpsec: daemon: bad --metrics-file path\n");
+				return 1;
+			}
+			metrics_file = metrics_path;
 		} else {
 			char q[XS_QUOTE_MAX];
 

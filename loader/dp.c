@@ -62,7 +62,7 @@ static void unpin_all(const char *dir)
 		XS_STR(XS_MAP_INNER_STATS),
 		XS_STR(XS_MAP_STEER_IFS), XS_STR(XS_MAP_GSO_IFS), XS_STR(XS_MAP_TC_STATS),
 		XS_STR(XS_MAP_STEER_XSKS), XS_STR(XS_MAP_STEER_STATS),
-		"xs_policy_store",
+		"xs_policy_store", "xs_iface_orig",
 	};
 	char path[PATH_MAX];
 
@@ -270,7 +270,7 @@ static void policies_restore(struct xsd_dp *dp)
 }
 
 static int load_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
-			 char *err, size_t errlen)
+			 char *warn, size_t warnlen, char *err, size_t errlen)
 {
 	const char *dir = dp->d->pin_dir;
 	int ret;
@@ -292,14 +292,17 @@ static int load_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
 		snprintf(err, errlen, "cannot set pin paths under %s", dir);
 		return -EINVAL;
 	}
-	if ((ret = xdp_ingress_bpf__load(dp->ingress)) ||
-	    (ret = tc_egress_bpf__load(dp->egress)) ||
+	if ((ret = tc_egress_bpf__load(dp->egress)) ||
 	    (ret = tc_inner_bpf__load(dp->inner)) ||
 	    (ret = xdp_steer_bpf__load(dp->steer))) {
 		snprintf(err, errlen, "cannot load BPF programs: %s", strerror(-ret));
 		return ret;
 	}
-	return 0;
+	/* xdp_ingress: libxdp loads it into the device's dispatcher
+	 * (dp_xdp.c); the pinned maps it shares are there by now. It starts
+	 * on what the pins hold: an earlier daemon's SPD, SPIs whose sockets
+	 * are gone (dropped, fail-closed). */
+	return xsd_dp_xdp_attach(dp, req->mode, warn, warnlen, err, errlen);
 }
 
 /* clsact ingress of ifindex: tc_inner, the selector check of opened
@@ -324,10 +327,8 @@ static int inner_attach(struct xsd_dp *dp, uint32_t ifindex, const char *ifname,
 	return ret;
 }
 
-static int attach_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
-			   char *warn, size_t warnlen, char *err, size_t errlen)
+static int attach_programs(struct xsd_dp *dp, char *err, size_t errlen)
 {
-	int in_fd = bpf_program__fd(first_prog(dp->ingress->obj));
 	int tc_fd = bpf_program__fd(first_prog(dp->egress->obj));
 	int st_fd = bpf_program__fd(first_prog(dp->steer->obj));
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)dp->ifindex,
@@ -355,26 +356,15 @@ static int attach_programs(struct xsd_dp *dp, const struct xs_attach_req *req,
 			return ret;
 		}
 	}
-	dp->mode = req->mode == XS_ATTACH_GENERIC ? XS_ATTACH_GENERIC : XS_ATTACH_NATIVE;
-	ret = xdp_attach(dp->ifindex, in_fd, dp->mode);
-	if (ret && req->mode == XS_ATTACH_AUTO) {
-		size_t used = strlen(warn);
-
-		snprintf(warn + used, warnlen - used, "warning: native XDP failed on %s (%s), using generic\n",
-			 dp->ifname, strerror(-ret));
-		dp->mode = XS_ATTACH_GENERIC;
-		ret = xdp_attach(dp->ifindex, in_fd, dp->mode);
-	}
-	if (ret) {
-		snprintf(err, errlen, "cannot attach XDP to %s: %s", dp->ifname, strerror(-ret));
-		return ret;
-	}
+	/* The outside interface's clsact goes at detach only if made here. */
 	ret = bpf_tc_hook_create(&hook);
 	if (ret && ret != -EEXIST) {
 		snprintf(err, errlen, "cannot create clsact on %s: %s", dp->ifname,
 			 strerror(-ret));
 		return ret;
 	}
+	if (!ret)
+		xsd_iface_orig_save(dp, true);
 	ret = bpf_tc_attach(&hook, &tco);
 	if (ret) {
 		snprintf(err, errlen, "cannot attach TC egress to %s: %s", dp->ifname,
@@ -391,8 +381,7 @@ static void detach_programs(struct xsd_dp *dp)
 	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE, .priority = TC_PRIO);
 
 	bpf_tc_detach(&hook, &tco);
-	bpf_xdp_detach((int)dp->ifindex, dp->mode == XS_ATTACH_GENERIC ?
-			XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE, NULL);
+	xsd_dp_xdp_detach(dp);
 	for (uint32_t w = 0; dp->steers && w < dp->nworkers; w++)
 		if (dp->steers[w].worker_ifindex)
 			bpf_xdp_detach((int)dp->steers[w].worker_ifindex, XDP_FLAGS_DRV_MODE,
@@ -541,6 +530,9 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 	}
 	for (uint32_t w = 0; w < dp->nworkers; w++)
 		dp->steers[w].tap_fd = dp->workers[w].tap_fd = -1;
+	/* Someone else's XDP program is not replaced unasked. */
+	if (xsd_dp_xdp_check(ifindex, dp->ifname, req->force, err, errlen))
+		goto fail;
 	dp->ifindex = ifindex;	/* from here on, failing detaches */
 	mkdir("/sys/fs/bpf/xdpsec", 0700);
 	if (mkdir(d->pin_dir, 0700) && errno != EEXIST) {
@@ -552,7 +544,7 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 		if (steer_setup(dp, w, mtu, warn, warnlen, err, errlen))
 			goto fail;
 	steer_remove_extra(dp);
-	if (load_programs(dp, req, err, errlen))
+	if (load_programs(dp, req, warn, warnlen, err, errlen))
 		goto fail;
 	if (spi_filter_map(dp)) {
 		snprintf(err, errlen, "cannot map the SPI filter: %s", strerror(errno));
@@ -579,9 +571,15 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 		}
 	}
 	/* Local TCP sends one MSS per packet: the TC hook sees packets before
-	 * segmentation, and each must be sealed on its own. */
+	 * segmentation, and each must be sealed on its own. Detach puts the
+	 * device's own value back (iface_orig.c). */
+	if (xsd_iface_orig_save(dp, false)) {
+		snprintf(err, errlen, "cannot record %s's settings under %s", dp->ifname,
+			 d->pin_dir);
+		goto fail;
+	}
 	xs_nl_link_set(dp->ifname, 0, 0, 1);
-	if (attach_programs(dp, req, warn, warnlen, err, errlen))
+	if (attach_programs(dp, err, errlen))
 		goto fail;
 	if (steer_ifs_fill(dp)) {
 		snprintf(err, errlen, "cannot fill the steer veth map");
@@ -644,6 +642,7 @@ void xsd_dp_detach(struct xsd_dp *dp, bool keep_pins)
 			if (dp->steers[w].tap_ifindex)
 				xs_nl_link_del(dp->steers[w].tap_if);
 		}
+		xsd_iface_orig_restore(dp);
 		unpin_all(dp->d->pin_dir);
 	}
 	free(dp->steers);
@@ -673,6 +672,7 @@ void xsd_dp_info(const struct xsd_dp *dp, struct xs_iface_info *info)
 	info->mode = dp->mode;
 	info->queues = (uint16_t)xs_nl_rx_queues(dp->ifname);
 	info->workers = (uint16_t)dp->nworkers;
+	info->xdp_dispatcher = xsd_dp_xdp_dispatched(dp->ifindex);
 }
 
 uint32_t xsd_dp_workers(const struct xsd_dp *dp)

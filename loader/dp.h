@@ -131,6 +131,28 @@ int xsd_dp_acquire_fd(const struct xsd_dp *dp);
 int xsd_dp_acquire_read(struct xsd_dp *dp, int (*fn)(const struct xs_event *, void *),
 			void *arg);
 int xsd_dp_acquire_log(const struct xs_event *ev, void *arg);
+/*
+ * xdp_ingress through libxdp's dispatcher (dp_xdp.c). check: -EEXIST (and
+ * err naming it) if a foreign program is attached alone and force is not
+ * set. attach: loads dp->ingress (opened, not loaded) into the dispatcher
+ * in req_mode (auto: native, else generic with a warning), then removes an
+ * earlier daemon's xdpsec program. detach: removes every xdpsec program.
+ */
+int xsd_dp_xdp_check(uint32_t ifindex, const char *ifname, bool force, char *err,
+		     size_t errlen);
+int xsd_dp_xdp_attach(struct xsd_dp *dp, uint8_t req_mode, char *warn, size_t warnlen,
+		      char *err, size_t errlen);
+void xsd_dp_xdp_detach(struct xsd_dp *dp);
+/* true if the device's XDP program is libxdp's dispatcher. */
+bool xsd_dp_xdp_dispatched(uint32_t ifindex);
+/*
+ * The interface settings attach changes (iface_orig.c): save records the
+ * current gso_max_segs (and, with clsact_created, that attach made the
+ * clsact qdisc) in the pinned xs_iface_orig unless a record of an earlier
+ * attach is there; restore puts them back. 0 or -errno.
+ */
+int xsd_iface_orig_save(struct xsd_dp *dp, bool clsact_created);
+void xsd_iface_orig_restore(struct xsd_dp *dp);
 /* Loader-internal (dp.c). */
 int xsd_dp_events_open(struct xsd_dp *dp);
 void xsd_dp_events_close(struct xsd_dp *dp);

@@ -82,6 +82,7 @@ struct xs_attach_req {
 	uint8_t unknown_spi_pass;  /* unknown SPI: pass to the stack, not drop */
 	uint16_t workers;          /* 0: one per rx queue */
 	int32_t cpus[64];          /* pinning per worker; -1 = none */
+	uint8_t force;             /* replace a foreign (non-dispatcher) XDP program */
 };
 
 struct xs_iface_info {
@@ -91,6 +92,7 @@ struct xs_iface_info {
 	char steer_ifname[IF_NAMESIZE];
 	uint16_t queues;
 	uint16_t workers;
+	uint8_t xdp_dispatcher;    /* XDP through libxdp's dispatcher, not alone */
 };
 
 /* A named counter: BPF verdicts/reasons, engine drop reasons. */

@@ -199,8 +199,7 @@ out:
 	return ret;
 }
 
-/* IFLA_NUM_RX_QUEUES of a link: the rx queues it has allocated. */
-static int nl_num_rx_queues(const char *name)
+int xs_nl_link_u32(const char *name, unsigned short type, uint32_t *val)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	char buf[16384];
@@ -245,12 +244,9 @@ static int nl_num_rx_queues(const char *name)
 			continue;
 		len = (int)IFLA_PAYLOAD(r);
 		for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-			if (rta->rta_type == IFLA_NUM_RX_QUEUES &&
-			    RTA_PAYLOAD(rta) >= sizeof(uint32_t)) {
-				uint32_t q;
-
-				memcpy(&q, RTA_DATA(rta), sizeof(q));
-				ret = q > 0 && q < 65536 ? (int)q : -EPROTO;
+			if (rta->rta_type == type && RTA_PAYLOAD(rta) >= sizeof(uint32_t)) {
+				memcpy(val, RTA_DATA(rta), sizeof(*val));
+				ret = 0;
 				break;
 			}
 		}
@@ -259,6 +255,17 @@ static int nl_num_rx_queues(const char *name)
 out:
 	close(fd);
 	return ret;
+}
+
+/* IFLA_NUM_RX_QUEUES of a link: the rx queues it has allocated. */
+static int nl_num_rx_queues(const char *name)
+{
+	uint32_t q;
+	int ret = xs_nl_link_u32(name, IFLA_NUM_RX_QUEUES, &q);
+
+	if (ret)
+		return ret;
+	return q > 0 && q < 65536 ? (int)q : -EPROTO;
 }
 
 int xs_ethtool(const char *name, void *cmd)

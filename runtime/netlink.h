@@ -20,6 +20,9 @@ int xs_nl_link_del(const char *name);
 int xs_nl_link_set(const char *name, int up, uint32_t mtu, uint32_t gso_max_segs);
 /* Reads the MAC address (6 bytes) and MTU of a link. */
 int xs_nl_link_info(const char *name, uint8_t mac[6], uint32_t *mtu);
+/* One u32 attribute of a link (an IFLA_* type, e.g. IFLA_GSO_MAX_SEGS)
+ * from RTM_GETLINK. 0, -EPROTO if the kernel did not send it, or -errno. */
+int xs_nl_link_u32(const char *name, unsigned short type, uint32_t *val);
 /* Number of rx queues of a link an AF_XDP socket can bind to: rtnetlink's
  * IFLA_NUM_RX_QUEUES, lowered to the channels in use when ethtool reports
  * them; at least 1. Follows the network namespace (not /sys). */

@@ -11,7 +11,7 @@ pkgs=(
 	iproute2 iputils-ping ethtool tcpdump iperf3 procps nftables openssl
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins
-	debhelper lintian systemd man-db xdp-tools
+	debhelper lintian systemd man-db xdp-tools prometheus
 )
 # Intel's multi-buffer IPsec library exists for x86-64 only.
 [ "$(dpkg --print-architecture)" = amd64 ] && pkgs+=(libipsec-mb-dev)
