@@ -226,11 +226,11 @@ def test_daemon_not_dumpable_keys_locked(build_dir, ns, tmp_path):
                                .read_text(), re.M)
             return sum(1 for f in flags if " dd" in f and " lo" in f)
         before = key_vmas()
-        k = key(20)
-        kf = tmp_path / "k"
-        kf.write_text(k)
         for i in range(3):
-            # Spread over the address space: every SA its own pages.
+            # Spread over the address space: every SA its own pages (and
+            # its own key: the daemon refuses one key for two SAs).
+            kf = tmp_path / f"k{i}"
+            kf.write_text(key(20))
             xs(d, *sa_words(0x3300 + i), "aead", GCM, f"@{kf}", "128")
         assert key_vmas() > before
         xs(d, "sa", "flush")
@@ -355,13 +355,20 @@ def test_ike_agent_hygiene_and_sighup_reload(build_dir, ns, tmp_path):
 
 def test_batch_adds_and_stops_at_failing_line(daemon, tmp_path):
     n = 12
-    k = key(20)
-    kf = tmp_path / "k"
-    kf.write_text(k + "\n")
+    keys = []
+
+    def keyfile(name):
+        # One key per SA: the daemon refuses a key serving two SAs.
+        k = key(20)
+        keys.append(k)
+        kf = tmp_path / name
+        kf.write_text(k + "\n")
+        return kf
+
     lines = ["# generated SAs and policies", ""]
     for i in range(n):
         lines.append(" ".join(sa_words(0x4000 + i, dst=f"10.0.1.{i + 1}")) +
-                     f" aead '{GCM}' @{kf} 128   # SA {i}")
+                     f" aead '{GCM}' @{keyfile(f'k{i}')} 128   # SA {i}")
         lines.append(f"policy add src 10.1.{i}.0/24 dst 10.2.{i}.0/24 dir out "
                      f"spi {hex(0x4000 + i)}")
     good = tmp_path / "good.batch"
@@ -375,15 +382,15 @@ def test_batch_adds_and_stops_at_failing_line(daemon, tmp_path):
     # Line 3 fails (SPI taken): lines 4+ do not run; the error names line 3.
     bad = tmp_path / "bad.batch"
     bad.write_text("\n".join([
-        " ".join(sa_words(0x5000)) + f" aead {GCM} @{kf} 128",
+        " ".join(sa_words(0x5000)) + f" aead {GCM} @{keyfile('k5000')} 128",
         "# comment",
-        " ".join(sa_words(0x4000, dst="10.0.1.1")) + f" aead {GCM} @{kf} 128",
-        " ".join(sa_words(0x5001)) + f" aead {GCM} @{kf} 128",
+        " ".join(sa_words(0x4000, dst="10.0.1.1")) + f" aead {GCM} @{keyfile('kdup')} 128",
+        " ".join(sa_words(0x5001)) + f" aead {GCM} @{keyfile('k5001')} 128",
     ]) + "\n")
     p = xs(daemon, "-batch", bad, check=False)
     assert p.returncode == 1
     assert "line 3" in p.stderr and "exists" in p.stderr, p.stderr
-    assert_no_key(p.stdout + p.stderr, k)
+    assert_no_key(p.stdout + p.stderr, *keys)
     assert xs(daemon, "sa", "count").stdout == f"sa count {n + 1}\n"
     # -force goes on past it and still exits 1.
     xs(daemon, "sa", "del", "spi", "0x5000")
@@ -396,15 +403,15 @@ def test_batch_adds_and_stops_at_failing_line(daemon, tmp_path):
     assert docs == [{"count": n + 2}, {"count": n, "in": 0, "out": n}]
     # A - key cannot come from stdin that holds the batch.
     p = xs(daemon, "-batch", "-", check=False,
-           input=" ".join(sa_words(0x5002)) + f" aead {GCM} - 128\n{k}\n")
+           input=" ".join(sa_words(0x5002)) + f" aead {GCM} - 128\n{key(20)}\n")
     assert p.returncode == 1 and "line 1" in p.stderr and "@FILE" in p.stderr
 
 
 def test_json_anywhere_state_alias_flush_count_deleteall(daemon, tmp_path):
-    kf = tmp_path / "k"
-    kf.write_text(key(20))
     for i, (src, direction) in enumerate([("10.0.0.1", "out"), ("10.0.0.1", "out"),
                                           ("10.0.0.2", "in"), ("10.0.0.3", "in")]):
+        kf = tmp_path / f"k{i}"
+        kf.write_text(key(20))
         xs(daemon, "state", "add", "src", src, "dst", "10.0.0.9", "proto", "esp", "spi",
            hex(0x6000 + i), "reqid", str(i % 2), "dir", direction, "aead", GCM,
            f"@{kf}", "128")
