@@ -28,6 +28,7 @@
 #include "notify.h"
 #include "outbuf.h"
 #include "parse.h"
+#include "pins.h"
 #include "server.h"
 
 static volatile sig_atomic_t got_signal;
@@ -174,9 +175,10 @@ static int log_path_set(const char *log)
 
 int xsd_main(const char *instance, int argc, char **argv)
 {
+	static char pin_dir[PATH_MAX];
 	bool foreground = false;
 	const char *log = NULL;
-	char err[256] = "";
+	char err[512] = "";
 	int pipefd[2] = { -1, -1 };
 	struct sigaction sa;
 	struct xsd *d;
@@ -210,6 +212,12 @@ int xsd_main(const char *instance, int argc, char **argv)
 	}
 	if (log && log_path_set(log)) {
 		fprintf(stderr, "xdpsec: daemon: --log %s: path too long\n", log);
+		return 1;
+	}
+	/* Before anything else can fail later: the same pins however we were
+	 * started (pins.h). */
+	if (xsd_pin_dir_find(instance, pin_dir, sizeof(pin_dir), err, sizeof(err))) {
+		fprintf(stderr, "xdpsec: %s\n", err);
 		return 1;
 	}
 	if (!foreground) {
@@ -254,7 +262,7 @@ int xsd_main(const char *instance, int argc, char **argv)
 	if (!d)
 		return 1;
 	snprintf(d->instance, sizeof(d->instance), "%s", instance);
-	snprintf(d->pin_dir, sizeof(d->pin_dir), "/sys/fs/bpf/xdpsec/%s", instance);
+	snprintf(d->pin_dir, sizeof(d->pin_dir), "%s", pin_dir);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);

@@ -534,7 +534,18 @@ struct xsd_dp *xsd_dp_attach(struct xsd *d, const struct xs_attach_req *req,
 	if (xsd_dp_xdp_check(ifindex, dp->ifname, req->force, err, errlen))
 		goto fail;
 	dp->ifindex = ifindex;	/* from here on, failing detaches */
-	mkdir("/sys/fs/bpf/xdpsec", 0700);
+	{
+		/* The pin root (pins.h) holds every instance's directory. */
+		char root[PATH_MAX];
+		char *slash;
+
+		snprintf(root, sizeof(root), "%s", d->pin_dir);
+		slash = strrchr(root, '/');
+		if (slash) {
+			*slash = '\0';
+			mkdir(root, 0700);
+		}
+	}
 	if (mkdir(d->pin_dir, 0700) && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s (is bpffs mounted?)",
 			 d->pin_dir, strerror(errno));

@@ -12,9 +12,10 @@ traffic endpoints:
     ... ping ADDR [--count N] [--interval S] [--timeout S]
     ... inject IFNAME            (hex Ethernet frames on stdin, one a line)
 
-Commands run inside a namespace through `nsenter --net=/run/netns/NAME`, never
-`ip netns exec`: that one also enters a fresh mount namespace and remounts
-/sys, which hides bpffs (/sys/fs/bpf) and the pins xdpsec keeps there.
+Commands run inside a namespace through `nsenter --net=/run/netns/NAME`:
+`ip netns exec` also enters a fresh mount namespace and remounts /sys, which
+hides bpffs (/sys/fs/bpf); the daemon copes (test_netns_exec.py), other
+tools here (bpftool on pins, sysfs reads) would not.
 
 Every namespace, daemon and pin directory created here is registered and
 removed at teardown, by the fixture that made it and again at interpreter
