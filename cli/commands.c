@@ -525,6 +525,16 @@ static int do_help(struct cmd_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* The daemon streams `monitor` itself (loader/monitor.h); here only
+ * where no stream can be (a batch line). */
+static int do_monitor(struct cmd_ctx *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	xs_outbuf_puts(c->out, "monitor streams: run it alone, not in a batch");
+	return -EINVAL;
+}
+
 static const struct xs_cmd cmds[] = {
 	{ "daemon", NULL, do_daemon, "[--foreground] [--log FILE]",
 	  "start the daemon of the instance; returns once it serves requests" },
@@ -573,6 +583,9 @@ static const struct xs_cmd cmds[] = {
 	  "delete every policy that matches all the selectors given" },
 	{ "stats", NULL, do_stats, "",
 	  "show every counter: xdp, tc, steer, engine drop reasons, per SA" },
+	{ "monitor", NULL, do_monitor, "",
+	  "print every event as it happens (generation, sa add/del/expire,\n"
+	  "      acquire, policy add/del, attach/detach) until interrupted" },
 	{ "help", NULL, do_help, "", "show this help" },
 };
 
