@@ -568,8 +568,9 @@ static const struct xs_cmd cmds[] = {
 	{ "policy", "add", do_policy_add,
 	  "src PREFIX dst PREFIX [proto tcp|udp|icmp|icmpv6|NUM|any]\n"
 	  "        [sport N|N-M] [dport N|N-M] dir out|in\n"
-	  "        [action protect|bypass|discard] [spi SPI] [priority N]",
-	  "add a security policy; protect names an existing SA by spi" },
+	  "        [action protect|bypass|discard|trap] [spi SPI] [priority N]",
+	  "add a security policy; protect names an existing SA by spi; trap\n"
+	  "      protects with no SA yet (dropped, reported as acquires)" },
 	{ "policy", "del", do_policy_del, "id ID", "delete a security policy" },
 	{ "policy", "update", do_policy_update, "id ID spi SPI",
 	  "point a protect policy at another SA (atomic, for rekeys)" },
