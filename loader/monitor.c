@@ -146,6 +146,8 @@ int xsd_mon_acquire(const struct xs_event *ev, void *arg)
 	addr_str(af, ev->dst, dst, sizeof(dst));
 	syslog(LOG_INFO, "acquire: policy %u %s -> %s proto %u ports %u/%u", ev->policy_id,
 	       src, dst, ev->proto, ev->sport, ev->dport);
+	fprintf(stderr, "xdpsec: acquire: policy %u %s -> %s proto %u ports %u/%u\n",
+		ev->policy_id, src, dst, ev->proto, ev->sport, ev->dport);
 	publish(d, TAG_TEXT, "acquire policy %u src %s dst %s proto %u sport %u dport %u",
 		ev->policy_id, src, dst, ev->proto, ev->sport, ev->dport);
 	publish(d, TAG_JSON, "{\"event\":\"acquire\",\"policy\":%u,\"src\":\"%s\",\"dst\":\"%s\","
