@@ -10,9 +10,9 @@
  *   sa expire soft|hard ...    a lifetime of an SA we installed:
  *                              ike_sa_child_expired(), once per level and
  *                              Child SA (install.c)
- *   acquire policy ID ...      a packet met a trap policy: the Child SA
- *                              that owns it is brought up
- *                              (ike_agent_acquire)
+ *   acquire policy ID ...      a packet met a policy with no SA: if it
+ *                              is a `start_action = trap` child's, that
+ *                              child is brought up (ike_agent_acquire)
  *
  * Frames are those of ctl/ctl.h (XS_CTL_ST_EVENT, one line each).
  */
@@ -73,7 +73,7 @@ static void on_acquire(struct ike_agent *a, const char *line)
 
 	if (sscanf(line, "acquire policy %" SCNu32, &id) != 1)
 		return;
-	if (!ike_install_policy_owner(id, &c, &ch)) {
+	if (!ike_install_trap_owner(a, id, &c, &ch)) {
 		ike_shell_log(IKE_LOG_DEBUG, "acquire for policy %u: not a trap of ours", id);
 		return;
 	}

@@ -614,7 +614,7 @@ struct inst_sa {
 struct inst_pol {
 	uint32_t reqid;
 	char conn[IKE_CONF_NAME_MAX];
-	char child[IKE_CONF_NAME_MAX];  /* for acquires (ike_install_policy_owner) */
+	char child[IKE_CONF_NAME_MAX];  /* for acquires (ike_install_trap_owner) */
 	uint32_t spi;           /* the SA they protect with */
 	size_t n;
 	uint32_t *ids;
@@ -1220,7 +1220,8 @@ void ike_install_prune(struct ike_agent *a)
 			      "loaded", n);
 }
 
-bool ike_install_policy_owner(uint32_t id, const char **conn, const char **child)
+/* The names of policy id's child; NULL if unknown. */
+static bool policy_names(uint32_t id, const char **conn, const char **child)
 {
 	const struct held_pol *h = held_find(id);
 
@@ -1239,6 +1240,19 @@ bool ike_install_policy_owner(uint32_t id, const char **conn, const char **child
 		}
 	}
 	return false;
+}
+
+bool ike_install_trap_owner(const struct ike_agent *a, uint32_t id, const char **conn,
+			    const char **child)
+{
+	const struct ike_conf_child *cc;
+
+	if (!policy_names(id, conn, child))
+		return false;
+	/* Only traps initiate: a terminated `start` child stays down, its
+	 * policies dropping (fail closed), as the operator asked. */
+	cc = child_conf(a, *conn, *child);
+	return cc && cc->start_action == IKE_CONF_START_TRAP;
 }
 
 /* Whether some policy (held or in use) is child's: its traps are in. */

@@ -257,9 +257,11 @@ void ike_install_dp_restarted(void);
  * those with no policy yet (after a reload). Failures are logged.
  */
 void ike_install_traps(struct ike_agent *a, bool all);
-/* The connection and child whose policy id is (an acquire names it);
- * false if none is known. The names stay valid until the next install. */
-bool ike_install_policy_owner(uint32_t id, const char **conn, const char **child);
+/* The `start_action = trap` child whose policy id is (an acquire names
+ * it): its connection and child names, valid until the next install;
+ * false if id is not a trap child's. */
+bool ike_install_trap_owner(const struct ike_agent *a, uint32_t id, const char **conn,
+			    const char **child);
 /*
  * The daemon's generation (dp_gen.c): asked on a generation or attach
  * event (dp_events.c); a new generation of an attached daemon re-installs

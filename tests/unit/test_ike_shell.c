@@ -880,32 +880,73 @@ static void test_expire(void **state)
 	assert_int_equal(dp.n, 0);
 }
 
-static void test_acquire_owner(void **state)
+static const char trap_conf[] =
+	"connections {\n"
+	" site {\n"
+	"  local_addrs = 192.0.2.1\n"
+	"  remote_addrs = 192.0.2.2\n"
+	"  local { auth = psk }\n"
+	"  remote { auth = psk }\n"
+	"  children {\n"
+	"   net { local_ts = 10.1.0.0/24\n remote_ts = 10.2.0.0/24\n start_action = trap }\n"
+	"   other { local_ts = 10.3.0.0/24\n remote_ts = 10.4.0.0/24\n start_action = start }\n"
+	"  }\n"
+	" }\n"
+	"}\n"
+	"secrets { ike { secret = 0x0123456789abcdef0123456789abcdef } }\n";
+
+static void test_acquire_trap(void **state)
 {
 	struct ike_agent *a = test_agent();
+	struct ike_config *saved = a->cfg, cfg;
 	struct ike_child_install c;
 	const char *conn, *child;
+	char err[IKE_CONF_ERR_MAX];
 	uint32_t first = dp.next_id;
 	char line[96];
 
 	(void)state;
-	child_gcm(&c);
-	assert_int_equal(ike_install_in(a, &c), 0);
-	assert_int_equal(ike_install_out(a, &c, 0), 0);
-	/* The outbound policy is the Child SA's, while it is up... */
-	assert_true(ike_install_policy_owner(first, &conn, &child));
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(ike_config_load_buf("trap.conf", trap_conf, sizeof(trap_conf) - 1,
+					     NULL, &cfg, err, sizeof(err)), 0);
+	a->cfg = &cfg;
+	/* The trap child's selectors, both ways, without SA; not the other. */
+	ike_install_traps(a, true);
+	assert_int_equal(dp.n, 2);
+	assert_string_equal(dp.cmd[0], "policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir out "
+			    "action trap");
+	assert_string_equal(dp.cmd[1], "policy add src 10.2.0.0/24 dst 10.1.0.0/24 dir in "
+			    "action trap");
+	/* Again, not forced: they are there. */
+	ike_install_traps(a, false);
+	assert_int_equal(dp.n, 2);
+	assert_true(ike_install_trap_owner(a, first, &conn, &child));
 	assert_string_equal(conn, "site");
 	assert_string_equal(child, "net");
-	assert_false(ike_install_policy_owner(first + 100, &conn, &child));
+	assert_false(ike_install_trap_owner(a, first + 100, &conn, &child));
 	snprintf(line, sizeof(line), "acquire policy %u src 10.1.0.1 dst 10.2.0.1 proto 1 "
 		 "sport 8 dport 0", first);
 	ike_dp_event(a, line);
 	assert_string_equal(sm.acquired, "site/net");
-	/* ...and once it is gone (kept, dropping, while "site" is loaded:
-	 * test_agent has no config, so here the policies go). */
+
+	/* A `start` child's policies, kept after its Child SA went: an
+	 * acquire does not bring it back (it was terminated). */
 	sm.acquired[0] = '\0';
-	ike_dp_event(a, "acquire policy 4000 src 10.1.0.1 dst 10.2.0.1 proto 1");
+	child_gcm(&c);
+	c.child = "other";
+	c.reqid = 8;
+	first = dp.next_id;
+	assert_int_equal(ike_install_in(a, &c), 0);
+	assert_int_equal(ike_install_out(a, &c, 0), 0);
+	assert_int_equal(ike_uninstall(a, &c, c.spi_out, IKE_INSTALL_OUT, true), 0);
+	assert_false(ike_install_trap_owner(a, first, &conn, &child));
+	snprintf(line, sizeof(line), "acquire policy %u src 10.1.0.1 dst 10.2.0.1 proto 1",
+		 first);
+	ike_dp_event(a, line);
 	assert_string_equal(sm.acquired, "");
+	ike_install_reset();
+	a->cfg = saved;
+	ike_config_free(&cfg);
 }
 
 static int count_sa(const struct ike_dp_sa *sa, void *arg)
@@ -1435,7 +1476,7 @@ int main(void)
 						teardown_install),
 		cmocka_unit_test_setup_teardown(test_expire, setup_install, teardown_install),
 		cmocka_unit_test(test_expire_parse),
-		cmocka_unit_test_setup_teardown(test_acquire_owner, setup_install,
+		cmocka_unit_test_setup_teardown(test_acquire_trap, setup_install,
 						teardown_install),
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_net_classify),
