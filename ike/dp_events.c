@@ -6,7 +6,9 @@
  * (a restart drops the stream). Each event line is acted on:
  *
  *   generation N / attach IF   the daemon (re)started or attached: check
- *                              its generation (dp_gen.c)
+ *                              its generation (dp_gen.c); on generation
+ *                              (each subscription) also the lifetimes
+ *                              reached while unsubscribed (one listing)
  *   sa expire soft|hard ...    a lifetime of an SA we installed:
  *                              ike_sa_child_expired(), once per level and
  *                              Child SA (install.c)
@@ -86,8 +88,62 @@ static void on_acquire(struct ike_agent *a, const char *line)
 			      conn, child, id, strerror(-rc));
 }
 
+/* Lifetimes reached while no stream was there (the daemon dropped a
+ * subscriber that fell behind, or it was away): one `-j sa list` per
+ * subscription, read like the events (ike_install_note_expired reports
+ * each level once). */
+#define RESYNC_MAX 64
+
+struct resync {
+	uint32_t spi_in[RESYNC_MAX];
+	bool hard[RESYNC_MAX];
+	unsigned int n;
+};
+
+static int resync_one(const struct ike_dp_sa *sa, void *arg)
+{
+	struct resync *r = arg;
+	uint32_t spi_in;
+
+	if (r->n == RESYNC_MAX)
+		return 1;
+	if (sa->hard_expired &&
+	    ike_install_note_expired(sa->spi, sa->proto, sa->dir, true, &spi_in)) {
+		r->spi_in[r->n] = spi_in;
+		r->hard[r->n++] = true;
+	} else if (sa->soft_expired &&
+		   ike_install_note_expired(sa->spi, sa->proto, sa->dir, false, &spi_in)) {
+		r->spi_in[r->n] = spi_in;
+		r->hard[r->n++] = false;
+	}
+	return 0;
+}
+
+static void resync(struct ike_agent *a)
+{
+	char *argv[] = { "-j", "sa", "list", NULL };
+	struct ike_install_stats st;
+	struct resync r = { .n = 0 };
+	char err[256], *text = NULL;
+
+	ike_install_stats_get(&st);
+	if (!st.sas || ike_dp_command(a->instance, 3, argv, &text, err, sizeof(err)))
+		return;
+	if (ike_expire_parse(text, strlen(text), resync_one, &r))
+		ike_shell_log(IKE_LOG_WARN, "cannot read the daemon's SA list");
+	free(text);
+	/* after the listing: the state machine may install and remove */
+	for (unsigned int i = 0; i < r.n; i++) {
+		ike_shell_log(IKE_LOG_INFO, "Child SA spi 0x%08x reached its %s limit",
+			      r.spi_in[i], r.hard[i] ? "hard" : "soft");
+		ike_sa_child_expired(a, r.spi_in[i], r.hard[i]);
+	}
+}
+
 void ike_dp_event(struct ike_agent *a, const char *line)
 {
+	if (!strncmp(line, "generation ", 11))
+		resync(a);
 	if (!strncmp(line, "generation ", 11) || !strncmp(line, "attach ", 7))
 		ike_dp_gen_check(a);
 	else if (!strncmp(line, "sa expire ", 10))

@@ -880,6 +880,32 @@ static void test_expire(void **state)
 	assert_int_equal(dp.n, 0);
 }
 
+/* A new subscription lists the SAs once: lifetimes reached while no
+ * stream was there are reported, once. */
+static void test_expire_resync(void **state)
+{
+	struct ike_agent *a = test_agent();
+	struct ike_child_install c;
+
+	(void)state;
+	child_gcm(&c);
+	assert_int_equal(ike_install_in(a, &c), 0);
+	assert_int_equal(ike_install_out(a, &c, 0), 0);
+	dp.n = 0;
+	dp.sa_list = "[{\"spi\":\"0xc0000001\",\"proto\":\"esp\",\"dir\":\"in\","
+		     "\"soft_expired\":false,\"hard_expired\":false},"
+		     "{\"spi\":\"0xc0000002\",\"proto\":\"esp\",\"dir\":\"out\","
+		     "\"soft_expired\":true,\"hard_expired\":false}]";
+	ike_dp_event(a, "generation 5");
+	assert_string_equal(dp.cmd[0], "-j sa list");
+	assert_int_equal(sm.expired, 1);
+	assert_int_equal(sm.expired_spi[0], 0xc0000001);
+	assert_false(sm.expired_hard[0]);
+	ike_dp_event(a, "sa expire soft time spi 0xc0000001 proto esp dir in reqid 7");
+	ike_dp_event(a, "generation 5");
+	assert_int_equal(sm.expired, 1);
+}
+
 static const char trap_conf[] =
 	"connections {\n"
 	" site {\n"
@@ -1477,6 +1503,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expire, setup_install, teardown_install),
 		cmocka_unit_test(test_expire_parse),
 		cmocka_unit_test_setup_teardown(test_acquire_trap, setup_install,
+						teardown_install),
+		cmocka_unit_test_setup_teardown(test_expire_resync, setup_install,
 						teardown_install),
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_net_classify),
