@@ -529,10 +529,9 @@ static int do_help(struct cmd_ctx *c, int argc, char **argv)
  * where no stream can be (a batch line). */
 static int do_monitor(struct cmd_ctx *c, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	xs_outbuf_puts(c->out, "monitor streams: run it alone, not in a batch");
-	return -EINVAL;
+	if (cmd_no_words(c, "monitor", argc, argv))
+		return -EINVAL;
+	return cmd_fail(c, -EINVAL, "monitor streams: run it alone, not in a batch");
 }
 
 static const struct xs_cmd cmds[] = {
