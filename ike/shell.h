@@ -4,8 +4,9 @@
  * machine; this header is what the shell's files share among themselves
  * and with their unit test): logging (log.c), the timer list (timer.c),
  * UDP sockets and the non-ESP marker (net.c), building and sending the
- * datapath daemon's commands (install.c), watching SA volume limits
- * (expire.c) and the agent's own control socket (control.c).
+ * datapath daemon's commands (install.c), reading its listings
+ * (expire.c), following its events (dp_events.c, dp_gen.c) and the
+ * agent's own control socket (control.c).
  *
  * Module state that agent.h has no field for (install tables, counters)
  * lives in the files themselves: one agent per process.
