@@ -6,7 +6,7 @@ A monitor started in the background on gateway A sees, in order of
 happening: the daemon's generation first, an SA added, the soft and hard
 time lifetimes of a short-lived SA, the SA deleted, a policy added and
 deleted, and an acquire when the client's ping meets A's outbound PROTECT
-policy after its SA is gone. `-j monitor` prints the same as one JSON
+policy after its SA is gone; packet lifetimes reached by sealed pings. `-j monitor` prints the same as one JSON
 object per line. A subscriber that never reads is dropped once its queue
 is full and never holds up `status` or the other subscribers.
 Needs root, bpffs, build/xdpsec.
@@ -158,5 +158,28 @@ def test_slow_subscriber_dropped(site, tmp_path):
         assert time.monotonic() - started < 300
     finally:
         slow.close()
+        mon.signal(15)
+        mon.proc.wait(10)
+
+
+def test_monitor_packet_limits(site):
+    """Volume lifetimes: A's outbound policy switched to an SA with packet
+    limits; the pings it seals reach them, and the monitor names them."""
+    t = site.tunnel
+    spi = t.spi_ab + 0x300
+    t.da.cli("sa", "add", "src", t.outer_a, "dst", t.outer_b, "proto", "esp", "spi",
+             hex(spi), "mode", "tunnel", "dir", "out", *topo.gcm_words(topo.gcm_keys()),
+             "limit", "packet-soft", "3", "limit", "packet-hard", "6")
+    mon = monitor(t.da)
+    try:
+        want(mon, r"^generation ")
+        t.da.cli("policy", "update", "id", out_policy(t.da)["id"], "spi", hex(spi))
+        site.client.ping(site.server_addr, count=8, interval=0.1, timeout=1)
+        s = f"spi 0x{spi:08x} proto esp dir out"
+        want(mon, rf"^sa expire soft packets {s} ")
+        want(mon, rf"^sa expire hard packets {s} ")
+        assert topo.sa_packets(t.da, spi, "out") == 6, t.da.cli("sa", "list")
+        assert len([ln for ln in mon.lines if ln.startswith("sa expire")]) == 2, mon.lines
+    finally:
         mon.signal(15)
         mon.proc.wait(10)
