@@ -208,7 +208,7 @@ $(BUILD)/tests/%: tests/harness/%.c $(ENGINE_LIB)
 # loads (pki_load.c) and checks against identities (cert_id.c).
 IKE_CONF_SRCS := ike/config.c $(wildcard ike/conf_*.c) $(wildcard ike/pki_load.c ike/cert_id.c)
 IKE_SHELL_TEST_OBJS := $(addprefix $(BUILD)/ike/,log.o timer.o net.o install.o expire.o \
-	control.o metrics.o) $(patsubst %.c,$(BUILD)/%.o,$(IKE_CONF_SRCS))
+	control.o metrics.o dp_events.o dp_gen.o ts.o) $(patsubst %.c,$(BUILD)/%.o,$(IKE_CONF_SRCS))
 $(BUILD)/tests/test_ike_shell: tests/unit/test_ike_shell.c $(IKE_SHELL_TEST_OBJS) $(CTL_LIB) \
 		$(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
@@ -226,7 +226,8 @@ $(BUILD)/tests/test_sa_state: tests/unit/test_sa_state.c $(BUILD)/loader/sa_stat
 
 # Fail closed while configured (install.c): the install and expiry
 # objects against a fake datapath.
-IKE_FAILCLOSED_TEST_OBJS := $(addprefix $(BUILD)/ike/,log.o install.o expire.o)
+IKE_FAILCLOSED_TEST_OBJS := $(addprefix $(BUILD)/ike/,log.o install.o expire.o ts.o) \
+	$(patsubst %.c,$(BUILD)/%.o,$(IKE_CONF_SRCS))
 $(BUILD)/tests/test_ike_failclosed: tests/unit/test_ike_failclosed.c \
 		$(IKE_FAILCLOSED_TEST_OBJS) $(CTL_LIB) $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)

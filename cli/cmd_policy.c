@@ -32,7 +32,7 @@ static const struct kw policy_add_kws[] = {
 	[POL_SPORT] = { "sport", 1, "N or N-M" },
 	[POL_DPORT] = { "dport", 1, "N or N-M" },
 	[POL_DIR] = { "dir", 1, "in or out" },
-	[POL_ACTION] = { "action", 1, "protect, bypass or discard" },
+	[POL_ACTION] = { "action", 1, "protect, bypass, discard or trap" },
 	[POL_SPI] = { "spi", 1, "SPI" },
 	[POL_PRIORITY] = { "priority", 1, "N" },
 };
@@ -60,6 +60,7 @@ static int policy_add_words(struct cmd_ctx *c, struct xs_policy_req *req,
 	const size_t errlen = sizeof(c->err);
 	unsigned int seen = 0;
 	uint8_t sfam = 0, dfam = 0;
+	bool trap = false;
 	int i, k, ret;
 
 	for (i = 0; i < argc; i += 2) {
@@ -94,7 +95,13 @@ static int policy_add_words(struct cmd_ctx *c, struct xs_policy_req *req,
 			ret = xs_parse_dir(v, &req->dir, err, errlen);
 			break;
 		case POL_ACTION:
-			ret = xs_parse_action(v, &req->action, err, errlen);
+			/* trap: PROTECT without an SA yet; its packets are
+			 * dropped and reported as acquires (docs/bpf.md). */
+			trap = !strcmp(v, "trap");
+			if (trap)
+				req->action = XS_SPD_PROTECT;
+			else
+				ret = xs_parse_action(v, &req->action, err, errlen);
 			break;
 		case POL_SPI:
 			ret = xs_parse_spi(v, &req->spi, err, errlen);
@@ -119,11 +126,11 @@ static int policy_add_words(struct cmd_ctx *c, struct xs_policy_req *req,
 	     !ports_any(req->dport_lo, req->dport_hi)) && !xs_l4proto_has_ports(req->proto))
 		return cmd_fail(c, -EINVAL, "sport and dport need proto tcp, udp, sctp, "
 				"udplite, icmp or icmpv6");
-	if (req->action == XS_SPD_PROTECT && !(seen & (1u << POL_SPI)))
+	if (req->action == XS_SPD_PROTECT && !trap && !(seen & (1u << POL_SPI)))
 		return cmd_fail(c, -EINVAL, "action protect needs spi SPI");
-	if (req->action != XS_SPD_PROTECT && (seen & (1u << POL_SPI)))
+	if ((req->action != XS_SPD_PROTECT || trap) && (seen & (1u << POL_SPI)))
 		return cmd_fail(c, -EINVAL, "spi goes only with action protect");
-	if (req->action == XS_SPD_PROTECT && !policy_sa_exists(c, req->spi, req->dir))
+	if (req->action == XS_SPD_PROTECT && !trap && !policy_sa_exists(c, req->spi, req->dir))
 		return cmd_fail(c, -ENOENT, "policy names missing SA spi 0x%08x", req->spi);
 	return 0;
 }

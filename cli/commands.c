@@ -532,6 +532,15 @@ static int do_help(struct cmd_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* The daemon streams `monitor` itself (loader/monitor.h); here only
+ * where no stream can be (a batch line). */
+static int do_monitor(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (cmd_no_words(c, "monitor", argc, argv))
+		return -EINVAL;
+	return cmd_fail(c, -EINVAL, "monitor streams: run it alone, not in a batch");
+}
+
 static const struct xs_cmd cmds[] = {
 	{ "daemon", NULL, do_daemon, "[--foreground] [--log FILE] [--metrics-file FILE]",
 	  "start the daemon of the instance; returns once it serves requests" },
@@ -566,8 +575,9 @@ static const struct xs_cmd cmds[] = {
 	{ "policy", "add", do_policy_add,
 	  "src PREFIX dst PREFIX [proto tcp|udp|icmp|icmpv6|NUM|any]\n"
 	  "        [sport N|N-M] [dport N|N-M] dir out|in\n"
-	  "        [action protect|bypass|discard] [spi SPI] [priority N]",
-	  "add a security policy; protect names an existing SA by spi" },
+	  "        [action protect|bypass|discard|trap] [spi SPI] [priority N]",
+	  "add a security policy; protect names an existing SA by spi; trap\n"
+	  "      protects with no SA yet (dropped, reported as acquires)" },
 	{ "policy", "del", do_policy_del, "id ID", "delete a security policy" },
 	{ "policy", "update", do_policy_update, "id ID spi SPI",
 	  "point a protect policy at another SA (atomic, for rekeys)" },
@@ -582,6 +592,9 @@ static const struct xs_cmd cmds[] = {
 	{ "stats", NULL, do_stats, "",
 	  "show every counter: xdp, tc, steer, engine drop reasons, per SA" },
 	{ "metrics", NULL, do_metrics, "", "show every counter in the Prometheus text format" },
+	{ "monitor", NULL, do_monitor, "",
+	  "print every event as it happens (generation, sa add/del/expire,\n"
+	  "      acquire, policy add/del, attach/detach) until interrupted" },
 	{ "help", NULL, do_help, "", "show this help" },
 };
 

@@ -8,6 +8,7 @@
  * replies (xs_ctl_reply_frame) here.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,8 +238,8 @@ int xs_ctl_recv_reply_ms(int fd, int *status, char **text, size_t *len,
 		return ret;
 	memcpy(&st, hdr, sizeof(st));
 	memcpy(&n, hdr + 4, sizeof(n));
-	/* 0 or -errno; errno values stay below 4096. */
-	if (st > 0 || st < -4095 || n > XS_CTL_REPLY_MAX)
+	/* 0, -errno (errno values stay below 4096) or an event. */
+	if ((st > 0 && st != XS_CTL_ST_EVENT) || st < -4095 || n > XS_CTL_REPLY_MAX)
 		return -EPROTO;
 	t = malloc((size_t)n + 1);
 	if (!t)
@@ -286,6 +287,24 @@ int xs_ctl_client_run(const struct xs_ctl_client *cl, const char *instance,
 
 		if (!ret || !r2)
 			ret = r2;
+		/* A stream (monitor): each event as it comes, no deadline
+		 * between events; it ends with a final frame or EOF. */
+		while (!ret && status == XS_CTL_ST_EVENT) {
+			fwrite(text, 1, len, stdout);
+			free(text);
+			text = NULL;
+			if (fflush(stdout) || ferror(stdout)) {
+				close(fd);
+				return 1;
+			}
+			ret = xs_ctl_recv_reply_ms(fd, &status, &text, &len, UINT_MAX);
+			if (ret == -ECONNRESET) {
+				close(fd);
+				fprintf(stderr, "%s: the %s of instance %s closed the stream\n",
+					cl->prog, cl->peer, instance);
+				return 1;
+			}
+		}
 	}
 	close(fd);
 	if (ret == -E2BIG) {
@@ -353,7 +372,8 @@ int xs_ctl_reply_frame(int status, const char *text, size_t len, uint8_t **frame
 	uint32_t n = (uint32_t)len;
 	uint8_t *f;
 
-	if (status > 0 || status < -4095 || len > XS_CTL_REPLY_MAX)
+	if ((status > 0 && status != XS_CTL_ST_EVENT) || status < -4095 ||
+	    len > XS_CTL_REPLY_MAX)
 		return -EINVAL;
 	f = malloc(REPLY_HDR_LEN + len);
 	if (!f)

@@ -9,6 +9,11 @@
  * Reply: i32 status (0 or -errno), u32 length, then length bytes of text:
  * the output on success, a one-line error otherwise. One request per
  * connection. Only root with CAP_NET_ADMIN is served (server.h).
+ *
+ * Streaming (`monitor`): a reply frame with status XS_CTL_ST_EVENT (1)
+ * is one event and says more frames follow on the same connection; the
+ * stream ends with a final frame (0 or -errno) or when the server closes
+ * the connection (it drops a subscriber that does not read, server.h).
  */
 #ifndef XSD_CTL_H
 #define XSD_CTL_H
@@ -20,6 +25,7 @@
 #define XS_CTL_ARGS_MAX 96
 #define XS_CTL_REQ_MAX 8192u
 #define XS_CTL_REPLY_MAX (4u << 20)
+#define XS_CTL_ST_EVENT 1  /* reply status: an event, more frames follow */
 #define XS_INSTANCE_MAX 32  /* [A-Za-z0-9_-], the default is "default" */
 
 /* Validates an instance name; 0 or -EINVAL. */
@@ -37,7 +43,8 @@ int xs_ctl_connect(const char *instance);     /* fd or -errno */
 int xs_ctl_connect_path(const char *path);
 int xs_ctl_send_req(int fd, int argc, char *const argv[]);
 /* *text is malloc'ed and NUL-terminated; the caller frees it. Waits at
- * most timeout_ms (0: the default, 120 s). */
+ * most timeout_ms (0: the default, 120 s). *status may be XS_CTL_ST_EVENT:
+ * an event frame, read the next one. */
 int xs_ctl_recv_reply(int fd, int *status, char **text, size_t *len);
 int xs_ctl_recv_reply_ms(int fd, int *status, char **text, size_t *len,
 			 unsigned int timeout_ms);
@@ -67,7 +74,8 @@ int xs_ctl_client_run(const struct xs_ctl_client *cl, const char *instance,
  */
 int xs_ctl_req_parse(char *buf, size_t have, int *argc, char *argv[XS_CTL_ARGS_MAX + 1]);
 /* A reply frame: header and text in one malloc'ed buffer (the caller
- * frees it). 0, -EINVAL (status > 0 or < -4095, text too long), -ENOMEM. */
+ * frees it). status: 0, -errno or XS_CTL_ST_EVENT. 0, -EINVAL (another
+ * status, text too long), -ENOMEM. */
 int xs_ctl_reply_frame(int status, const char *text, size_t len, uint8_t **frame,
 		       size_t *frame_len);
 

@@ -6,7 +6,9 @@
  *
  * A client goes READ (request arriving, XS_CTL_SRV_REQ_MS) -> RUN (in the
  * handler) -> PENDING (deferred, the handler's timeout) -> WRITE (reply
- * leaving, XS_CTL_SRV_REPLY_MS) -> closed. Closed clients are freed at
+ * leaving, XS_CTL_SRV_REPLY_MS) -> closed, or RUN -> STREAM (a
+ * subscriber: event frames queued and written as the socket takes them,
+ * no deadline, dropped when its queue overflows) -> closed. Closed clients are freed at
  * the end of xs_ctl_srv_work(), never while an epoll batch may still name
  * them or a handler still holds them.
  */
@@ -35,7 +37,7 @@
 #define ACCEPT_BATCH 16         /* per call: the other clients get their turn */
 #define WHY_MAX 160
 
-enum client_state { C_READ, C_RUN, C_PENDING, C_WRITE, C_DONE };
+enum client_state { C_READ, C_RUN, C_PENDING, C_WRITE, C_STREAM, C_DONE };
 
 struct xs_ctl_srv_client {
 	struct xs_ctl_srv *srv;
@@ -47,6 +49,8 @@ struct xs_ctl_srv_client {
 	char req[XS_CTL_REQ_MAX];
 	uint8_t *out;
 	size_t out_len, out_off;
+	size_t out_cap;                 /* STREAM: the queue's allocation */
+	uint32_t tag;                   /* STREAM: what it subscribed to */
 	char timeout_msg[WHY_MAX];
 };
 
@@ -352,7 +356,7 @@ static void client_read(struct xs_ctl_srv_client *c)
 	for (;;) {
 		ssize_t n;
 
-		if (c->state == C_PENDING) {
+		if (c->state == C_PENDING || c->state == C_STREAM) {
 			char b;
 
 			/* Nothing may follow the request: the client left
@@ -412,10 +416,20 @@ static void client_write(struct xs_ctl_srv_client *c)
 	client_done(c);
 }
 
+static void stream_flush(struct xs_ctl_srv_client *c);
+
 static void client_event(struct xs_ctl_srv_client *c, uint32_t events)
 {
 	if (c->state == C_DONE)
 		return;
+	if (c->state == C_STREAM) {
+		if (events & EPOLLOUT)
+			stream_flush(c);
+		if (c->state == C_STREAM &&
+		    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+			client_read(c);
+		return;
+	}
 	if (c->state == C_WRITE) {
 		client_write(c);
 		return;
@@ -426,7 +440,7 @@ static void client_event(struct xs_ctl_srv_client *c, uint32_t events)
 
 static void client_expire(struct xs_ctl_srv_client *c, int64_t now)
 {
-	if (c->state == C_DONE || now < c->deadline)
+	if (c->state == C_DONE || c->state == C_STREAM || now < c->deadline)
 		return;
 	switch (c->state) {
 	case C_READ:
@@ -490,7 +504,7 @@ int xs_ctl_srv_timeout_ms(const struct xs_ctl_srv *s)
 		const struct xs_ctl_srv_client *c = s->cl[i];
 		int64_t left;
 
-		if (!c)
+		if (!c || c->state == C_STREAM)
 			continue;
 		/* finished, not yet freed: the next work() frees it */
 		left = c->state == C_DONE ? 0 : c->deadline - now;
@@ -506,8 +520,117 @@ void xs_ctl_srv_stats_get(const struct xs_ctl_srv *s, struct xs_ctl_srv_stats *s
 {
 	*st = s->st;
 	st->clients = 0;
-	for (int i = 0; i < XS_CTL_SRV_CLIENTS_MAX; i++)
+	for (int i = 0; i < XS_CTL_SRV_CLIENTS_MAX; i++) {
 		st->clients += s->cl[i] != NULL;
+		st->subscribers += s->cl[i] && s->cl[i]->state == C_STREAM;
+	}
+}
+
+/* ------------------------------------------------------------ streams */
+
+int xs_ctl_srv_subscribe(struct xs_ctl_srv_client *c, uint32_t tag)
+{
+	if (c->state != C_RUN)
+		return -EALREADY;
+	c->state = C_STREAM;
+	c->tag = tag;
+	c->id = 0;
+	c->out_len = c->out_off = c->out_cap = 0;
+	/* Readable only if it goes away; writable asked for when queued. */
+	client_watch(c, EPOLLIN | EPOLLRDHUP);
+	return 0;
+}
+
+/* Writes what the socket takes; watches for more room if some is left. */
+static void stream_flush(struct xs_ctl_srv_client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			client_watch(c, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
+			return;
+		}
+		if (n <= 0) {
+			client_done(c);
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->out_len = c->out_off = 0;
+	client_watch(c, EPOLLIN | EPOLLRDHUP);
+}
+
+int xs_ctl_srv_event(struct xs_ctl_srv_client *c, const char *text, size_t len)
+{
+	uint8_t *f;
+	size_t n;
+	int ret;
+
+	if (c->state != C_STREAM)
+		return -EINVAL;
+	ret = xs_ctl_reply_frame(XS_CTL_ST_EVENT, text, len, &f, &n);
+	if (ret)
+		return ret;
+	if (c->out_len - c->out_off + n > XS_CTL_SRV_SUB_QUEUE_MAX) {
+		/* It does not read: dropped, nobody waits for it. */
+		free(f);
+		c->srv->st.sub_dropped++;
+		client_done(c);
+		return -ENOBUFS;
+	}
+	if (c->out_off) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	if (c->out_len + n > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		uint8_t *p;
+
+		while (cap < c->out_len + n)
+			cap *= 2;
+		p = realloc(c->out, cap);
+		if (!p) {
+			free(f);
+			c->srv->st.sub_dropped++;
+			client_done(c);
+			return -ENOMEM;
+		}
+		c->out = p;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, f, n);
+	c->out_len += n;
+	free(f);
+	stream_flush(c);
+	return 0;
+}
+
+unsigned int xs_ctl_srv_publish(struct xs_ctl_srv *s, uint32_t tag, const char *text,
+				size_t len)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < XS_CTL_SRV_CLIENTS_MAX; i++) {
+		struct xs_ctl_srv_client *c = s->cl[i];
+
+		if (c && c->state == C_STREAM && c->tag == tag &&
+		    !xs_ctl_srv_event(c, text, len))
+			n++;
+	}
+	return n;
+}
+
+bool xs_ctl_srv_subscribed(const struct xs_ctl_srv *s, uint32_t tag)
+{
+	for (int i = 0; i < XS_CTL_SRV_CLIENTS_MAX; i++)
+		if (s->cl[i] && s->cl[i]->state == C_STREAM && s->cl[i]->tag == tag)
+			return true;
+	return false;
 }
 
 void xs_ctl_srv_close(struct xs_ctl_srv *s)

@@ -19,6 +19,7 @@
 #ifndef XS_CTL_SERVER_H
 #define XS_CTL_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,7 @@
 #define XS_CTL_SRV_REPLY_MS 5000u       /* to take the whole reply */
 #define XS_CTL_SRV_DEFER_MAX_MS (3600u * 1000u)  /* longest deferred answer */
 #define XS_CTL_SRV_BACKLOG 64
+#define XS_CTL_SRV_SUB_QUEUE_MAX (256u * 1024u) /* unread event bytes per subscriber */
 
 struct xs_ctl_srv;
 struct xs_ctl_srv_client;
@@ -81,10 +83,29 @@ uint64_t xs_ctl_srv_defer(struct xs_ctl_srv_client *c, unsigned int timeout_ms,
 int xs_ctl_srv_reply_id(struct xs_ctl_srv *s, uint64_t id, int status, const char *text,
 			size_t len);
 
+/*
+ * Streams (ctl.h, XS_CTL_ST_EVENT): from a handler, makes c a subscriber
+ * of the events published under tag (the owner's choice, e.g. one tag per
+ * output format). A subscriber has no deadline; it stays until it
+ * disconnects, or until more than XS_CTL_SRV_SUB_QUEUE_MAX bytes of its
+ * events wait unread: then it is dropped and counted (sub_dropped), never
+ * waited for. 0, or -EALREADY when c was answered.
+ */
+int xs_ctl_srv_subscribe(struct xs_ctl_srv_client *c, uint32_t tag);
+/* One event frame to the subscriber c (e.g. the first, from the handler). */
+int xs_ctl_srv_event(struct xs_ctl_srv_client *c, const char *text, size_t len);
+/* One event frame to every subscriber of tag; the number reached. */
+unsigned int xs_ctl_srv_publish(struct xs_ctl_srv *s, uint32_t tag, const char *text,
+				size_t len);
+/* Whether anyone subscribes to tag (to skip formatting otherwise). */
+bool xs_ctl_srv_subscribed(const struct xs_ctl_srv *s, uint32_t tag);
+
 /* Counters (tests, stats). */
 struct xs_ctl_srv_stats {
 	uint64_t accepted, refused_perm, refused_busy, timed_out, malformed, requests;
+	uint64_t sub_dropped;   /* subscribers dropped for not reading */
 	uint32_t clients;       /* connected now */
+	uint32_t subscribers;   /* of them, streaming events */
 };
 void xs_ctl_srv_stats_get(const struct xs_ctl_srv *s, struct xs_ctl_srv_stats *st);
 

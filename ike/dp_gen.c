@@ -4,9 +4,9 @@
  * restarted (kill -9 included) comes back with a new generation and none of
  * the agent's SAs. Once it is attached again, every Child SA is rekeyed into
  * it (make-before-break on the peer's side; our policies drop meanwhile,
- * fail closed) with no manual step. Read once a second from the timer that
- * also watches SA limits; the generation is `xdpsec -j status`'s
- * "generation".
+ * fail closed) with no manual step. Asked when the daemon's event stream
+ * says `generation` (on every subscription) or `attach` (dp_events.c);
+ * the generation is `xdpsec -j status`'s "generation".
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -49,7 +49,7 @@ int ike_dp_gen_parse(const char *json, uint64_t *generation, bool *attached)
 	return 0;
 }
 
-void ike_dp_gen_poll(struct ike_agent *a)
+void ike_dp_gen_check(struct ike_agent *a)
 {
 	char *argv[] = { "-j", "status", NULL };
 	char err[256], *text = NULL;
@@ -57,7 +57,7 @@ void ike_dp_gen_poll(struct ike_agent *a)
 	bool attached;
 	int ret;
 
-	/* Unreachable daemon: the SA-limit watch already says so. */
+	/* Unreachable daemon: the event stream already says so. */
 	if (ike_dp_command(a->instance, 2, argv, &text, err, sizeof(err)))
 		return;
 	ret = ike_dp_gen_parse(text, &gen, &attached);
@@ -75,6 +75,7 @@ void ike_dp_gen_poll(struct ike_agent *a)
 			      "(generation %" PRIu64 " -> %" PRIu64 "): re-installing every "
 			      "Child SA", a->instance, seen_generation, gen);
 		ike_install_dp_restarted();
+		ike_install_traps(a, true);
 		ike_agent_dp_restarted(a);
 	}
 	seen_generation = gen;

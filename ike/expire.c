@@ -1,17 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Volume limits: the datapath counts bytes and packets per SA and marks an
- * SA soft or hard expired (RFC 4301 §4.4.2.1); the IKE side learns it by
- * asking for `-j sa list` once a second and reports each SA it installed
- * once per level with ike_sa_child_expired(), under the Child SA's inbound
- * SPI (the state machine's key). Time limits are the state machine's own
- * timers.
- *
- * The listing is the daemon's JSON; the reader below knows JSON's grammar
- * (RFC 8259) but keeps only spi, proto, dir, reqid, soft_expired and
- * hard_expired of each object in the top-level array. The same reader
- * takes id, dir, action and spi of `-j policy list` (for the adoption
- * at start, install.c).
+ * Readers of the daemon's listings for the adoption at start (install.c):
+ * `-j sa list` and `-j policy list`. (SA lifetimes now arrive as events,
+ * dp_events.c.) The reader knows JSON's grammar (RFC 8259) but keeps only
+ * spi, proto, dir, reqid, soft_expired and hard_expired of each SA
+ * object, and id, dir, action and spi of each policy object, in the
+ * top-level array.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -335,84 +329,4 @@ int ike_dp_policies_parse(const char *json, size_t len,
 	}
 	ws(&j);
 	return j.pos == j.len ? 0 : -EINVAL;
-}
-
-/* ---------------------------------------------------------------- poll */
-
-struct report {
-	uint32_t spi_in;
-	bool hard;
-};
-
-struct reports {
-	struct report *r;
-	size_t n, cap;
-};
-
-static int collect(const struct ike_dp_sa *sa, void *arg)
-{
-	struct reports *rs = arg;
-	uint32_t spi_in;
-
-	if (!sa->soft_expired && !sa->hard_expired)
-		return 0;
-	if (!ike_install_note_expired(sa->spi, sa->proto, sa->dir, sa->hard_expired,
-				      &spi_in))
-		return 0;
-	/* The in and out SA of one Child SA: one report, the worse level. */
-	for (size_t i = 0; i < rs->n; i++) {
-		if (rs->r[i].spi_in == spi_in) {
-			rs->r[i].hard |= sa->hard_expired;
-			return 0;
-		}
-	}
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap ? 2 * rs->cap : 8;
-		struct report *p = realloc(rs->r, cap * sizeof(*p));
-
-		if (!p)
-			return 1;
-		rs->r = p;
-		rs->cap = cap;
-	}
-	rs->r[rs->n].spi_in = spi_in;
-	rs->r[rs->n++].hard = sa->hard_expired;
-	return 0;
-}
-
-void ike_expire_poll(struct ike_agent *a)
-{
-	static bool failing;
-	char *argv[] = { "-j", "sa", "list", NULL };
-	struct ike_install_stats st;
-	struct reports rs = { NULL, 0, 0 };
-	char err[512], *text = NULL;
-	int ret;
-
-	ike_install_stats_get(&st);
-	if (!st.sas)
-		return;
-	ret = ike_dp_command(a->instance, 3, argv, &text, err, sizeof(err));
-	if (ret) {
-		/* Said once, not every second. */
-		if (!failing)
-			ike_shell_log(IKE_LOG_WARN, "cannot watch SA limits: %s", err);
-		failing = true;
-		return;
-	}
-	if (failing)
-		ike_shell_log(IKE_LOG_INFO, "watching SA limits again");
-	failing = false;
-	ret = ike_expire_parse(text, strlen(text), collect, &rs);
-	free(text);
-	if (ret)
-		ike_shell_log(IKE_LOG_WARN, "cannot read the daemon's SA list");
-	/* Reported after the listing is done: the state machine may
-	 * install and remove SAs from here. */
-	for (size_t i = 0; i < rs.n; i++) {
-		ike_shell_log(IKE_LOG_INFO, "Child SA spi 0x%08x reached its %s volume limit",
-			      rs.r[i].spi_in, rs.r[i].hard ? "hard" : "soft");
-		ike_sa_child_expired(a, rs.r[i].spi_in, rs.r[i].hard);
-	}
-	free(rs.r);
 }

@@ -29,6 +29,7 @@
 
 #include "ctl.h"
 #include "shell.h"
+#include "ts.h"
 
 /* ------------------------------------------------------------- words */
 
@@ -496,8 +497,14 @@ int ike_install_policy_words_dir(const struct ike_policy_sel *s, uint32_t spi, i
 	}
 	ike_words_add(w, "dir");
 	ike_words_add(w, in ? "in" : "out");
-	ike_words_add(w, "spi");
-	ike_words_addf(w, "0x%08x", spi);
+	if (spi) {
+		ike_words_add(w, "spi");
+		ike_words_addf(w, "0x%08x", spi);
+	} else {
+		/* no SA yet: dropped, reported as acquires */
+		ike_words_add(w, "action");
+		ike_words_add(w, "trap");
+	}
 	return w->full ? -ENOSPC : 0;
 }
 
@@ -607,6 +614,7 @@ struct inst_sa {
 struct inst_pol {
 	uint32_t reqid;
 	char conn[IKE_CONF_NAME_MAX];
+	char child[IKE_CONF_NAME_MAX];  /* for acquires (ike_install_trap_owner) */
 	uint32_t spi;           /* the SA they protect with */
 	size_t n;
 	uint32_t *ids;
@@ -634,6 +642,7 @@ struct held_pol {
 	uint32_t id;
 	uint8_t dir;
 	char conn[IKE_CONF_NAME_MAX];
+	char child[IKE_CONF_NAME_MAX];  /* "" if unknown (adopted) */
 };
 
 static struct held_pol *held;
@@ -687,8 +696,8 @@ static struct inst_pol *pol_find(uint32_t reqid)
 	return NULL;
 }
 
-static struct inst_pol *pol_new(const char *conn, uint32_t reqid, uint32_t spi,
-			       uint32_t *ids, size_t n)
+static struct inst_pol *pol_new(const char *conn, const char *child, uint32_t reqid,
+			       uint32_t spi, uint32_t *ids, size_t n)
 {
 	struct inst_pol *p;
 
@@ -704,6 +713,7 @@ static struct inst_pol *pol_new(const char *conn, uint32_t reqid, uint32_t spi,
 	p = &pols[n_pols++];
 	p->reqid = reqid;
 	snprintf(p->conn, sizeof(p->conn), "%s", conn ? conn : "");
+	snprintf(p->child, sizeof(p->child), "%s", child ? child : "");
 	p->spi = spi;
 	p->ids = ids;
 	p->n = n;
@@ -727,7 +737,7 @@ static struct held_pol *held_find(uint32_t id)
 	return NULL;
 }
 
-static int held_add(uint32_t id, int dir, const char *conn)
+static int held_add(uint32_t id, int dir, const char *conn, const char *child)
 {
 	struct held_pol *h = held_find(id);
 
@@ -746,6 +756,7 @@ static int held_add(uint32_t id, int dir, const char *conn)
 	h->id = id;
 	h->dir = (uint8_t)dir;
 	snprintf(h->conn, sizeof(h->conn), "%s", conn ? conn : "");
+	snprintf(h->child, sizeof(h->child), "%s", child ? child : "");
 	return 0;
 }
 
@@ -814,6 +825,10 @@ bool ike_install_note_expired(uint32_t spi, uint8_t proto, int dir, bool hard,
 	if (!s || s->reported >= level)
 		return false;
 	s->reported = level;
+	/* the in and out SA of one Child SA: one report per level */
+	for (size_t i = 0; i < n_sas; i++)
+		if (&sas[i] != s && sas[i].spi_in == s->spi_in && sas[i].reported >= level)
+			return false;
 	*spi_in = s->spi_in;
 	return true;
 }
@@ -932,6 +947,12 @@ static bool policy_take_over(struct ike_agent *a, const char *err, int dir,
 	h = held_find(n);
 	if (!h || h->dir != dir)
 		return false;
+	if (!spi) {
+		/* a trap over a held policy: it drops and acquires as is */
+		n_failures--;
+		*id = n;
+		return true;
+	}
 	if (policy_simple(a, "update", n, spi))
 		return false;
 	held_remove(h);
@@ -988,14 +1009,14 @@ int ike_install_in(struct ike_agent *a, const struct ike_child_install *c)
  * Policies whose SA goes: kept (held, their packets dropped) while conn
  * is loaded, deleted once it is not. 0 or the first delete's -errno.
  */
-static int policies_release(struct ike_agent *a, const char *conn, const uint32_t *ids,
-			    size_t n, int dir)
+static int policies_release(struct ike_agent *a, const char *conn, const char *child,
+			    const uint32_t *ids, size_t n, int dir)
 {
 	bool keep = conn_loaded(a, conn);
 	int ret = 0, r;
 
 	for (size_t i = 0; i < n; i++) {
-		if (keep && !held_add(ids[i], dir, conn))
+		if (keep && !held_add(ids[i], dir, conn, child))
 			continue;
 		if (keep)
 			ike_shell_log(IKE_LOG_WARN, "policy %u: cannot track it (no memory): "
@@ -1044,7 +1065,7 @@ static void policies_add_in(struct ike_agent *a, const struct ike_child_install 
 		if (policy_add(a, c, &sel[i], IKE_INSTALL_IN, &ids[i]))
 			break;
 	if (i < n) {
-		policies_release(a, c->conn, ids, i, IKE_INSTALL_IN);
+		policies_release(a, c->conn, c->child, ids, i, IKE_INSTALL_IN);
 		free(ids);
 		ike_shell_log(IKE_LOG_WARN, "%s/%s: no inbound policies: cleartext of "
 			      "these flows is not refused", c->conn, c->child);
@@ -1085,11 +1106,11 @@ static int policies_add(struct ike_agent *a, const struct ike_child_install *c)
 	if (ret) {
 		/* fail closed: what was added stays, dropping, until a
 		 * Child SA takes it over */
-		policies_release(a, c->conn, ids, i, IKE_INSTALL_OUT);
+		policies_release(a, c->conn, c->child, ids, i, IKE_INSTALL_OUT);
 		goto out;
 	}
-	if (!pol_new(c->conn, c->reqid, c->spi_out, ids, n)) {
-		policies_release(a, c->conn, ids, n, IKE_INSTALL_OUT);
+	if (!pol_new(c->conn, c->child, c->reqid, c->spi_out, ids, n)) {
+		policies_release(a, c->conn, c->child, ids, n, IKE_INSTALL_OUT);
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -1145,8 +1166,10 @@ int ike_uninstall(struct ike_agent *a, const struct ike_child_install *c,
 		/* Before the SA goes: the policies never let its flows out
 		 * in clear, not even for a moment. */
 		if (p) {
-			ret = policies_release(a, c->conn, p->ids, p->n, IKE_INSTALL_OUT);
-			policies_release(a, c->conn, p->ids_in, p->n_in, IKE_INSTALL_IN);
+			ret = policies_release(a, c->conn, c->child, p->ids, p->n,
+					       IKE_INSTALL_OUT);
+			policies_release(a, c->conn, c->child, p->ids_in, p->n_in,
+					 IKE_INSTALL_IN);
 			pol_remove(p);
 		}
 	}
@@ -1197,6 +1220,117 @@ void ike_install_prune(struct ike_agent *a)
 			      "loaded", n);
 }
 
+/* The names of policy id's child; NULL if unknown. */
+static bool policy_names(uint32_t id, const char **conn, const char **child)
+{
+	const struct held_pol *h = held_find(id);
+
+	if (h && h->conn[0] && h->child[0]) {
+		*conn = h->conn;
+		*child = h->child;
+		return true;
+	}
+	for (size_t i = 0; i < n_pols; i++) {
+		for (size_t k = 0; k < pols[i].n; k++) {
+			if (pols[i].ids[k] == id && pols[i].child[0]) {
+				*conn = pols[i].conn;
+				*child = pols[i].child;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+bool ike_install_trap_owner(const struct ike_agent *a, uint32_t id, const char **conn,
+			    const char **child)
+{
+	const struct ike_conf_child *cc;
+
+	if (!policy_names(id, conn, child))
+		return false;
+	/* Only traps initiate: a terminated `start` child stays down, its
+	 * policies dropping (fail closed), as the operator asked. */
+	cc = child_conf(a, *conn, *child);
+	return cc && cc->start_action == IKE_CONF_START_TRAP;
+}
+
+/* Whether some policy (held or in use) is child's: its traps are in. */
+static bool child_has_policies(const char *conn, const char *child)
+{
+	for (size_t i = 0; i < n_held; i++)
+		if (!strcmp(held[i].conn, conn) && !strcmp(held[i].child, child))
+			return true;
+	for (size_t i = 0; i < n_pols; i++)
+		if (!strcmp(pols[i].conn, conn) && !strcmp(pols[i].child, child))
+			return true;
+	return false;
+}
+
+/* The trap policies of one child: the configured selectors, PROTECT with
+ * no SA, held (as a Child SA's policies are once it is gone) so that the
+ * first Child SA takes them over. */
+static int trap_child(struct ike_agent *a, const struct ike_conf_conn *cc,
+		      const struct ike_conf_child *ch)
+{
+	struct ike_child_install c;
+	struct sockaddr_storage l, r;
+	struct ike_policy_sel *sel;
+	size_t n = 0, done = 0;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.conn = cc->name;
+	c.child = ch->name;
+	if (ike_addr_from_conf(&cc->local_addr, 0, &l) ||
+	    ike_addr_from_conf(&cc->remote_addr, 0, &r))
+		return -EINVAL;
+	ike_ts_conf_list(ch->local_ts, ch->n_local_ts, &l, c.local_ts, &c.n_local_ts);
+	ike_ts_conf_list(ch->remote_ts, ch->n_remote_ts, &r, c.remote_ts, &c.n_remote_ts);
+	sel = calloc(IKE_POLICIES_MAX, sizeof(*sel));
+	if (!sel)
+		return -ENOMEM;
+	ret = ike_install_policies(&c, sel, IKE_POLICIES_MAX, &n);
+	for (size_t i = 0; !ret && i < n; i++) {
+		for (int dir = IKE_INSTALL_OUT; dir >= IKE_INSTALL_IN; dir--) {
+			uint32_t id;
+
+			/* one already there (ours, held) stays as it is,
+			 * now known as child's */
+			if (policy_add(a, &c, &sel[i], dir, &id))
+				continue;
+			if (held_add(id, dir, cc->name, ch->name)) {
+				policy_simple(a, "del", id, 0);
+				continue;
+			}
+			done++;
+		}
+	}
+	free(sel);
+	if (!ret && done)
+		ike_shell_log(IKE_LOG_INFO, "%s/%s: %zu trap policies (start_action = trap): "
+			      "the first packet brings the Child SA up", cc->name, ch->name, done);
+	return ret;
+}
+
+void ike_install_traps(struct ike_agent *a, bool all)
+{
+	for (size_t i = 0; a->cfg && i < a->cfg->n_conns; i++) {
+		const struct ike_conf_conn *cc = &a->cfg->conns[i];
+
+		if (cc->remote_addr.family == AF_UNSPEC)
+			continue;
+		for (size_t k = 0; k < cc->n_children; k++) {
+			const struct ike_conf_child *ch = &cc->children[k];
+
+			if (ch->start_action != IKE_CONF_START_TRAP ||
+			    (!all && child_has_policies(cc->name, ch->name)))
+				continue;
+			trap_child(a, cc, ch);
+		}
+	}
+}
+
 void ike_install_dp_restarted(void)
 {
 	size_t n = 0;
@@ -1206,9 +1340,11 @@ void ike_install_dp_restarted(void)
 	 * are there and adds them if not. */
 	while (n_pols) {
 		for (size_t i = 0; i < pols[0].n; i++)
-			n += !held_add(pols[0].ids[i], IKE_INSTALL_OUT, pols[0].conn);
+			n += !held_add(pols[0].ids[i], IKE_INSTALL_OUT, pols[0].conn,
+				       pols[0].child);
 		for (size_t i = 0; i < pols[0].n_in; i++)
-			n += !held_add(pols[0].ids_in[i], IKE_INSTALL_IN, pols[0].conn);
+			n += !held_add(pols[0].ids_in[i], IKE_INSTALL_IN, pols[0].conn,
+				       pols[0].child);
 		pol_remove(&pols[0]);
 	}
 	n_sas = 0;
@@ -1278,7 +1414,7 @@ static int adopt_policy(const struct ike_dp_policy *p, void *arg)
 	for (size_t i = 0; i < ad->n_foreign; i++)
 		if (ad->foreign[i].spi == p->spi && ad->foreign[i].dir == p->dir)
 			return 0;
-	if (held_add(p->id, p->dir, "")) {
+	if (held_add(p->id, p->dir, "", NULL)) {
 		ad->err = -ENOMEM;
 		return 1;
 	}

@@ -43,9 +43,10 @@
 
 /* RFC 7296 §2.6: regenerate the cookie secret "frequently". */
 #define COOKIE_ROTATE_MS (5u * 60u * 1000u)
-/* How often the datapath's SA volume counters are read (and policies of
- * unloaded connections pruned). */
-#define EXPIRE_POLL_MS 1000u
+/* How often policies of unloaded connections are pruned and the traps of
+ * a reloaded configuration put in (local tables; the datapath's news come
+ * as events, dp_events.c). */
+#define HOUSEKEEP_MS 1000u
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -69,7 +70,7 @@ static void usage(FILE *f)
 
 /* --------------------------------------------------------------- timers */
 
-static struct ike_timer cookie_timer, expire_timer;
+static struct ike_timer cookie_timer, housekeep_timer;
 
 static void cookie_rotate(struct ike_agent *a, void *arg)
 {
@@ -79,16 +80,16 @@ static void cookie_rotate(struct ike_agent *a, void *arg)
 	ike_timer_arm(a, &cookie_timer, COOKIE_ROTATE_MS, cookie_rotate, NULL);
 }
 
-static void expire_poll(struct ike_agent *a, void *arg)
+static void housekeep(struct ike_agent *a, void *arg)
 {
 	(void)arg;
-	ike_timer_arm(a, &expire_timer, EXPIRE_POLL_MS, expire_poll, NULL);
-	ike_expire_poll(a);
-	/* A restarted datapath daemon gets the Child SAs back. */
-	ike_dp_gen_poll(a);
+	ike_timer_arm(a, &housekeep_timer, HOUSEKEEP_MS, housekeep, NULL);
 	/* After a reload: the kept policies of connections that are gone
-	 * go too (a connection unloaded is the only way they leave). */
+	 * go too (a connection unloaded is the only way they leave), and
+	 * new trap children get their policies. */
 	ike_install_prune(a);
+	if (ike_dp_events_fd() >= 0)
+		ike_install_traps(a, false);
 }
 
 /* ----------------------------------------------------------------- loop */
@@ -122,6 +123,9 @@ static void run(struct ike_agent *a, struct xs_ctl_srv *srv, const sigset_t *wai
 			if (fds[i] >= 0)
 				pfd[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = xs_ctl_srv_fd(srv), .events = POLLIN };
+		/* The datapath daemon's events (dp_events.c), when subscribed. */
+		if (ike_dp_events_fd() >= 0)
+			pfd[n++] = (struct pollfd){ .fd = ike_dp_events_fd(), .events = POLLIN };
 		timeout = ike_timer_next_ms(a, ike_now_ms());
 		ctl_timeout = xs_ctl_srv_timeout_ms(srv);
 		if (ctl_timeout >= 0 && (timeout < 0 || ctl_timeout < timeout))
@@ -142,9 +146,12 @@ static void run(struct ike_agent *a, struct xs_ctl_srv *srv, const sigset_t *wai
 		}
 		/* IKE sockets first: a reload from the control socket may
 		 * replace them. */
-		for (nfds_t i = 0; i + 1 < n; i++)
+		for (nfds_t i = 0; i < n; i++)
 			if (pfd[i].revents && agent_fd(a, pfd[i].fd))
 				ike_net_recv(a, pfd[i].fd);
+		for (nfds_t i = 0; i < n; i++)
+			if (pfd[i].revents && pfd[i].fd == ike_dp_events_fd())
+				ike_dp_events_read(a);
 		/* Every control client at once; none holds up IKE. */
 		xs_ctl_srv_work(srv);
 	}
@@ -239,7 +246,8 @@ static void shutdown_agent(struct ike_agent *a)
 	/* No key outlives the agent in the datapath. */
 	ike_install_flush(a);
 	ike_timer_cancel(a, &cookie_timer);
-	ike_timer_cancel(a, &expire_timer);
+	ike_timer_cancel(a, &housekeep_timer);
+	ike_dp_events_close(a);
 	ike_net_close(a);
 	/* Only the agent that listened holds the lock: its files go. */
 	ike_ctl_close();
@@ -390,14 +398,19 @@ static int daemon_main(const char *instance, int argc, char **argv)
 	 * dropping until the Child SAs below take them over. */
 	if (dfd >= 0)
 		ike_install_adopt(a);
+	/* start_action = trap: PROTECT policies without SA, acquires */
+	if (dfd >= 0)
+		ike_install_traps(a, true);
 	tell_parent(&pipefd[1], true, NULL);
 	/* Listening: a Type=notify unit is started (notify.h). */
 	xs_notify_ready();
 
 	ike_timer_arm(a, &cookie_timer, COOKIE_ROTATE_MS, cookie_rotate, NULL);
-	ike_timer_arm(a, &expire_timer, EXPIRE_POLL_MS, expire_poll, NULL);
+	ike_timer_arm(a, &housekeep_timer, HOUSEKEEP_MS, housekeep, NULL);
 	if (o.metrics_file)
 		ike_metrics_file_start(a, o.metrics_file);
+	/* The datapath's events: lifetimes, acquires, its restarts. */
+	ike_dp_events_connect(a);
 	/* Start actions of the connections loaded. */
 	ike_sa_config_changed(a);
 	run(a, srv, &waitmask);

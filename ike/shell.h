@@ -4,8 +4,9 @@
  * machine; this header is what the shell's files share among themselves
  * and with their unit test): logging (log.c), the timer list (timer.c),
  * UDP sockets and the non-ESP marker (net.c), building and sending the
- * datapath daemon's commands (install.c), watching SA volume limits
- * (expire.c) and the agent's own control socket (control.c).
+ * datapath daemon's commands (install.c), reading its listings
+ * (expire.c), following its events (dp_events.c, dp_gen.c) and the
+ * agent's own control socket (control.c).
  *
  * Module state that agent.h has no field for (install tables, counters)
  * lives in the files themselves: one agent per process.
@@ -249,11 +250,27 @@ void ike_install_prune(struct ike_agent *a);
  */
 void ike_install_dp_restarted(void);
 /*
- * The daemon's generation (dp_gen.c): once a second; a new generation of an
- * attached daemon re-installs every Child SA (ike_install_dp_restarted, then
- * ike_agent_dp_restarted). ike_dp_gen_parse reads `-j status`: 0 or -EINVAL.
+ * The trap policies of every `start_action = trap` child of a->cfg (with a
+ * remote address): its configured selectors as PROTECT policies with no
+ * SA, so that the datapath drops the first packets and reports acquires;
+ * the first Child SA takes them over, and they stay (held) when it goes.
+ * all: every trap child (at start, after a daemon restart); else only
+ * those with no policy yet (after a reload). Failures are logged.
  */
-void ike_dp_gen_poll(struct ike_agent *a);
+void ike_install_traps(struct ike_agent *a, bool all);
+/* The `start_action = trap` child whose policy id is (an acquire names
+ * it): its connection and child names, valid until the next install;
+ * false if id is not a trap child's. */
+bool ike_install_trap_owner(const struct ike_agent *a, uint32_t id, const char **conn,
+			    const char **child);
+/*
+ * The daemon's generation (dp_gen.c): asked on a generation or attach
+ * event (dp_events.c); a new generation of an attached daemon re-installs
+ * every Child SA (ike_install_dp_restarted, the trap policies, then
+ * ike_agent_dp_restarted). ike_dp_gen_parse reads `-j status`: 0 or
+ * -EINVAL.
+ */
+void ike_dp_gen_check(struct ike_agent *a);
 int ike_dp_gen_parse(const char *json, uint64_t *generation, bool *attached);
 /*
  * At start: removes the datapath SAs of the agent's reqid range (left by
@@ -301,9 +318,18 @@ struct ike_dp_policy {
 int ike_dp_policies_parse(const char *json, size_t len,
 			  int (*fn)(const struct ike_dp_policy *p, void *arg), void *arg);
 
-/* Asks the daemon for its SAs and reports newly expired ones with
- * ike_sa_child_expired(). Nothing is asked while nothing is installed. */
-void ike_expire_poll(struct ike_agent *a);
+/* ------------------------------------------------------ dp_events.c */
+
+/* Subscribes to the datapath daemon's events; on failure retries once a
+ * second (a timer) until it works. 0 or -errno. */
+int ike_dp_events_connect(struct ike_agent *a);
+/* The subscription's fd for poll() (POLLIN), -1 while there is none. */
+int ike_dp_events_fd(void);
+/* Reads and acts on what arrived; a closed stream is resubscribed. */
+void ike_dp_events_read(struct ike_agent *a);
+void ike_dp_events_close(struct ike_agent *a);
+/* Acts on one event line (the daemon's text format, no newline). */
+void ike_dp_event(struct ike_agent *a, const char *line);
 
 /* -------------------------------------------------------- control.c */
 

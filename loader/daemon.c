@@ -25,6 +25,7 @@
 #include "dp.h"
 #include "harden.h"
 #include "metrics_fmt.h"
+#include "monitor.h"
 #include "notify.h"
 #include "outbuf.h"
 #include "parse.h"
@@ -61,9 +62,18 @@ static void on_signal(int sig)
 static void ctl_request(void *arg, struct xs_ctl_srv_client *c, int argc, char **argv)
 {
 	struct xsd *d = arg;
+	struct xs_cmd_opts o;
 	struct xs_outbuf out;
-	int status;
+	char err[128];
+	int status, idx;
 
+	/* `monitor` streams events (monitor.h) on this connection. */
+	idx = xs_cmd_parse_global(argc, argv, &o, err, sizeof(err));
+	if (idx >= 0 && idx + 1 == argc && !strcmp(argv[idx], "monitor")) {
+		if (xsd_mon_subscribe(d, c, o.json))
+			xs_ctl_srv_reply(c, -EIO, "cannot subscribe", 16);
+		return;
+	}
 	xs_outbuf_init(&out);
 	status = xs_cmd_run(d, argc, argv, &out);
 	xs_ctl_srv_reply(c, status, xs_outbuf_text(&out), strlen(xs_outbuf_text(&out)));
@@ -113,7 +123,7 @@ static void run(struct xsd *d)
 			if (pfd[1].revents & POLLIN)
 				xsd_dp_addr_event(d->dp);
 			if (pfd[2].revents & POLLIN)
-				xsd_dp_acquire_read(d->dp, xsd_dp_acquire_log, NULL);
+				xsd_dp_acquire_read(d->dp, xsd_mon_acquire, d);
 		}
 		/* Many clients at once, none able to hold the others up. */
 		xs_ctl_srv_work(d->srv);

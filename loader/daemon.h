@@ -36,6 +36,7 @@ struct xsd_sa {
 	uint32_t state_idx;
 	bool resumed;                   /* its key had state: resumed */
 	uint64_t resume_seq;            /* OUT: resumed above it; IN: top refused */
+	uint8_t expire_said;            /* events sent: 1 soft, 2 hard (monitor.h) */
 };
 
 struct xsd_policy {
@@ -65,7 +66,8 @@ int xsd_state_open(struct xsd *d, char *err, size_t errlen);
 void xsd_state_sync(struct xsd *d);
 void xsd_state_close(struct xsd *d);
 
-/* Marks SAs whose time lifetimes ran out (called once a second). */
+/* Marks SAs whose time lifetimes ran out and publishes every lifetime
+ * (time, bytes, packets) newly reached (called once a second). */
 void xsd_sa_expire(struct xsd *d);
 
 /* The `daemon` command: runs until SIGTERM/SIGINT. */

@@ -124,13 +124,12 @@ void xsd_dp_ike_autodetect(struct xsd_dp *dp);
  * then xsd_dp_acquire_read() calls fn for each XS_EV_ACQUIRE record
  * waiting (abi.h, struct xs_event: policy id, family, proto, addresses,
  * ports); a nonzero return stops it. Audit records (selector check
- * drops) go to the log on the way. xsd_dp_acquire_log is a fn that
- * logs them too (the default until acquires become control events).
+ * drops) go to the log on the way. The daemon's fn publishes them
+ * (monitor.h).
  */
 int xsd_dp_acquire_fd(const struct xsd_dp *dp);
 int xsd_dp_acquire_read(struct xsd_dp *dp, int (*fn)(const struct xs_event *, void *),
 			void *arg);
-int xsd_dp_acquire_log(const struct xs_event *ev, void *arg);
 /*
  * xdp_ingress through libxdp's dispatcher (dp_xdp.c). check: -EEXIST (and
  * err naming it) if a foreign program is attached alone and force is not

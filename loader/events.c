@@ -102,16 +102,3 @@ int xsd_dp_acquire_read(struct xsd_dp *dp, int (*fn)(const struct xs_event *, vo
 	dp->ev_fn = NULL;
 	return n < 0 ? n : 0;
 }
-
-int xsd_dp_acquire_log(const struct xs_event *ev, void *arg)
-{
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-
-	(void)arg;
-	ev_addrs(ev, src, dst, sizeof(src));
-	syslog(LOG_INFO, "acquire: policy %u %s -> %s proto %u ports %u/%u", ev->policy_id,
-	       src, dst, ev->proto, ev->sport, ev->dport);
-	fprintf(stderr, "xdpsec: acquire: policy %u %s -> %s proto %u ports %u/%u\n",
-		ev->policy_id, src, dst, ev->proto, ev->sport, ev->dport);
-	return 0;
-}

@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "dp.h"
+#include "monitor.h"
 #include "netlink.h"
 #include "sa_state.h"
 #include "worker.h"
@@ -249,6 +250,8 @@ int xsd_sa_add(struct xsd *d, struct xs_sa_req *req, char *err, size_t errlen)
 			ERR("cannot install SA spi 0x%08x: %s", cfg->spi, strerror(-ret));
 		}
 	}
+	if (!ret)
+		xsd_mon_sa(d, "add", s);
 out:
 	OPENSSL_cleanse(cfg->enc_key, sizeof(cfg->enc_key));
 	OPENSSL_cleanse(cfg->auth_key, sizeof(cfg->auth_key));
@@ -266,6 +269,7 @@ int xsd_sa_del(struct xsd *d, uint32_t spi, uint8_t proto, uint8_t dir,
 	}
 	if (d->dp)
 		xsd_dp_sa_remove(d->dp, s);
+	xsd_mon_sa(d, "del", s);
 	/* The record stays: the same key added again resumes. */
 	if (s->state_held)
 		xs_sa_state_detach(d->sa_state, s->state_idx);
@@ -326,7 +330,19 @@ int xsd_sa_foreach(struct xsd *d, int (*fn)(const struct xs_sa_info *, void *), 
 	return ret;
 }
 
-/* Time lifetimes (RFC 4301 §4.4.2.1), checked once a second. */
+/* Which limit a volume expiry reached: the engine marks the SA, the
+ * counters say why. */
+static const char *volume_kind(const struct xs_sa *sa, bool hard)
+{
+	const struct xs_lifetime *l = hard ? &sa->cfg.hard : &sa->cfg.soft;
+
+	if (l->bytes && sa->stats.bytes >= l->bytes)
+		return "bytes";
+	return "packets";
+}
+
+/* Time lifetimes (RFC 4301 §4.4.2.1), checked once a second; every
+ * lifetime newly reached (time or volume) is published once. */
 void xsd_sa_expire(struct xsd *d)
 {
 	uint64_t now = now_s();
@@ -335,17 +351,27 @@ void xsd_sa_expire(struct xsd *d)
 		struct xsd_sa *s = &d->sas[i];
 		bool soft = s->soft_time && now - s->add_time >= s->soft_time;
 		bool hard = s->hard_time && now - s->add_time >= s->hard_time;
+		bool soft_was = __atomic_load_n(&s->sa->soft_expired, __ATOMIC_RELAXED);
+		bool hard_was = __atomic_load_n(&s->sa->hard_expired, __ATOMIC_RELAXED);
 
-		if ((!soft || s->sa->soft_expired) && (!hard || s->sa->hard_expired))
-			continue;
-		if (d->dp)
-			xsd_dp_lock_all(d->dp);
-		if (soft)
-			s->sa->soft_expired = true;
-		if (hard)
-			s->sa->hard_expired = true;
-		if (d->dp)
-			xsd_dp_unlock_all(d->dp);
+		if ((soft && !soft_was) || (hard && !hard_was)) {
+			if (d->dp)
+				xsd_dp_lock_all(d->dp);
+			if (soft)
+				s->sa->soft_expired = true;
+			if (hard)
+				s->sa->hard_expired = true;
+			if (d->dp)
+				xsd_dp_unlock_all(d->dp);
+		}
+		if ((soft || soft_was) && !(s->expire_said & 1)) {
+			s->expire_said |= 1;
+			xsd_mon_expire(d, s, false, soft_was ? volume_kind(s->sa, false) : "time");
+		}
+		if ((hard || hard_was) && !(s->expire_said & 2)) {
+			s->expire_said |= 2;
+			xsd_mon_expire(d, s, true, hard_was ? volume_kind(s->sa, true) : "time");
+		}
 	}
 }
 
@@ -421,6 +447,8 @@ int xsd_policy_add(struct xsd *d, struct xs_policy_req *req, char *err, size_t e
 		policy_bind(d, id);
 		spd_resync(d);
 	}
+	if (!ret)
+		xsd_mon_policy(d, "add", id, req);
 	return ret;
 }
 
@@ -435,6 +463,7 @@ int xsd_policy_del(struct xsd *d, uint32_t id, char *err, size_t errlen)
 	d->policies[id].used = false;
 	ret = spd_resync(d);
 	policy_bind(d, id);
+	xsd_mon_policy(d, "del", id, &d->policies[id].req);
 	memset(&d->policies[id].req, 0, sizeof(d->policies[id].req));
 	return ret;
 }
@@ -503,6 +532,8 @@ int xsd_attach(struct xsd *d, const struct xs_attach_req *req, char *warn,
 		return -EBUSY;
 	}
 	d->dp = xsd_dp_attach(d, req, warn, warnlen, err, errlen);
+	if (d->dp)
+		xsd_mon_iface(d, "attach", d->dp->ifname);
 	return d->dp ? 0 : -EINVAL;
 }
 
@@ -512,6 +543,7 @@ int xsd_detach(struct xsd *d, const char *ifname, char *err, size_t errlen)
 		ERR("instance %s is not attached to %s", d->instance, ifname);
 		return -ENOENT;
 	}
+	xsd_mon_iface(d, "detach", ifname);
 	xsd_dp_detach(d->dp, false);
 	d->dp = NULL;
 	return 0;

@@ -4,9 +4,9 @@
 A's xdpsec daemon is killed (kill -9) while pings run both ways through a
 Child SA negotiated by the agents, then started and attached again (what
 the systemd unit and README's restart procedure do). Nothing is asked of
-the IKE agents: A's agent sees the daemon's new generation
-(ike/dp_gen.c), rekeys every Child SA into it, and the pings go sealed
-again. Checked from captures on the bridge between A and B:
+the IKE agents: A's agent sees the daemon's new generation in the event
+stream it subscribes to (ike/dp_events.c, dp_gen.c), rekeys every Child SA
+into it, and the pings go sealed again. Checked from captures on the bridge between A and B:
 
 * zero cleartext echo packets between A and B at any time;
 * no (SPI, sequence number) and no (SPI, IV) pair twice on the wire;

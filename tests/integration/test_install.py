@@ -290,7 +290,7 @@ def test_completion_values(build_dir, tmp_path):
     assert c("sa", "add", "proto", "") == {"esp", "ah"}
     assert c("sa", "add", "mode", "t") == {"tunnel", "transport"}
     assert c("sa", "add", "backend", "") == {"auto", "openssl", "ipsecmb"}
-    assert c("policy", "add", "action", "") == {"protect", "bypass", "discard"}
+    assert c("policy", "add", "action", "") == {"protect", "bypass", "discard", "trap"}
     # Placeholders only (N|N-M) offer nothing.
     assert c("policy", "add", "sport", "") == set()
     # The ALG lines: their keywords, then what follows each.

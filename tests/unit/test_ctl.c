@@ -243,6 +243,22 @@ static void test_reply_round_trip(void **state)
 	assert_string_equal(text, "");
 	free(text);
 
+	/* A stream: event frames, then the final one (ctl.h). */
+	assert_int_equal(send_reply(sv[1], XS_CTL_ST_EVENT, "generation 7\n", 13), 0);
+	assert_int_equal(send_reply(sv[1], XS_CTL_ST_EVENT, "sa del\n", 7), 0);
+	assert_int_equal(send_reply(sv[1], 0, NULL, 0), 0);
+	assert_int_equal(xs_ctl_recv_reply(sv[0], &status, &text, &len), 0);
+	assert_int_equal(status, XS_CTL_ST_EVENT);
+	assert_string_equal(text, "generation 7\n");
+	free(text);
+	assert_int_equal(xs_ctl_recv_reply(sv[0], &status, &text, &len), 0);
+	assert_int_equal(status, XS_CTL_ST_EVENT);
+	assert_string_equal(text, "sa del\n");
+	free(text);
+	assert_int_equal(xs_ctl_recv_reply(sv[0], &status, &text, &len), 0);
+	assert_int_equal(status, 0);
+	free(text);
+
 	/* The largest reply needs a reader while it is written. */
 	b.fd = sv[1];
 	b.len = XS_CTL_REPLY_MAX;
@@ -261,7 +277,7 @@ static void test_reply_round_trip(void **state)
 	free(b.text);
 
 	/* The server refuses what the protocol cannot carry. */
-	assert_int_equal(send_reply(sv[1], 1, "x", 1), -EINVAL);
+	assert_int_equal(send_reply(sv[1], 2, "x", 1), -EINVAL);
 	assert_int_equal(send_reply(sv[1], 0, "x", XS_CTL_REPLY_MAX + 1), -EINVAL);
 	close(sv[0]);
 	close(sv[1]);
@@ -274,7 +290,7 @@ static void test_reply_malformed(void **state)
 		uint32_t len;
 		int want;
 	} rows[] = {
-		{ 1, 0, -EPROTO },                      /* positive status */
+		{ 2, 0, -EPROTO },                      /* positive, not an event */
 		{ -5000, 0, -EPROTO },                  /* not an errno */
 		{ 0, XS_CTL_REPLY_MAX + 1, -EPROTO },   /* too long */
 		{ 0, 10, -ECONNRESET },                 /* text cut short */

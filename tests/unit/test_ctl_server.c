@@ -52,6 +52,11 @@ static void handler(void *arg, struct xs_ctl_srv_client *c, int argc, char **arg
 	}
 	if (argc >= 1 && !strcmp(argv[0], "none"))
 		return;
+	if (argc >= 1 && !strcmp(argv[0], "subscribe")) {
+		assert_int_equal(xs_ctl_srv_subscribe(c, 7), 0);
+		assert_int_equal(xs_ctl_srv_event(c, "hello\n", 6), 0);
+		return;
+	}
 	for (int i = 0; i < argc; i++) {
 		strncat(buf, argv[i], sizeof(buf) - strlen(buf) - 2);
 		strcat(buf, " ");
@@ -195,6 +200,55 @@ static void test_idle_clients_do_not_delay(void **state)
 	xs_ctl_srv_stats_get(f->srv, &st);
 	assert_int_equal(st.clients, 0);
 	assert_int_equal(xs_ctl_srv_timeout_ms(f->srv), -1);
+}
+
+/* Streams: a subscriber gets event frames with no deadline; one that
+ * does not read is dropped (counted) once its queue is full, and nobody
+ * waits for it. */
+static void test_stream(void **state)
+{
+	struct fixture *f = *state;
+	char *sub[] = { "subscribe" };
+	char ev[200], text[256];
+	struct xs_ctl_srv_stats st;
+	int reader, slow, status = 0;
+	unsigned int sent = 0;
+
+	NEED_ROOT();
+	reader = conn(f);
+	slow = conn(f);
+	send_words(reader, 1, sub);
+	send_words(slow, 1, sub);
+	assert_int_equal(reply(f, reader, &status, text, 2000), 0);
+	assert_int_equal(status, XS_CTL_ST_EVENT);
+	assert_string_equal(text, "hello\n");
+	xs_ctl_srv_stats_get(f->srv, &st);
+	assert_int_equal(st.subscribers, 2);
+	/* No deadline for them. */
+	assert_int_equal(xs_ctl_srv_timeout_ms(f->srv), -1);
+	assert_false(xs_ctl_srv_subscribed(f->srv, 8));
+	assert_int_equal(xs_ctl_srv_publish(f->srv, 8, "x\n", 2), 0);
+	memset(ev, 'e', sizeof(ev));
+	ev[sizeof(ev) - 1] = '\n';
+	/* Far more than the queue bound; the reader keeps up. */
+	for (int i = 0; i < 8000; i++) {
+		char b[65536];
+
+		sent += xs_ctl_srv_publish(f->srv, 7, ev, sizeof(ev));
+		xs_ctl_srv_work(f->srv);
+		while (recv(reader, b, sizeof(b), MSG_DONTWAIT) > 0)
+			;
+	}
+	xs_ctl_srv_stats_get(f->srv, &st);
+	assert_int_equal(st.sub_dropped, 1);
+	assert_int_equal(st.subscribers, 1);
+	assert_true(sent > 8000 && sent < 16000);
+	assert_true(closed_within(f, slow, 1000));
+	close(reader);
+	close(slow);
+	xs_ctl_srv_work(f->srv);
+	xs_ctl_srv_stats_get(f->srv, &st);
+	assert_int_equal(st.clients, 0);
 }
 
 static void test_deferred(void **state)
@@ -362,6 +416,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_capability, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_clients_do_not_delay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deferred, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit_and_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 	};

@@ -57,6 +57,7 @@ static struct {
 	int shutdowns;
 	char initiated[64];
 	char terminated[64];
+	char acquired[160];
 } sm;
 
 void ike_sa_input(struct ike_agent *a, const struct ike_path *path,
@@ -98,6 +99,19 @@ void ike_sa_child_expired(struct ike_agent *a, uint32_t spi_in, bool hard)
 	sm.expired_spi[sm.expired] = spi_in;
 	sm.expired_hard[sm.expired] = hard;
 	sm.expired++;
+}
+
+int ike_agent_acquire(struct ike_agent *a, const char *conn, const char *child)
+{
+	(void)a;
+	snprintf(sm.acquired, sizeof(sm.acquired), "%s/%s", conn, child);
+	return 0;
+}
+
+int ike_agent_dp_restarted(struct ike_agent *a)
+{
+	(void)a;
+	return 0;
 }
 
 void ike_sa_config_changed(struct ike_agent *a)
@@ -836,56 +850,129 @@ static void test_expire(void **state)
 
 	(void)state;
 	child_gcm(&c);
-	/* Nothing installed: the daemon is not even asked. */
-	ike_expire_poll(a);
-	assert_int_equal(dp.n, 0);
 	assert_int_equal(ike_install_in(a, &c), 0);
 	assert_int_equal(ike_install_out(a, &c, 0), 0);
 	dp.n = 0;
-	dp.sa_list = "[{\"src\":\"192.0.2.2\",\"spi\":\"0xc0000001\",\"proto\":\"esp\","
-		     "\"dir\":\"in\",\"encap\":null,\"lifetime\":{\"soft\":{\"bytes\":10,"
-		     "\"packets\":0,\"time\":0},\"hard\":{\"bytes\":20}},"
-		     "\"soft_expired\":false,\"hard_expired\":false,\"drops\":{}},"
-		     "{\"spi\":\"0xc0000002\",\"proto\":\"esp\",\"dir\":\"out\","
-		     "\"soft_expired\":false,\"hard_expired\":false}]";
-	ike_expire_poll(a);
-	assert_int_equal(dp.n, 1);
-	assert_string_equal(dp.cmd[0], "-j sa list");
+	/* Events of the daemon (dp_events.c); the daemon is never asked. */
+	ike_dp_event(a, "sa add spi 0xc0000001 proto esp dir in reqid 7 src 192.0.2.2 "
+		     "dst 192.0.2.1");
 	assert_int_equal(sm.expired, 0);
-
-	/* Outbound soft: reported under the inbound SPI, once. */
-	dp.sa_list = "[{\"spi\":\"0xc0000001\",\"proto\":\"esp\",\"dir\":\"in\","
-		     "\"soft_expired\":false,\"hard_expired\":false},"
-		     "{\"spi\":\"0xc0000002\",\"proto\":\"esp\",\"dir\":\"out\","
-		     "\"soft_expired\":true,\"hard_expired\":false},"
-		     "{\"spi\":\"0xdeadbeef\",\"proto\":\"esp\",\"dir\":\"in\","
-		     "\"soft_expired\":true,\"hard_expired\":true}]";
-	ike_expire_poll(a);
+	/* Outbound soft: reported under the inbound SPI, once per Child SA. */
+	ike_dp_event(a, "sa expire soft bytes spi 0xc0000002 proto esp dir out reqid 7");
 	assert_int_equal(sm.expired, 1);
 	assert_int_equal(sm.expired_spi[0], 0xc0000001);
 	assert_false(sm.expired_hard[0]);
-	ike_expire_poll(a);
+	ike_dp_event(a, "sa expire soft bytes spi 0xc0000002 proto esp dir out reqid 7");
+	ike_dp_event(a, "sa expire soft time spi 0xc0000001 proto esp dir in reqid 7");
 	assert_int_equal(sm.expired, 1);
-
-	/* Both hard in one listing: one hard report. */
-	dp.sa_list = "[{\"spi\":\"0xc0000001\",\"proto\":\"esp\",\"dir\":\"in\","
-		     "\"soft_expired\":true,\"hard_expired\":true},"
-		     "{\"spi\":\"0xc0000002\",\"proto\":\"esp\",\"dir\":\"out\","
-		     "\"soft_expired\":true,\"hard_expired\":true}]";
-	ike_expire_poll(a);
+	/* Not ours, AH with our SPI, garbage: nothing. */
+	ike_dp_event(a, "sa expire hard time spi 0xdeadbeef proto esp dir in reqid 9");
+	ike_dp_event(a, "sa expire hard time spi 0xc0000001 proto ah dir in reqid 7");
+	ike_dp_event(a, "sa expire hard spi 0xc0000001");
+	ike_dp_event(a, "sa expire");
+	assert_int_equal(sm.expired, 1);
+	/* Hard: one report. */
+	ike_dp_event(a, "sa expire hard packets spi 0xc0000001 proto esp dir in reqid 7");
+	ike_dp_event(a, "sa expire hard packets spi 0xc0000002 proto esp dir out reqid 7");
 	assert_int_equal(sm.expired, 2);
 	assert_int_equal(sm.expired_spi[1], 0xc0000001);
 	assert_true(sm.expired_hard[1]);
-	ike_expire_poll(a);
-	assert_int_equal(sm.expired, 2);
+	assert_int_equal(dp.n, 0);
+}
 
-	/* Same SPI as AH: not ours. Garbage: nothing reported. */
-	dp.sa_list = "[{\"spi\":\"0xc0000001\",\"proto\":\"ah\",\"dir\":\"in\","
-		     "\"soft_expired\":true,\"hard_expired\":true}]";
-	ike_expire_poll(a);
-	dp.sa_list = "[{\"spi\":\"0xc0000001\",\"soft_expired\":tru";
-	ike_expire_poll(a);
-	assert_int_equal(sm.expired, 2);
+/* A new subscription lists the SAs once: lifetimes reached while no
+ * stream was there are reported, once. */
+static void test_expire_resync(void **state)
+{
+	struct ike_agent *a = test_agent();
+	struct ike_child_install c;
+
+	(void)state;
+	child_gcm(&c);
+	assert_int_equal(ike_install_in(a, &c), 0);
+	assert_int_equal(ike_install_out(a, &c, 0), 0);
+	dp.n = 0;
+	dp.sa_list = "[{\"spi\":\"0xc0000001\",\"proto\":\"esp\",\"dir\":\"in\","
+		     "\"soft_expired\":false,\"hard_expired\":false},"
+		     "{\"spi\":\"0xc0000002\",\"proto\":\"esp\",\"dir\":\"out\","
+		     "\"soft_expired\":true,\"hard_expired\":false}]";
+	ike_dp_event(a, "generation 5");
+	assert_string_equal(dp.cmd[0], "-j sa list");
+	assert_int_equal(sm.expired, 1);
+	assert_int_equal(sm.expired_spi[0], 0xc0000001);
+	assert_false(sm.expired_hard[0]);
+	ike_dp_event(a, "sa expire soft time spi 0xc0000001 proto esp dir in reqid 7");
+	ike_dp_event(a, "generation 5");
+	assert_int_equal(sm.expired, 1);
+}
+
+static const char trap_conf[] =
+	"connections {\n"
+	" site {\n"
+	"  local_addrs = 192.0.2.1\n"
+	"  remote_addrs = 192.0.2.2\n"
+	"  local { auth = psk }\n"
+	"  remote { auth = psk }\n"
+	"  children {\n"
+	"   net { local_ts = 10.1.0.0/24\n remote_ts = 10.2.0.0/24\n start_action = trap }\n"
+	"   other { local_ts = 10.3.0.0/24\n remote_ts = 10.4.0.0/24\n start_action = start }\n"
+	"  }\n"
+	" }\n"
+	"}\n"
+	"secrets { ike { secret = 0x0123456789abcdef0123456789abcdef } }\n";
+
+static void test_acquire_trap(void **state)
+{
+	struct ike_agent *a = test_agent();
+	struct ike_config *saved = a->cfg, cfg;
+	struct ike_child_install c;
+	const char *conn, *child;
+	char err[IKE_CONF_ERR_MAX];
+	uint32_t first = dp.next_id;
+	char line[96];
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(ike_config_load_buf("trap.conf", trap_conf, sizeof(trap_conf) - 1,
+					     NULL, &cfg, err, sizeof(err)), 0);
+	a->cfg = &cfg;
+	/* The trap child's selectors, both ways, without SA; not the other. */
+	ike_install_traps(a, true);
+	assert_int_equal(dp.n, 2);
+	assert_string_equal(dp.cmd[0], "policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir out "
+			    "action trap");
+	assert_string_equal(dp.cmd[1], "policy add src 10.2.0.0/24 dst 10.1.0.0/24 dir in "
+			    "action trap");
+	/* Again, not forced: they are there. */
+	ike_install_traps(a, false);
+	assert_int_equal(dp.n, 2);
+	assert_true(ike_install_trap_owner(a, first, &conn, &child));
+	assert_string_equal(conn, "site");
+	assert_string_equal(child, "net");
+	assert_false(ike_install_trap_owner(a, first + 100, &conn, &child));
+	snprintf(line, sizeof(line), "acquire policy %u src 10.1.0.1 dst 10.2.0.1 proto 1 "
+		 "sport 8 dport 0", first);
+	ike_dp_event(a, line);
+	assert_string_equal(sm.acquired, "site/net");
+
+	/* A `start` child's policies, kept after its Child SA went: an
+	 * acquire does not bring it back (it was terminated). */
+	sm.acquired[0] = '\0';
+	child_gcm(&c);
+	c.child = "other";
+	c.reqid = 8;
+	first = dp.next_id;
+	assert_int_equal(ike_install_in(a, &c), 0);
+	assert_int_equal(ike_install_out(a, &c, 0), 0);
+	assert_int_equal(ike_uninstall(a, &c, c.spi_out, IKE_INSTALL_OUT, true), 0);
+	assert_false(ike_install_trap_owner(a, first, &conn, &child));
+	snprintf(line, sizeof(line), "acquire policy %u src 10.1.0.1 dst 10.2.0.1 proto 1",
+		 first);
+	ike_dp_event(a, line);
+	assert_string_equal(sm.acquired, "");
+	ike_install_reset();
+	a->cfg = saved;
+	ike_config_free(&cfg);
 }
 
 static int count_sa(const struct ike_dp_sa *sa, void *arg)
@@ -1415,6 +1502,10 @@ int main(void)
 						teardown_install),
 		cmocka_unit_test_setup_teardown(test_expire, setup_install, teardown_install),
 		cmocka_unit_test(test_expire_parse),
+		cmocka_unit_test_setup_teardown(test_acquire_trap, setup_install,
+						teardown_install),
+		cmocka_unit_test_setup_teardown(test_expire_resync, setup_install,
+						teardown_install),
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_net_classify),
 		cmocka_unit_test(test_net_recv),
