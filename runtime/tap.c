@@ -19,6 +19,20 @@
 #include "netlink.h"
 #include "tap.h"
 
+/* Best effort: a failure leaves the random address (counted as no_sa
+ * drops if it ever looks like a tag, never passed on). */
+static void tap_own_mac(int tap_fd, const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name) + 1);
+	if (ioctl(tap_fd, SIOCGIFHWADDR, &ifr) || (uint8_t)ifr.ifr_hwaddr.sa_data[0] == 0x02)
+		return;
+	ifr.ifr_hwaddr.sa_data[0] = 0x02;
+	(void)ioctl(tap_fd, SIOCSIFHWADDR, &ifr);
+}
+
 int xsd_tap_open(const char *name, uint32_t mtu, char *err, size_t errlen)
 {
 	struct ifreq ifr;
@@ -45,6 +59,10 @@ int xsd_tap_open(const char *name, uint32_t mtu, char *err, size_t errlen)
 		close(fd);
 		return ret;
 	}
+	/* The kernel's own frames on the tap carry its address as source;
+	 * a random one could start with XS_STEER_MAGIC (one in 64) and read as
+	 * a steer tag. Ours starts with 0x02, like the steer veths'. */
+	tap_own_mac(fd, name);
 	/* Merged opened packets enter the stack here while their route back
 	 * leads out of the outside interface (as on the steer veth); IPv6 stays
 	 * on for them, but without a link-local address the tap sends no ND
