@@ -240,8 +240,10 @@ static int jsa(struct jp *j, struct ike_dp_sa *sa, bool *ok)
 	return 0;
 }
 
-int ike_expire_parse(const char *json, size_t len,
-		     int (*fn)(const struct ike_dp_sa *sa, void *arg), void *arg)
+/* A JSON array of objects, one item() call each (it consumes the object
+ * and may stop the walk with *stop); then nothing but blanks. */
+static int json_array(const char *json, size_t len,
+		      int (*item)(struct jp *j, void *ctx, bool *stop), void *ctx)
 {
 	struct jp j = { .s = json, .len = len, .pos = 0 };
 
@@ -249,12 +251,11 @@ int ike_expire_parse(const char *json, size_t len,
 		return -EINVAL;
 	if (!eat(&j, ']')) {
 		do {
-			struct ike_dp_sa sa;
-			bool ok;
+			bool stop = false;
 
-			if (jsa(&j, &sa, &ok))
+			if (item(&j, ctx, &stop))
 				return -EINVAL;
-			if (ok && fn(&sa, arg))
+			if (stop)
 				return 0;
 		} while (eat(&j, ','));
 		if (!eat(&j, ']'))
@@ -262,6 +263,31 @@ int ike_expire_parse(const char *json, size_t len,
 	}
 	ws(&j);
 	return j.pos == j.len ? 0 : -EINVAL;
+}
+
+struct sa_walk {
+	int (*fn)(const struct ike_dp_sa *sa, void *arg);
+	void *arg;
+};
+
+static int sa_item(struct jp *j, void *ctx, bool *stop)
+{
+	struct sa_walk *w = ctx;
+	struct ike_dp_sa sa;
+	bool ok;
+
+	if (jsa(j, &sa, &ok))
+		return -EINVAL;
+	*stop = ok && w->fn(&sa, w->arg);
+	return 0;
+}
+
+int ike_expire_parse(const char *json, size_t len,
+		     int (*fn)(const struct ike_dp_sa *sa, void *arg), void *arg)
+{
+	struct sa_walk w = { fn, arg };
+
+	return json_array(json, len, sa_item, &w);
 }
 
 /* One policy object; *ok when it named an id and a dir. */
@@ -307,26 +333,27 @@ static int jpolicy(struct jp *j, struct ike_dp_policy *p, bool *ok)
 	return 0;
 }
 
+struct policy_walk {
+	int (*fn)(const struct ike_dp_policy *p, void *arg);
+	void *arg;
+};
+
+static int policy_item(struct jp *j, void *ctx, bool *stop)
+{
+	struct policy_walk *w = ctx;
+	struct ike_dp_policy p;
+	bool ok;
+
+	if (jpolicy(j, &p, &ok))
+		return -EINVAL;
+	*stop = ok && w->fn(&p, w->arg);
+	return 0;
+}
+
 int ike_dp_policies_parse(const char *json, size_t len,
 			  int (*fn)(const struct ike_dp_policy *p, void *arg), void *arg)
 {
-	struct jp j = { .s = json, .len = len, .pos = 0 };
+	struct policy_walk w = { fn, arg };
 
-	if (!eat(&j, '['))
-		return -EINVAL;
-	if (!eat(&j, ']')) {
-		do {
-			struct ike_dp_policy p;
-			bool ok;
-
-			if (jpolicy(&j, &p, &ok))
-				return -EINVAL;
-			if (ok && fn(&p, arg))
-				return 0;
-		} while (eat(&j, ','));
-		if (!eat(&j, ']'))
-			return -EINVAL;
-	}
-	ws(&j);
-	return j.pos == j.len ? 0 : -EINVAL;
+	return json_array(json, len, policy_item, &w);
 }
